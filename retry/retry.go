@@ -1,0 +1,107 @@
+// Package retry classifies failures as temporary or permanent and retries the
+// temporary ones with capped exponential backoff and jitter. Adapters mark
+// their errors; the decision to retry or give up is made here, in one place.
+package retry
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+)
+
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+// Permanent marks err as one that retrying cannot fix (a 5xx SMTP reply, a
+// schema violation, an HTTP 400).
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanentError{err}
+}
+
+// IsPermanent reports whether err, or any error it wraps, was marked Permanent.
+func IsPermanent(err error) bool {
+	var p permanentError
+	return errors.As(err, &p)
+}
+
+type afterError struct {
+	err   error
+	delay time.Duration
+}
+
+func (e afterError) Error() string { return e.err.Error() }
+func (e afterError) Unwrap() error { return e.err }
+
+// After marks err as temporary with a server-given earliest retry time
+// (Retry-After, throttling hints).
+func After(err error, d time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return afterError{err, d}
+}
+
+// RetryAfter returns the delay attached by After, if any.
+func RetryAfter(err error) (time.Duration, bool) {
+	var a afterError
+	if errors.As(err, &a) {
+		return a.delay, true
+	}
+	return 0, false
+}
+
+// Policy is a capped exponential backoff with full jitter.
+type Policy struct {
+	Initial  time.Duration // first delay
+	Max      time.Duration // cap on any one delay
+	Attempts int           // total tries, including the first; 0 means until ctx ends
+}
+
+// Default suits calls to SMTP servers and HTTP APIs.
+var Default = Policy{Initial: 200 * time.Millisecond, Max: 30 * time.Second, Attempts: 6}
+
+// Delay returns the wait before retry number attempt (1-based), jittered
+// uniformly in [d/2, d] so that replicas do not retry in lockstep.
+func (p Policy) Delay(attempt int) time.Duration {
+	d := p.Initial
+	for i := 1; i < attempt && d < p.Max; i++ {
+		d *= 2
+	}
+	d = min(d, p.Max)
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// Do calls fn until it succeeds, fails permanently, runs out of attempts or
+// ctx ends. A Retry-After hint longer than the computed delay wins, as the
+// server asked. The last error is returned.
+func Do(ctx context.Context, p Policy, fn func(context.Context) error) error {
+	for attempt := 1; ; attempt++ {
+		err := fn(ctx)
+		if err == nil || IsPermanent(err) {
+			return err
+		}
+		if p.Attempts > 0 && attempt >= p.Attempts {
+			return err
+		}
+		wait := p.Delay(attempt)
+		if hint, ok := RetryAfter(err); ok && hint > wait {
+			wait = hint
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
