@@ -1,0 +1,150 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Metadata keys set on every watermill message.
+const (
+	metaSubject    = "nats-subject"
+	metaDeliveries = "nats-deliveries"
+	metaStreamSeq  = "nats-stream-seq"
+)
+
+// subscriber is a watermill Subscriber bound to durable pull consumers that
+// acctflow provisioned itself. Unlike watermill-nats it never creates or
+// deletes consumers, and it keeps up to inFlight messages in progress at once:
+// the router runs each in its own goroutine, and acks go out asynchronously.
+type subscriber struct {
+	consumers map[string]jetstream.Consumer // topic (handler name) → consumer
+	inFlight  int
+	nakDelay  func(deliveries uint64) time.Duration
+	logger    *slog.Logger
+
+	mu      sync.Mutex
+	stops   []func()
+	stopped bool
+}
+
+func (s *subscriber) Subscribe(ctx context.Context, topic string) (<-chan *message.Message, error) {
+	cons, ok := s.consumers[topic]
+	if !ok {
+		return nil, fmt.Errorf("no consumer provisioned for %q", topic)
+	}
+	out := make(chan *message.Message)
+	slots := make(chan struct{}, s.inFlight)
+	done := make(chan struct{})
+	var (
+		wg      sync.WaitGroup
+		closing bool
+		mu      sync.Mutex
+	)
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		mu.Lock()
+		if closing {
+			mu.Unlock()
+			_ = m.Nak() // let another replica take it now
+			return
+		}
+		wg.Add(1)
+		mu.Unlock()
+		defer wg.Done()
+
+		select {
+		case slots <- struct{}{}:
+		case <-done:
+			_ = m.Nak()
+			return
+		}
+		wm, deliveries := toWatermill(m)
+		select {
+		case out <- wm:
+		case <-done:
+			<-slots
+			_ = m.Nak()
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			select {
+			case <-wm.Acked():
+				// Outputs are already stored; a lost ack only means a
+				// redelivery that the handler's idempotency absorbs.
+				_ = m.Ack()
+			case <-wm.Nacked():
+				_ = m.NakWithDelay(s.nakDelay(deliveries))
+			}
+		}()
+	}, jetstream.PullMaxMessages(s.inFlight), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		s.logger.Debug("consume", "handler", topic, "err", err)
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("consuming %s: %w", topic, err)
+	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cc.Stop() // stop fetching; in-flight messages finish below
+			mu.Lock()
+			closing = true
+			mu.Unlock()
+			close(done)
+			go func() {
+				<-cc.Closed()
+				wg.Wait()
+				close(out)
+			}()
+		})
+	}
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		stop()
+		return out, nil
+	}
+	s.stops = append(s.stops, stop)
+	s.mu.Unlock()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return out, nil
+}
+
+func (s *subscriber) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopped = true
+	for _, stop := range s.stops {
+		stop()
+	}
+	s.stops = nil
+	return nil
+}
+
+func toWatermill(m jetstream.Msg) (*message.Message, uint64) {
+	wm := message.NewMessage(m.Headers().Get("Nats-Msg-Id"), m.Data())
+	for k, v := range m.Headers() {
+		if len(v) > 0 {
+			wm.Metadata.Set(k, v[0])
+		}
+	}
+	wm.Metadata.Set(metaSubject, m.Subject())
+	var deliveries uint64 = 1
+	if md, err := m.Metadata(); err == nil {
+		deliveries = md.NumDelivered
+		wm.Metadata.Set(metaStreamSeq, strconv.FormatUint(md.Sequence.Stream, 10))
+	}
+	wm.Metadata.Set(metaDeliveries, strconv.FormatUint(deliveries, 10))
+	return wm, deliveries
+}

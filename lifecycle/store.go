@@ -1,0 +1,77 @@
+package lifecycle
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ErrNotFound is returned for a request nobody has heard of.
+var ErrNotFound = errors.New("request not found")
+
+// Store keeps records in the KV bucket "requests".
+type Store struct{ kv jetstream.KeyValue }
+
+func NewStore(kv jetstream.KeyValue) *Store { return &Store{kv: kv} }
+
+// Get returns the record of one request.
+func (s *Store) Get(ctx context.Context, id string) (Record, error) {
+	rec, _, err := s.get(ctx, id)
+	return rec, err
+}
+
+func (s *Store) get(ctx context.Context, id string) (Record, uint64, error) {
+	e, err := s.kv.Get(ctx, id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return Record{}, 0, ErrNotFound
+	}
+	if err != nil {
+		return Record{}, 0, fmt.Errorf("reading request %s: %w", id, err)
+	}
+	var r Record
+	if err := json.Unmarshal(e.Value(), &r); err != nil {
+		return Record{}, 0, fmt.Errorf("decoding request %s: %w", id, err)
+	}
+	return r, e.Revision(), nil
+}
+
+// Update applies f to the record (a new one if none exists) and writes it
+// with compare-and-swap, retrying from a fresh read when another writer got
+// there first.
+func (s *Store) Update(ctx context.Context, id string, f func(*Record) error) (Record, error) {
+	for attempt := 0; ; attempt++ {
+		r, rev, err := s.get(ctx, id)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return Record{}, err
+		}
+		if r.RequestID == "" {
+			r.RequestID = id
+		}
+		if err := f(&r); err != nil {
+			return Record{}, err
+		}
+		data, err := json.Marshal(r)
+		if err != nil {
+			return Record{}, fmt.Errorf("encoding request %s: %w", id, err)
+		}
+		if rev == 0 {
+			_, err = s.kv.Create(ctx, id, data)
+		} else {
+			_, err = s.kv.Update(ctx, id, data, rev)
+		}
+		if err == nil {
+			return r, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) && !isWrongSequence(err) || attempt >= 50 {
+			return Record{}, fmt.Errorf("writing request %s: %w", id, err)
+		}
+	}
+}
+
+func isWrongSequence(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
+}
