@@ -1,0 +1,6 @@
+package api
+
+import "net/http"
+
+// routes adds the endpoints of the later stages.
+func (s *Server) routes(mux *http.ServeMux) {}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
+	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/handlers/projection"
+	"github.com/acctflow/acctflow/handlers/routing"
+	"github.com/acctflow/acctflow/lifecycle"
+)
+
+// deps is what handler factories share: the connection, the stores, and
+// background jobs (mail readers, sandboxes) to run beside the router.
+type deps struct {
+	cmd        *cobra.Command
+	log        *slog.Logger
+	conn       *broker.Conn
+	store      *lifecycle.Store
+	reg        *prometheus.Registry
+	background []func(ctx context.Context) error
+	closers    []func()
+}
+
+func (d *deps) close() {
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		d.closers[i]()
+	}
+}
+
+func (d *deps) flag(name string) string {
+	v, _ := d.cmd.Flags().GetString(name)
+	return v
+}
+
+// handlerNames is the order handlers start in; "all" runs every one.
+var handlerNames = []string{routing.Name, projection.Name}
+
+var handlerFactories = map[string]func(ctx context.Context, d *deps) (broker.Handler, error){
+	routing.Name: func(_ context.Context, d *deps) (broker.Handler, error) {
+		table, err := routing.LoadTable(d.flag("regions"))
+		if err != nil {
+			return broker.Handler{}, err
+		}
+		h := &routing.Handler{JS: d.conn.JS, Table: table, Requests: d.store, Logger: d.log, Now: time.Now}
+		return h.Broker(), nil
+	},
+	projection.Name: func(_ context.Context, d *deps) (broker.Handler, error) {
+		return (&projection.Handler{Store: d.store, Logger: d.log}).Broker(), nil
+	},
+}

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/acctflow/acctflow/api"
+	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/lifecycle"
+	"github.com/acctflow/acctflow/ops"
+)
+
+func newServe() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the pipeline: embedded NATS (unless --nats-url), handlers, HTTP API, dev mail sandbox",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := logger(cmd)
+			if err != nil {
+				return err
+			}
+			return serve(cmd, log)
+		},
+	}
+	f := cmd.Flags()
+	f.String("data-dir", "./data", "where the embedded NATS server keeps its store (and the generated reply key)")
+	f.String("nats-listen", "127.0.0.1:4222", "client address of the embedded NATS server (keep it on loopback)")
+	f.String("nats-sync", "always", `embedded JetStream fsync: "always" (every write) or an interval such as 2m`)
+	f.Int("replicas", 1, "stream, KV and consumer replicas (3 on a NATS cluster)")
+	f.String("handlers", "all", "comma-separated handlers to run: "+strings.Join(handlerNames, ","))
+	f.String("http-addr", "127.0.0.1:8080", "HTTP API address (empty to disable)")
+	f.String("regions", "", "JSON file overriding the country → region table, ops teams and support mailboxes")
+	addMailFlags(cmd)
+	addNATSFlags(cmd, "", "external NATS server or cluster URL(s); empty runs the embedded server")
+	return cmd
+}
+
+// serve runs until the command's context ends (SIGINT/SIGTERM), then stops
+// fetching, lets in-flight messages finish and drains.
+func serve(cmd *cobra.Command, log *slog.Logger) error {
+	ctx := cmd.Context()
+	f := cmd.Flags()
+	get := func(n string) string { v, _ := f.GetString(n); return v }
+
+	selected, err := selectHandlers(get("handlers"))
+	if err != nil {
+		return err
+	}
+	cfg, err := connConfig(cmd, "acctflow")
+	if err != nil {
+		return err
+	}
+	if cfg.URL == "" {
+		ns, err := startEmbedded(get("data-dir"), get("nats-listen"), get("nats-sync"), log)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			ns.Shutdown()
+			ns.WaitForShutdown()
+		}()
+		cfg.URL = ns.ClientURL()
+		log.Info("embedded NATS with JetStream started", "url", cfg.URL, "store", filepath.Join(get("data-dir"), "jetstream"), "sync", get("nats-sync"))
+	}
+	cfg.Logger = log
+	cfg.Wait = 30 * time.Second
+	conn, err := broker.Connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	replicas, _ := f.GetInt("replicas")
+	topo := broker.Topology{Replicas: replicas}
+	if err := topo.Ensure(ctx, conn.JS); err != nil {
+		return err
+	}
+	kv, err := conn.JS.KeyValue(ctx, broker.BucketRequests)
+	if err != nil {
+		return fmt.Errorf("opening KV %s: %w", broker.BucketRequests, err)
+	}
+	store := lifecycle.NewStore(kv)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	deps := &deps{cmd: cmd, log: log, conn: conn, store: store, reg: reg}
+	defer deps.close()
+	var handlers []broker.Handler
+	for _, name := range selected {
+		h, err := handlerFactories[name](ctx, deps)
+		if err != nil {
+			return fmt.Errorf("handler %s: %w", name, err)
+		}
+		handlers = append(handlers, h)
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for _, bg := range deps.background {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := bg(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+				errs <- err
+			}
+		}()
+	}
+
+	var httpSrv *http.Server
+	if addr := get("http-addr"); addr != "" {
+		tokens, err := secret("ACCTFLOW_API_TOKENS")
+		if err != nil {
+			return err
+		}
+		a := &api.Server{
+			Ops:      &ops.Ops{JS: conn.JS, Requests: store, Source: "acctflow/api", Now: time.Now},
+			Tokens:   splitList(tokens),
+			Gatherer: reg,
+			Logger:   log,
+			Ready: func(ctx context.Context) error {
+				if !conn.NC.IsConnected() {
+					return errors.New("NATS not connected")
+				}
+				return broker.Ready(ctx, conn.JS)
+			},
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("HTTP API on %s: %w", addr, err)
+		}
+		httpSrv = &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs <- fmt.Errorf("HTTP API: %w", err)
+			}
+		}()
+		log.Info("HTTP API listening", "addr", ln.Addr().String(), "auth", len(a.Tokens) > 0)
+	}
+
+	routerDone := make(chan error, 1)
+	go func() {
+		routerDone <- broker.Run(runCtx, conn, broker.RouterConfig{
+			Topology: topo, Logger: log, Metrics: broker.NewMetrics(reg),
+			Started: func() { log.Info("handlers running", "handlers", strings.Join(selected, ",")) },
+		}, handlers)
+	}()
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: finishing in-flight messages")
+	case err = <-errs:
+		log.Error("stopping", "err", err)
+	case err = <-routerDone:
+		routerDone <- err
+		if err != nil {
+			log.Error("handlers stopped", "err", err)
+		}
+	}
+	cancel()
+	if rerr := <-routerDone; rerr != nil && err == nil {
+		err = rerr
+	}
+	if httpSrv != nil {
+		sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		_ = httpSrv.Shutdown(sctx)
+		scancel()
+	}
+	wg.Wait()
+	return err
+}
+
+func startEmbedded(dataDir, listen, sync string, log *slog.Logger) (*server.Server, error) {
+	var interval time.Duration
+	if sync != "always" {
+		d, err := time.ParseDuration(sync)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf(`--nats-sync %q: want "always" or a positive duration`, sync)
+		}
+		interval = d
+	}
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil, fmt.Errorf("--nats-listen %q: %w", listen, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		log.Warn("embedded NATS listens beyond loopback without authentication", "addr", listen)
+	}
+	return broker.StartEmbedded(broker.EmbeddedConfig{
+		Listen: listen, DataDir: dataDir, SyncInterval: interval, Logger: log,
+	})
+}
+
+func selectHandlers(list string) ([]string, error) {
+	if list == "" || list == "all" {
+		return handlerNames, nil
+	}
+	var out []string
+	for _, n := range splitList(list) {
+		if _, ok := handlerFactories[n]; !ok {
+			return nil, fmt.Errorf("--handlers: unknown handler %q (known: %s)", n, strings.Join(handlerNames, ", "))
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
