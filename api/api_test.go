@@ -1,0 +1,99 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/acctflow/acctflow/api"
+	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/lifecycle"
+	"github.com/acctflow/acctflow/ops"
+)
+
+const valid = `{"request_id":"REQ-API1","reseller":{"id":"R-1","name":"N","country":"US","primary_contact":{"name":"J","email":"j@n.example"}},
+ "customer":{"id":"C-1","name":"Acme"},"pricebook":{"present":true,"invoice_currency":"USD","provider_enabled_in_portal":true}}`
+
+func server(t *testing.T, tokens ...string) (*httptest.Server, *broker.Conn) {
+	conn := brokertest.Connect(t, brokertest.Server(t))
+	kv, err := conn.JS.KeyValue(context.Background(), broker.BucketRequests)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &api.Server{
+		Ops:      &ops.Ops{JS: conn.JS, Requests: lifecycle.NewStore(kv), Source: "test", Now: time.Now},
+		Tokens:   tokens,
+		Gatherer: prometheus.NewRegistry(),
+		Logger:   brokertest.Logger(t),
+		Ready:    func(ctx context.Context) error { return broker.Ready(ctx, conn.JS) },
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	return ts, conn
+}
+
+func do(t *testing.T, method, url, token, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" && !strings.HasPrefix(ct, "text/plain") {
+		t.Errorf("%s %s: content type %q", method, url, ct)
+	}
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func TestStatusCodes(t *testing.T) {
+	ts, conn := server(t, "s3cret", "other")
+	cases := []struct {
+		name, method, path, token, body string
+		want                            int
+	}{
+		{"no token", "POST", "/v1/requests", "", valid, 401},
+		{"wrong token", "POST", "/v1/requests", "nope", valid, 401},
+		{"not json", "POST", "/v1/requests", "s3cret", "{", 400},
+		{"schema violation", "POST", "/v1/requests", "s3cret", `{"customer":{}}`, 400},
+		{"too large", "POST", "/v1/requests", "other", `{"x":"` + strings.Repeat("a", api.MaxBody) + `"}`, 413},
+		{"accepted", "POST", "/v1/requests", "s3cret", valid, 202},
+		{"unknown", "GET", "/v1/requests/REQ-NONE", "s3cret", "", 404},
+		{"bad id", "GET", "/v1/requests/..%2f", "s3cret", "", 404},
+		{"health needs no token", "GET", "/healthz", "", "", 200},
+		{"ready", "GET", "/readyz", "", "", 200},
+	}
+	for _, c := range cases {
+		code, body := do(t, c.method, ts.URL+c.path, c.token, c.body)
+		if code != c.want {
+			t.Errorf("%s: %d %v, want %d", c.name, code, body, c.want)
+		}
+		if c.want == 400 && c.name == "schema violation" {
+			if errs, _ := body["errors"].([]any); len(errs) == 0 {
+				t.Errorf("%s: no field errors in %v", c.name, body)
+			}
+		}
+	}
+	if n := brokertest.Count(t, conn, "acct.requested"); n != 1 {
+		t.Fatalf("%d requests published, want 1", n)
+	}
+	// A client retrying the same body publishes nothing new.
+	if code, _ := do(t, "POST", ts.URL+"/v1/requests", "s3cret", valid); code != 202 {
+		t.Fatal(code)
+	}
+	if n := brokertest.Count(t, conn, "acct.requested"); n != 1 {
+		t.Fatalf("retry published again: %d", n)
+	}
+}
