@@ -24,7 +24,14 @@ func Server(t testing.TB) *server.Server {
 // ServerAt is Server with a given store directory, to test restarts.
 func ServerAt(t testing.TB, dir string) *server.Server {
 	t.Helper()
-	s, err := broker.StartEmbedded(broker.EmbeddedConfig{Listen: "127.0.0.1:0", DataDir: dir, SyncInterval: time.Minute})
+	return ServerSync(t, dir, time.Minute)
+}
+
+// ServerSync is ServerAt with a JetStream sync interval; 0 fsyncs every
+// write, as `acctflow serve` does by default.
+func ServerSync(t testing.TB, dir string, sync time.Duration) *server.Server {
+	t.Helper()
+	s, err := broker.StartEmbedded(broker.EmbeddedConfig{Listen: "127.0.0.1:0", DataDir: dir, SyncInterval: sync})
 	if err != nil {
 		t.Fatalf("starting nats: %v", err)
 	}

@@ -1,0 +1,154 @@
+package routing_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/handlers/routing"
+	"github.com/acctflow/acctflow/lifecycle"
+)
+
+// BenchmarkRoutingStage compares the routing stage (watermill router on a
+// bound pull consumer, schema validation both ways, projection lookup) with
+// a hand-written nats.go jetstream stage doing the core of the same work
+// (pull consume → decode and validate → decide → publish with Nats-Msg-Id →
+// ack), on the same embedded server, with and without fsync on every write.
+func BenchmarkRoutingStage(b *testing.B) {
+	for _, sync := range []time.Duration{0, 2 * time.Minute} {
+		name := "sync=always"
+		if sync > 0 {
+			name = "sync=" + sync.String()
+		}
+		b.Run(name, func(b *testing.B) { benchStages(b, sync) })
+	}
+}
+
+func benchStages(b *testing.B, sync time.Duration) {
+	conn := brokertest.Connect(b, brokertest.ServerSync(b, b.TempDir(), sync))
+	ctx := context.Background()
+	kv, err := conn.JS.KeyValue(ctx, broker.BucketRequests)
+	if err != nil {
+		b.Fatal(err)
+	}
+	table, _ := routing.LoadTable("")
+	n := max(b.N, 200)
+	pubs := make([]jetstream.PubAckFuture, 0, n)
+	for i := range n {
+		f, err := conn.JS.PublishMsgAsync(&nats.Msg{Subject: events.SubjectRequested, Data: requestJSON(fmt.Sprintf("REQ-B%07d", i), "US", true)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		pubs = append(pubs, f)
+	}
+	for _, f := range pubs {
+		<-f.Ok()
+	}
+	b.ResetTimer()
+
+	// Hand-written stage: outputs go to acct.routed.hand so the two runs
+	// count separately.
+	start := time.Now()
+	cons, err := conn.JS.CreateOrUpdateConsumer(ctx, events.Stream, jetstream.ConsumerConfig{
+		Durable: "hand", FilterSubject: events.SubjectRequested, AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: 256,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	count := 0
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		req, err := events.ParseAccountRequested(m.Data(), events.IDFromHash(m.Data()), time.Now())
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		routed, _ := routing.Decide(req, table, time.Now())
+		routed.Region = "hand"
+		if _, err := events.Publish(ctx, conn.JS, *routed, "hand-"+req.RequestID, "bench", events.Envelope{}); err != nil {
+			b.Error(err)
+			return
+		}
+		_ = m.Ack()
+		if count++; count == n {
+			close(done)
+		}
+	}, jetstream.PullMaxMessages(256))
+	if err != nil {
+		b.Fatal(err)
+	}
+	<-done
+	cc.Stop()
+	hand := time.Since(start)
+
+	start = time.Now()
+	h := &routing.Handler{JS: conn.JS, Table: table, Requests: lifecycle.NewStore(kv), Logger: brokertest.Logger(b), Now: time.Now}
+	stop := brokertest.Run(b, conn, h.Broker())
+	stream, _ := conn.JS.Stream(ctx, events.Stream)
+	for {
+		info, err := stream.Info(ctx, jetstream.WithSubjectFilter("acct.routed.us"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if info.State.Subjects["acct.routed.us"] >= uint64(n) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	stage := time.Since(start)
+	b.StopTimer()
+	stop()
+	b.ReportMetric(float64(n)/hand.Seconds(), "hand_msgs/s")
+	b.ReportMetric(float64(n)/stage.Seconds(), "stage_msgs/s")
+	b.ReportMetric(hand.Seconds()/stage.Seconds(), "stage/hand")
+}
+
+// BenchmarkRoutedLatency publishes requests at 500/s and reports the
+// publish → acct.routed latency percentiles with fsync on every write.
+func BenchmarkRoutedLatency(b *testing.B) {
+	conn := brokertest.Connect(b, brokertest.ServerSync(b, b.TempDir(), 0))
+	ctx := context.Background()
+	kv, _ := conn.JS.KeyValue(ctx, broker.BucketRequests)
+	table, _ := routing.LoadTable("")
+	h := &routing.Handler{JS: conn.JS, Table: table, Requests: lifecycle.NewStore(kv), Logger: brokertest.Logger(b), Now: time.Now}
+	brokertest.Run(b, conn, h.Broker())
+
+	n := max(b.N, 1000)
+	sent := make([]time.Time, n)
+	lat := make([]time.Duration, 0, n)
+	got := make(chan time.Duration, n)
+	sub, err := conn.NC.Subscribe("acct.routed.>", func(m *nats.Msg) {
+		var i int
+		_, _ = fmt.Sscanf(m.Header.Get(events.HeaderSubject), "REQ-L%07d", &i)
+		got <- time.Since(sent[i])
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	b.ResetTimer()
+	tick := time.NewTicker(2 * time.Millisecond) // 500 requests per second
+	defer tick.Stop()
+	for i := range n {
+		<-tick.C
+		sent[i] = time.Now()
+		if _, err := conn.JS.PublishMsgAsync(&nats.Msg{Subject: events.SubjectRequested, Data: requestJSON(fmt.Sprintf("REQ-L%07d", i), "US", true)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range n {
+		lat = append(lat, <-got)
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[n/2].Microseconds())/1000, "p50_ms")
+	b.ReportMetric(float64(lat[n*99/100].Microseconds())/1000, "p99_ms")
+}
