@@ -101,6 +101,14 @@ func Run(ctx context.Context, conn *Conn, cfg RouterConfig, handlers []Handler) 
 			cfg.Started()
 		}
 	}()
+	go func() {
+		// The router only stops when closed; closing waits for in-flight
+		// messages (up to CloseTimeout).
+		<-ctx.Done()
+		if err := router.Close(); err != nil {
+			cfg.Logger.Warn("closing handlers", "err", err)
+		}
+	}()
 	if err := router.Run(ctx); err != nil {
 		return fmt.Errorf("running handlers: %w", err)
 	}

@@ -42,7 +42,7 @@ func newServe() *cobra.Command {
 	f.String("nats-listen", "127.0.0.1:4222", "client address of the embedded NATS server (keep it on loopback)")
 	f.String("nats-sync", "always", `embedded JetStream fsync: "always" (every write) or an interval such as 2m`)
 	f.Int("replicas", 1, "stream, KV and consumer replicas (3 on a NATS cluster)")
-	f.String("handlers", "all", "comma-separated handlers to run: "+strings.Join(handlerNames, ","))
+	f.String("handlers", "all", "comma-separated handlers to run ("+strings.Join(handlerNames, ",")+"), all, or none for an API-only process")
 	f.String("http-addr", "127.0.0.1:8080", "HTTP API address (empty to disable)")
 	f.String("regions", "", "JSON file overriding the country → region table, ops teams and support mailboxes")
 	addMailFlags(cmd)
@@ -208,8 +208,11 @@ func startEmbedded(dataDir, listen, sync string, log *slog.Logger) (*server.Serv
 }
 
 func selectHandlers(list string) ([]string, error) {
-	if list == "" || list == "all" {
+	switch list {
+	case "", "all":
 		return handlerNames, nil
+	case "none": // an API-only process
+		return nil, nil
 	}
 	var out []string
 	for _, n := range splitList(list) {

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/lifecycle"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// instance is one `acctflow serve` running in-process.
+type instance struct {
+	natsURL, httpURL string
+	stop             func() error
+}
+
+func startServe(t *testing.T, dataDir string, extra ...string) instance {
+	t.Helper()
+	natsAddr, httpAddr := freeAddr(t), freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	root := newRoot()
+	root.SetArgs(append([]string{"serve", "--data-dir", dataDir, "--nats-listen", natsAddr, "--http-addr", httpAddr,
+		"--nats-sync", "1m", "--log-level", "warn"}, extra...))
+	root.SetErr(io.Discard)
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	inst := instance{natsURL: "nats://" + natsAddr, httpURL: "http://" + httpAddr}
+	brokertest.CheckFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited: %v", err)
+		default:
+		}
+		resp, err := http.Get(inst.httpURL + "/readyz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("readyz %d", resp.StatusCode)
+		}
+		return nil
+	})
+	stopped := false
+	inst.stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			return fmt.Errorf("serve did not stop")
+		}
+	}
+	t.Cleanup(func() { _ = inst.stop() })
+	return inst
+}
+
+// run runs a client command in-process and returns its stdout.
+func run(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetArgs(args)
+	root.SetOut(&out)
+	root.SetErr(io.Discard)
+	root.SetIn(strings.NewReader(stdin))
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func show(t *testing.T, natsURL, id string) lifecycle.Record {
+	t.Helper()
+	out, err := run(t, "", "request", "show", id, "--json", "--nats-url", natsURL)
+	if err != nil {
+		t.Fatalf("request show %s: %v", id, err)
+	}
+	var rec lifecycle.Record
+	if err := json.Unmarshal([]byte(out), &rec); err != nil {
+		t.Fatalf("request show output: %v\n%s", err, out)
+	}
+	return rec
+}
+
+func waitStage(t *testing.T, natsURL, id, stage string) lifecycle.Record {
+	t.Helper()
+	var rec lifecycle.Record
+	brokertest.CheckFor(t, 15*time.Second, 50*time.Millisecond, func() error {
+		out, err := run(t, "", "request", "show", id, "--json", "--nats-url", natsURL)
+		if err != nil {
+			return err
+		}
+		rec = lifecycle.Record{}
+		if err := json.Unmarshal([]byte(out), &rec); err != nil {
+			return err
+		}
+		if rec.Stage != stage {
+			return fmt.Errorf("%s at stage %q, want %q", id, rec.Stage, stage)
+		}
+		return nil
+	})
+	return rec
+}
+
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile("../../../shared/fixtures/events/" + name)
+	if err != nil {
+		t.Skipf("shared fixtures: %v", err)
+	}
+	return data
+}
+
+func TestServeRoutesFromCLIHTTPAndNATS(t *testing.T) {
+	dir := t.TempDir()
+	inst := startServe(t, dir, "--handlers", "routing,projection")
+
+	// CLI, from a file and from stdin.
+	out, err := run(t, "", "request", "create", "--file", "../../../shared/fixtures/events/account-requested-us.json", "--nats-url", inst.natsURL)
+	if err != nil || strings.TrimSpace(out) != "REQ-1001" {
+		t.Fatalf("request create: %q %v", out, err)
+	}
+	out, err = run(t, `{"reseller":{"id":"R-9","name":"Contoso","country":"ca","primary_contact":{"name":"Lee","email":"Lee@Contoso.example"}},
+		"customer":{"id":"C-9","name":"Maple"},"pricebook":{"present":true,"invoice_currency":"cad","provider_enabled_in_portal":true}}`,
+		"request", "create", "--file", "-", "--nats-url", inst.natsURL)
+	generated := strings.TrimSpace(out)
+	if err != nil || !strings.HasPrefix(generated, "REQ-") || len(generated) != 14 {
+		t.Fatalf("request create from stdin: %q %v", out, err)
+	}
+	if _, err := run(t, "", "request", "create", "--file", "../../../shared/fixtures/events/account-requested-invalid.json", "--nats-url", inst.natsURL); err == nil ||
+		!strings.Contains(err.Error(), "/reseller/country") {
+		t.Fatalf("invalid request via CLI: %v", err)
+	}
+
+	// HTTP.
+	resp, err := http.Post(inst.httpURL+"/v1/requests", "application/json", bytes.NewReader(fixture(t, "account-requested-de.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted || !strings.Contains(string(body), "REQ-2R6VB3XH8M") {
+		t.Fatalf("POST /v1/requests: %d %s", resp.StatusCode, body)
+	}
+
+	// Plain NATS, as `nats pub acct.requested` does: no headers at all.
+	nc, err := nats.Connect(inst.natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	for _, payload := range [][]byte{fixture(t, "account-requested-provider-disabled.json"), []byte(`{oops`), fixture(t, "account-requested-ca.json")} {
+		if err := nc.Publish("acct.requested", payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Publishing the same request twice routes it once.
+	if _, err := run(t, "", "request", "create", "--file", "../../../shared/fixtures/events/account-requested-us.json", "--nats-url", inst.natsURL); err != nil {
+		t.Fatal(err)
+	}
+
+	waitStage(t, inst.natsURL, "REQ-1001", lifecycle.StageRouted)
+	rec := waitStage(t, inst.natsURL, generated, lifecycle.StageRouted)
+	if rec.Region != "ca" || rec.Request.Reseller.PrimaryContact.Email != "lee@contoso.example" {
+		t.Fatalf("normalised request: %+v", rec.Request)
+	}
+	if rec := waitStage(t, inst.natsURL, "REQ-2R6VB3XH8M", lifecycle.StageRouted); rec.ReplyChannel != "support_mailbox" {
+		t.Fatalf("DE reply channel %q", rec.ReplyChannel)
+	}
+	waitStage(t, inst.natsURL, "REQ-5QJ2M8YB0A", lifecycle.StageRouted)
+	if rec := waitStage(t, inst.natsURL, "REQ-1010", lifecycle.StageRejected); rec.Rejection.Reasons[0] != "provider_not_enabled" {
+		t.Fatalf("rejection %+v", rec.Rejection)
+	}
+	out, err = run(t, "", "watch", "--region", "us", "--all", "--json", "--count", "2", "--timeout", "2s", "--nats-url", inst.natsURL)
+	if err == nil {
+		t.Fatalf("watch saw two US routings (want one, duplicate absorbed): %s", out)
+	}
+	if !strings.Contains(out, `"REQ-1001"`) {
+		t.Fatalf("watch output %q", out)
+	}
+
+	// Unknown request: a clear error.
+	if _, err := run(t, "", "request", "show", "REQ-NOPE", "--nats-url", inst.natsURL); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("show unknown: %v", err)
+	}
+	if err := inst.stop(); err != nil {
+		t.Fatalf("graceful stop: %v", err)
+	}
+
+	// Restart on the same data dir: state is kept, and the duplicate
+	// arriving "hours later" is still absorbed.
+	again := startServe(t, dir, "--handlers", "routing,projection")
+	if rec := show(t, again.natsURL, "REQ-1001"); rec.Stage != lifecycle.StageRouted {
+		t.Fatalf("after restart: %+v", rec)
+	}
+	if _, err := run(t, "", "request", "create", "--file", "-", "--nats-url", again.natsURL); err == nil {
+		t.Fatal("empty stdin accepted")
+	}
+	if _, err := run(t, "", "request", "create", "--file", "../../../shared/fixtures/events/account-requested-us.json", "--nats-url", again.natsURL); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = run(t, "", "watch", "--region", "us", "--all", "--json", "--count", "2", "--timeout", "2s", "--nats-url", again.natsURL)
+	if n := strings.Count(out, "\n"); n != 1 {
+		t.Fatalf("REQ-1001 routed %d times across restarts:\n%s", n, out)
+	}
+}
+
+func TestClientErrors(t *testing.T) {
+	_, err := run(t, "", "request", "show", "REQ-1", "--nats-url", "nats://127.0.0.1:1")
+	if err == nil || !strings.Contains(err.Error(), "nats://127.0.0.1:1") {
+		t.Fatalf("unreachable NATS: %v", err)
+	}
+	t.Setenv("ACCTFLOW_NATS_URL", "nats://127.0.0.1:2")
+	_, err = run(t, "", "request", "show", "REQ-1")
+	if err == nil || !strings.Contains(err.Error(), "nats://127.0.0.1:2") {
+		t.Fatalf("environment twin ignored: %v", err)
+	}
+	if _, err := run(t, "", "serve", "--handlers", "nope"); err == nil || !strings.Contains(err.Error(), "unknown handler") {
+		t.Fatalf("unknown handler: %v", err)
+	}
+}

@@ -1,0 +1,78 @@
+package mailer
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+)
+
+// FollowupData is the post-creation checklist: root password reset, the IAM
+// role for the distributor (its ARN comes back by reply) and the support plan.
+type FollowupData struct {
+	RequestID    string
+	ContactName  string
+	CustomerName string
+	AccountID    string // the new account, 12 digits
+	AccountName  string
+	RootEmail    string
+	SupportType  string // chosen: business, developer, basic, enterprise
+	// DistributorAccountID is the account the role must trust; ExternalID
+	// the value its trust policy must require.
+	DistributorAccountID string
+	ExternalID           string
+	RoleName             string // suggested role name; optional
+	Sig                  Signature
+}
+
+// Kind implements Data.
+func (FollowupData) Kind() string { return KindFollowup }
+
+type followupView struct {
+	customer
+	AccountID, AccountName, RootEmail string
+	SupportType                       string
+	DistributorAccountID, ExternalID  string
+	RoleName                          string
+}
+
+// externalIDPattern is what IAM accepts in sts:ExternalId (2–1224 of
+// [\w+=,.@:/-]); anything else could not be typed into the trust policy.
+var externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+
+func validExternalID(s string) bool {
+	return len(s) >= 2 && len(s) <= 1224 && externalIDPattern.MatchString(s)
+}
+
+var roleNamePattern = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+
+func (d FollowupData) prepare() (string, any, error) {
+	c, err := newCustomer(d.RequestID, d.ContactName, d.CustomerName, d.Sig)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := checkAccountID("account id", d.AccountID); err != nil {
+		return "", nil, err
+	}
+	if err := checkAccountID("distributor account id", d.DistributorAccountID); err != nil {
+		return "", nil, err
+	}
+	if !validExternalID(d.ExternalID) {
+		return "", nil, errors.New("external id is empty or not valid for an IAM trust policy")
+	}
+	if d.RoleName != "" && !roleNamePattern.MatchString(d.RoleName) {
+		return "", nil, fmt.Errorf("role name %q is not a valid IAM role name", oneLine(d.RoleName))
+	}
+	if err := checkSupportType(d.SupportType, true); err != nil {
+		return "", nil, err
+	}
+	v := followupView{
+		customer: c, AccountID: d.AccountID, AccountName: oneLine(d.AccountName), RootEmail: oneLine(d.RootEmail),
+		SupportType: d.SupportType, DistributorAccountID: d.DistributorAccountID, ExternalID: d.ExternalID,
+		RoleName: d.RoleName,
+	}
+	if v.RootEmail == "" {
+		return "", nil, errors.New("root email is empty")
+	}
+	subject := "Amazon Web Services account created: next steps for " + c.CustomerName + " [" + c.RequestID + "]"
+	return subject, v, nil
+}

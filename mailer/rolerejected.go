@@ -1,0 +1,52 @@
+package mailer
+
+import "errors"
+
+// RoleRejectedData says the submitted Role ARN could not be validated, why,
+// and what to fix before sending the corrected ARN.
+type RoleRejectedData struct {
+	RequestID    string
+	ContactName  string
+	CustomerName string
+	AccountID    string // the customer's account the role belongs in
+	RoleARN      string // as submitted; shown, never trusted
+	Reason       string // the explanation to show, e.g. "AssumeRole was denied"
+	// What the trust policy must contain.
+	DistributorAccountID string
+	ExternalID           string
+	Sig                  Signature
+}
+
+// Kind implements Data.
+func (RoleRejectedData) Kind() string { return KindRoleRejected }
+
+type roleRejectedView struct {
+	customer
+	AccountID, RoleARN, Reason       string
+	DistributorAccountID, ExternalID string
+}
+
+func (d RoleRejectedData) prepare() (string, any, error) {
+	c, err := newCustomer(d.RequestID, d.ContactName, d.CustomerName, d.Sig)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := checkAccountID("account id", d.AccountID); err != nil {
+		return "", nil, err
+	}
+	if err := checkAccountID("distributor account id", d.DistributorAccountID); err != nil {
+		return "", nil, err
+	}
+	if !validExternalID(d.ExternalID) {
+		return "", nil, errors.New("external id is empty or not valid for an IAM trust policy")
+	}
+	v := roleRejectedView{
+		customer: c, AccountID: d.AccountID, RoleARN: oneLine(d.RoleARN), Reason: squash(d.Reason, maxReasonRunes),
+		DistributorAccountID: d.DistributorAccountID, ExternalID: d.ExternalID,
+	}
+	if v.Reason == "" {
+		return "", nil, errors.New("role rejection without a reason")
+	}
+	subject := "Action needed: IAM role for Amazon Web Services account " + d.AccountID + " (" + c.CustomerName + ") [" + c.RequestID + "]"
+	return subject, v, nil
+}

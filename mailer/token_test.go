@@ -1,0 +1,123 @@
+package mailer
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestReplyAddressFixtureVectors(t *testing.T) {
+	// From the shared fixtures: key "acctflow-fixtures", first 12 hex of
+	// HMAC-SHA256(key, request id).
+	vectors := map[string]string{
+		"REQ-1001":       "0347d5a24539",
+		"REQ-1002":       "bd97b16bfbb6",
+		"REQ-7K3M9Q2X4T": "6ab98d635769",
+		"REQ-0G5WN8RZ1C": "28ed4457894b",
+	}
+	for id, mac := range vectors {
+		got, err := ReplyAddress(fixtureKey, id, "acct-replies@meridian-distribution.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "acct-replies+" + id + "." + mac + "@meridian-distribution.example"; got != want {
+			t.Errorf("ReplyAddress(%s) = %s, want %s", id, got, want)
+		}
+		if !VerifyToken(fixtureKey, id, mac) {
+			t.Errorf("VerifyToken(%s, %s) = false", id, mac)
+		}
+		if !VerifyToken(fixtureKey, id, strings.ToUpper(mac)) {
+			t.Errorf("upper-case mac of %s rejected", id)
+		}
+		gotID, gotMac, ok := ParseReplyAddress(got)
+		if !ok || gotID != id || gotMac != mac {
+			t.Errorf("ParseReplyAddress(%s) = %s, %s, %v", got, gotID, gotMac, ok)
+		}
+	}
+}
+
+func TestVerifyTokenRejectsForgeries(t *testing.T) {
+	good := "0347d5a24539"
+	cases := map[string]struct {
+		key       []byte
+		id, token string
+	}{
+		"one digit changed": {fixtureKey, "REQ-1001", "0347d5a24538"},
+		"other request":     {fixtureKey, "REQ-1002", good},
+		"other key":         {[]byte("another-key-of-16+bytes"), "REQ-1001", good},
+		"truncated":         {fixtureKey, "REQ-1001", good[:11]},
+		"longer":            {fixtureKey, "REQ-1001", good + "0"},
+		"empty":             {fixtureKey, "REQ-1001", ""},
+		"short key":         {[]byte("short"), "REQ-1001", good},
+		"lower-cased id":    {fixtureKey, "req-1001", good},
+	}
+	for name, c := range cases {
+		if VerifyToken(c.key, c.id, c.token) {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestReplyAddressRejectsBadInput(t *testing.T) {
+	cases := map[string]struct {
+		key         []byte
+		id, mailbox string
+	}{
+		"short key":          {[]byte("0123456789abcde"), "REQ-1", "a@b.example"},
+		"id with space":      {fixtureKey, "REQ 1", "a@b.example"},
+		"id with plus":       {fixtureKey, "REQ+1", "a@b.example"},
+		"id with CRLF":       {fixtureKey, "REQ-1\r\nBcc: x@y", "a@b.example"},
+		"display name":       {fixtureKey, "REQ-1", "Box <a@b.example>"},
+		"no domain":          {fixtureKey, "REQ-1", "a@"},
+		"quoted local":       {fixtureKey, "REQ-1", `"a b"@b.example`},
+		"domain with spaces": {fixtureKey, "REQ-1", "a@b example"},
+	}
+	for name, c := range cases {
+		if got, err := ReplyAddress(c.key, c.id, c.mailbox); err == nil {
+			t.Errorf("%s: got %q", name, got)
+		}
+	}
+	// A mailbox that already uses sub-addressing keeps working: the token
+	// is after the last '+'.
+	got, err := ReplyAddress(fixtureKey, "REQ-1001", "team+aws@b.example")
+	if err != nil || got != "team+aws+REQ-1001.0347d5a24539@b.example" {
+		t.Fatalf("%q, %v", got, err)
+	}
+	if id, mac, ok := ParseReplyAddress(got); !ok || id != "REQ-1001" || mac != "0347d5a24539" {
+		t.Errorf("parse back: %s %s %v", id, mac, ok)
+	}
+}
+
+func TestParseReplyAddressShapes(t *testing.T) {
+	for _, bad := range []string{
+		"", "plain@b.example", "+REQ-1.0347d5a24539@b.example", "a+REQ-1@b.example",
+		"a+REQ-1.0347d5a2453@b.example", "a+REQ-1.0347d5a24539x@b.example", "a+REQ 1.0347d5a24539@b.example",
+		"a+.0347d5a24539@b.example", "a+REQ-1.0347d5a24539", strings.Repeat("a", 400) + "+R.0347d5a24539@b.example",
+	} {
+		if id, mac, ok := ParseReplyAddress(bad); ok {
+			t.Errorf("ParseReplyAddress(%q) = %s, %s", bad, id, mac)
+		}
+	}
+}
+
+// FuzzParseReplyAddress: hostile addresses never panic, and whatever parses
+// has the shape ReplyAddress produces.
+func FuzzParseReplyAddress(f *testing.F) {
+	for _, s := range []string{
+		"acct-replies+REQ-1001.0347d5a24539@meridian-distribution.example",
+		"team+aws+REQ-1001.0347d5a24539@b.example", "a+b+c@d", "+@", "a+.@b", "a+REQ-1.ZZZZZZZZZZZZ@b",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, addr string) {
+		id, mac, ok := ParseReplyAddress(addr)
+		if !ok {
+			return
+		}
+		if !requestIDPattern.MatchString(id) || len(mac) != macLen {
+			t.Fatalf("parsed %q into %q, %q", addr, id, mac)
+		}
+		if _, err := ReplyAddress(fixtureKey, id, "box@example.com"); err != nil {
+			t.Fatalf("parsed id %q is not usable: %v", id, err)
+		}
+	})
+}
