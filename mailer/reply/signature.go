@@ -1,0 +1,126 @@
+package reply
+
+import "strings"
+
+// cutSignature removes the sender's signature and what follows it: from a
+// "-- " line, a mobile footer ("Sent from my iPhone"), or a closing line
+// ("Thanks,", "Cordialement") after which the sender answered nothing more.
+func cutSignature(ls []line) []line {
+	answerAfter := make([]bool, len(ls)+1)
+	for i := len(ls) - 1; i >= 0; i-- {
+		answerAfter[i] = answerAfter[i+1] || (ls[i].depth == 0 && isAnswerish(ls, i))
+	}
+	for i, l := range ls {
+		if l.depth > 0 || l.text == "" {
+			continue
+		}
+		t := strings.TrimSpace(l.text)
+		if t == "--" {
+			return ls[:i]
+		}
+		f := fold(t)
+		if isMobileFooter(f) {
+			return ls[:i]
+		}
+		if isValediction(f) && !answerAfter[i+1] {
+			return ls[:i]
+		}
+	}
+	return ls
+}
+
+// isAnswerish: a line that carries an answer, or talks about one in prose,
+// so a "Thanks," above it was not the end of the message.
+func isAnswerish(ls []line, i int) bool {
+	t := ls[i].text
+	if t == "" {
+		return false
+	}
+	if i > 0 && ls[i-1].depth > 0 {
+		return true
+	}
+	if _, _, ok := numbered(t); ok {
+		return true
+	}
+	for _, lb := range parseLabels(t) {
+		switch {
+		case lb.value == "", lb.field == fNick, lb.field == fRoot && plausible(fRoot, lb.value):
+			return true
+		case lb.field == fSupport:
+			// A signature's "Support: support@x.example" is no answer.
+			if types, _ := supportTypes(lb.value); len(types) > 0 {
+				return true
+			}
+		}
+	}
+	// Prose answers are sentences; a signature line that happens to say
+	// "Root Cause Analytics" is not.
+	f := fold(t)
+	ws := words(f)
+	if len(ws) < 6 {
+		return false
+	}
+	for _, w := range []string{"root", "racine", "nickname", "surnom", "call it", "name it", "appelez-le", "nommez-le"} {
+		if hasWord(f, w) {
+			return true
+		}
+	}
+	return len(proseSupport(ws)) > 0
+}
+
+var mobileFooters = []string{
+	"sent from my ", "sent from mail for windows", "sent from outlook", "sent from yahoo mail",
+	"get outlook for ", "envoye de mon ", "envoye a partir de ", "envoye depuis ", "obtenir outlook pour ",
+	"telechargez outlook", "gesendet von meinem ",
+}
+
+func isMobileFooter(f string) bool {
+	if len(f) > 120 {
+		return false
+	}
+	for _, p := range mobileFooters {
+		if strings.HasPrefix(f, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// valedictions open a signature, in English and French (folded).
+var valedictions = []string{
+	"many thanks", "thanks again", "thank you", "thanks", "thx", "ty", "cheers", "best regards",
+	"kind regards", "warm regards", "warmest regards", "kindest regards", "regards", "best wishes",
+	"all the best", "best", "sincerely", "yours sincerely", "yours truly", "respectfully", "rgds",
+	"brgds", "br", "take care", "with thanks", "merci beaucoup", "merci encore", "merci",
+	"bien cordialement", "cordialement", "salutations", "meilleures salutations",
+	"sinceres salutations", "bien a vous", "bonne journee", "a bientot", "amicalement", "au plaisir",
+	"mit freundlichen grussen", "gruss", "grusse", "viele grusse",
+}
+
+// isValediction: the line is a closing phrase, alone or followed by
+// punctuation and at most a few words ("Thanks, Dana", "Best regards — Hannah",
+// "Merci et bonne journée,"), never a sentence that goes on ("Thanks for…").
+func isValediction(f string) bool {
+	if len(f) > 60 {
+		return false
+	}
+	for _, v := range valedictions {
+		if !hasPrefixWord(f, v) {
+			continue
+		}
+		rest := strings.TrimSpace(f[len(v):])
+		if rest == "" {
+			return true
+		}
+		trimmed := strings.TrimLeft(rest, ",.!-;")
+		if trimmed == rest && !strings.HasPrefix(rest, "et ") && !strings.HasPrefix(rest, "and ") {
+			return false
+		}
+		trimmed = strings.TrimSpace(strings.TrimRight(trimmed, ",.!"))
+		if strings.ContainsAny(trimmed, ":@0123456789") || len(strings.Fields(trimmed)) > 4 {
+			return false
+		}
+		return true
+	}
+	return false
+}
