@@ -3,4 +3,7 @@ package api
 import "net/http"
 
 // routes adds the endpoints of the later stages.
-func (s *Server) routes(mux *http.ServeMux) {}
+func (s *Server) routes(mux *http.ServeMux) {
+	s.supportRoutes(mux)
+	s.accountRoutes(mux)
+}

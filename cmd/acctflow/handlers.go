@@ -24,6 +24,7 @@ type deps struct {
 	reg        *prometheus.Registry
 	background []func(ctx context.Context) error
 	closers    []func()
+	mailer     *mail
 }
 
 func (d *deps) close() {
@@ -37,19 +38,40 @@ func (d *deps) flag(name string) string {
 	return v
 }
 
-// handlerNames is the order handlers start in; "all" runs every one.
-var handlerNames = []string{routing.Name, projection.Name}
+// factory builds one handler from the shared dependencies.
+type factory func(ctx context.Context, d *deps) (broker.Handler, error)
 
-var handlerFactories = map[string]func(ctx context.Context, d *deps) (broker.Handler, error){
-	routing.Name: func(_ context.Context, d *deps) (broker.Handler, error) {
-		table, err := routing.LoadTable(d.flag("regions"))
-		if err != nil {
-			return broker.Handler{}, err
+// handlerNames is the order handlers start in; "all" runs every one.
+var handlerNames, handlerFactories = registry()
+
+// registry gathers the handlers of each area in start order.
+func registry() ([]string, map[string]factory) {
+	var names []string
+	all := map[string]factory{}
+	for _, area := range []func() ([]string, map[string]factory){
+		coreHandlers, mailHandlers, repliesHandlers, ticketHandlers, provisioningHandlers,
+	} {
+		n, f := area()
+		names = append(names, n...)
+		for k, v := range f {
+			all[k] = v
 		}
-		h := &routing.Handler{JS: d.conn.JS, Table: table, Requests: d.store, Logger: d.log, Now: time.Now}
-		return h.Broker(), nil
-	},
-	projection.Name: func(_ context.Context, d *deps) (broker.Handler, error) {
-		return (&projection.Handler{Store: d.store, Logger: d.log}).Broker(), nil
-	},
+	}
+	return names, all
+}
+
+func coreHandlers() ([]string, map[string]factory) {
+	return []string{routing.Name, projection.Name}, map[string]factory{
+		routing.Name: func(_ context.Context, d *deps) (broker.Handler, error) {
+			table, err := routing.LoadTable(d.flag("regions"))
+			if err != nil {
+				return broker.Handler{}, err
+			}
+			h := &routing.Handler{JS: d.conn.JS, Table: table, Requests: d.store, Logger: d.log, Now: time.Now}
+			return h.Broker(), nil
+		},
+		projection.Name: func(_ context.Context, d *deps) (broker.Handler, error) {
+			return (&projection.Handler{Store: d.store, Logger: d.log}).Broker(), nil
+		},
+	}
 }

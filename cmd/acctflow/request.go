@@ -18,6 +18,7 @@ import (
 func newRequest() *cobra.Command {
 	cmd := &cobra.Command{Use: "request", Short: "Create, show and decide on account requests"}
 	cmd.AddCommand(newRequestCreate(), newRequestShow())
+	cmd.AddCommand(requestDecisionCommands()...)
 	return cmd
 }
 

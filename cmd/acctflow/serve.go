@@ -46,6 +46,9 @@ func newServe() *cobra.Command {
 	f.String("http-addr", "127.0.0.1:8080", "HTTP API address (empty to disable)")
 	f.String("regions", "", "JSON file overriding the country → region table, ops teams and support mailboxes")
 	addMailFlags(cmd)
+	addRepliesFlags(cmd)
+	addTicketFlags(cmd)
+	addProvisioningFlags(cmd)
 	addNATSFlags(cmd, "", "external NATS server or cluster URL(s); empty runs the embedded server")
 	return cmd
 }
