@@ -1,0 +1,88 @@
+// Package confirmation mails the reseller's primary contact when a request is
+// routed (acct.routed.* → email → acct.confirmation.sent), asking for the root
+// email, the account nickname and the support type.
+package confirmation
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/mailer"
+	"github.com/acctflow/acctflow/outbox"
+	"github.com/acctflow/acctflow/retry"
+)
+
+// Outbox sends an email once per key.
+type Outbox interface {
+	Send(ctx context.Context, key, kind string, m mailer.Message) (bool, error)
+}
+
+// Handler sends confirmations.
+type Handler struct {
+	JS       events.Publisher
+	Outbox   Outbox
+	Domain   string // of Message-IDs
+	ReplyKey []byte
+	Inbox    string // workflow inbox, for US and CA
+	Sig      mailer.Signature
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+const Name = "confirmation"
+
+func (h *Handler) Broker() broker.Handler {
+	return broker.Handler{Name: Name, Subjects: []string{events.SubjectRoutedPrefix + "*"}, Handle: h.Handle}
+}
+
+func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
+	var routed events.AccountRouted
+	if err := events.Unmarshal("account-routed", m.Data, &routed); err != nil {
+		return retry.Permanent(fmt.Errorf("invalid AccountRouted: %w", err))
+	}
+	msg, err := h.Compose(routed)
+	if err != nil {
+		return retry.Permanent(err)
+	}
+	id := routed.RequestID
+	if _, err := h.Outbox.Send(ctx, outbox.Key(mailer.KindConfirmation, id), mailer.KindConfirmation, msg); err != nil {
+		return err
+	}
+	sent := events.ConfirmationSent{
+		RequestID: id, MessageID: msg.MessageID, Recipient: msg.To.Email, ReplyTo: msg.ReplyTo, SentAt: events.Time(h.Now()),
+	}
+	_, err = events.Publish(ctx, h.JS, sent, events.DerivedID("confirmation-sent", id), "acctflow/confirmation", m.Env)
+	return err
+}
+
+// Compose builds the confirmation for a routed request: US and CA contacts
+// reply to the workflow inbox, everyone else to the region's support
+// mailbox, both plus-addressed with the request's token.
+func (h *Handler) Compose(r events.AccountRouted) (mailer.Message, error) {
+	mailbox := h.Inbox
+	if r.ReplyChannel == events.ReplySupportMailbox && r.SupportMailbox != "" {
+		mailbox = r.SupportMailbox
+	}
+	replyTo, err := mailer.ReplyAddress(h.ReplyKey, r.RequestID, mailbox)
+	if err != nil {
+		return mailer.Message{}, fmt.Errorf("reply address for %s: %w", r.RequestID, err)
+	}
+	contact := r.Request.Reseller.PrimaryContact
+	subject, text, html, err := mailer.Render(mailer.ConfirmationData{
+		RequestID: r.RequestID, ContactName: contact.Name, CustomerName: r.Request.Customer.Name,
+		ReplyChannel: r.ReplyChannel, SupportMailbox: r.SupportMailbox, Sig: h.Sig,
+	})
+	if err != nil {
+		return mailer.Message{}, fmt.Errorf("rendering confirmation for %s: %w", r.RequestID, err)
+	}
+	return mailer.Message{
+		MessageID: mailer.MessageID(r.RequestID, mailer.KindConfirmation, h.Domain),
+		To:        mailer.Address{Name: contact.Name, Email: contact.Email},
+		ReplyTo:   replyTo,
+		Subject:   subject, Text: text, HTML: html,
+	}, nil
+}

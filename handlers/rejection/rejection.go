@@ -1,0 +1,78 @@
+// Package rejection tells the reseller why a request cannot go on and which
+// portal steps to complete (acct.rejected → email).
+package rejection
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/lifecycle"
+	"github.com/acctflow/acctflow/mailer"
+	"github.com/acctflow/acctflow/outbox"
+	"github.com/acctflow/acctflow/retry"
+)
+
+// Outbox sends an email once per key.
+type Outbox interface {
+	Send(ctx context.Context, key, kind string, m mailer.Message) (bool, error)
+}
+
+// Requests finds the request of an ops rejection, which carries none.
+type Requests interface {
+	Get(ctx context.Context, id string) (lifecycle.Record, error)
+}
+
+type Handler struct {
+	Outbox   Outbox
+	Requests Requests
+	Domain   string
+	Sig      mailer.Signature
+	Logger   *slog.Logger
+}
+
+const Name = "rejection"
+
+func (h *Handler) Broker() broker.Handler {
+	return broker.Handler{Name: Name, Subjects: []string{events.SubjectRejected}, Handle: h.Handle}
+}
+
+func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
+	var rej events.RequestRejected
+	if err := events.Unmarshal("request-rejected", m.Data, &rej); err != nil {
+		return retry.Permanent(fmt.Errorf("invalid RequestRejected: %w", err))
+	}
+	req := rej.Request
+	if req == nil {
+		rec, err := h.Requests.Get(ctx, rej.RequestID)
+		if err != nil {
+			return fmt.Errorf("looking up rejected request %s: %w", rej.RequestID, err)
+		}
+		if rec.Request == nil {
+			return retry.Permanent(fmt.Errorf("rejected request %s has no contact on record", rej.RequestID))
+		}
+		req = rec.Request
+	}
+	contact := req.Reseller.PrimaryContact
+	subject, text, html, err := mailer.Render(mailer.RejectionData{
+		RequestID: rej.RequestID, ContactName: contact.Name, CustomerName: req.Customer.Name,
+		Reasons: rej.Reasons, OpsReason: rej.Detail, Sig: h.Sig,
+	})
+	if err != nil {
+		return retry.Permanent(fmt.Errorf("rendering rejection for %s: %w", rej.RequestID, err))
+	}
+	// One email per distinct rejection: a corrected request rejected again
+	// for other reasons is told again.
+	qualifier := events.DerivedID(strings.Join(rej.Reasons, ","), rej.Detail)[:12]
+	kind := mailer.KindRejection
+	msg := mailer.Message{
+		MessageID: mailer.MessageID(rej.RequestID, kind+"."+qualifier, h.Domain),
+		To:        mailer.Address{Name: contact.Name, Email: contact.Email},
+		Subject:   subject, Text: text, HTML: html,
+	}
+	_, err = h.Outbox.Send(ctx, outbox.Key(kind, rej.RequestID, qualifier), kind, msg)
+	return err
+}
