@@ -100,4 +100,3 @@ func (ss *session) Data(r io.Reader) error {
 }
 func (ss *session) Reset()        { ss.from, ss.to = "", nil }
 func (ss *session) Logout() error { return nil }
-
