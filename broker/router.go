@@ -14,6 +14,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/retry"
@@ -44,9 +45,10 @@ type RouterConfig struct {
 	Topology      Topology
 	Logger        *slog.Logger
 	Metrics       *Metrics
-	MaxDeliveries uint64       // dead-letter after this many failed deliveries (default 8)
-	Redelivery    retry.Policy // delay before a failed message is delivered again
-	Started       func()       // called once every handler is consuming
+	Registerer    prometheus.Registerer // when set, consumer lag is exported
+	MaxDeliveries uint64                // dead-letter after this many failed deliveries (default 8)
+	Redelivery    retry.Policy          // delay before a failed message is delivered again
+	Started       func()                // called once every handler is consuming
 }
 
 // Run provisions each handler's consumer and runs the handlers on a watermill
@@ -75,6 +77,7 @@ func Run(ctx context.Context, conn *Conn, cfg RouterConfig, handlers []Handler) 
 		}.Middleware,
 		recoverer,
 	)
+	consumers := map[string]jetstream.Consumer{}
 	for _, h := range handlers {
 		inFlight := h.InFlight
 		if inFlight == 0 {
@@ -84,6 +87,7 @@ func Run(ctx context.Context, conn *Conn, cfg RouterConfig, handlers []Handler) 
 		if err != nil {
 			return err
 		}
+		consumers[h.Name] = cons
 		sub := &subscriber{
 			consumers: map[string]jetstream.Consumer{h.Name: cons},
 			inFlight:  inFlight,
@@ -94,6 +98,11 @@ func Run(ctx context.Context, conn *Conn, cfg RouterConfig, handlers []Handler) 
 		router.AddConsumerHandler(h.Name, h.Name, sub, func(wm *message.Message) error {
 			return handle(wm.Context(), fromWatermill(wm))
 		})
+	}
+	if cfg.Registerer != nil {
+		if err := RegisterLag(cfg.Registerer, consumers); err != nil {
+			return fmt.Errorf("registering consumer lag metrics: %w", err)
+		}
 	}
 	go func() {
 		<-router.Running()

@@ -161,7 +161,7 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	routerDone := make(chan error, 1)
 	go func() {
 		routerDone <- broker.Run(runCtx, conn, broker.RouterConfig{
-			Topology: topo, Logger: log, Metrics: broker.NewMetrics(reg),
+			Topology: topo, Logger: log, Metrics: broker.NewMetrics(reg), Registerer: reg,
 			Started: func() { log.Info("handlers running", "handlers", strings.Join(selected, ",")) },
 		}, handlers)
 	}()
