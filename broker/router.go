@@ -56,7 +56,7 @@ type RouterConfig struct {
 // finish and returns.
 func Run(ctx context.Context, conn *Conn, cfg RouterConfig, handlers []Handler) error {
 	if cfg.MaxDeliveries == 0 {
-		cfg.MaxDeliveries = 8
+		cfg.MaxDeliveries = 20 // with the default backoff, about 15 minutes of failures
 	}
 	if cfg.Redelivery.Initial == 0 {
 		cfg.Redelivery = retry.Policy{Initial: 500 * time.Millisecond, Max: time.Minute}
@@ -73,7 +73,10 @@ func Run(ctx context.Context, conn *Conn, cfg RouterConfig, handlers []Handler) 
 			MaxInterval:         500 * time.Millisecond,
 			Multiplier:          2,
 			RandomizationFactor: 0.5,
-			ShouldRetry:         func(p middleware.RetryParams) bool { return !retry.IsPermanent(p.Err) },
+			ShouldRetry: func(p middleware.RetryParams) bool {
+				_, later := retry.RetryAfter(p.Err)
+				return !later && !retry.IsPermanent(p.Err)
+			},
 		}.Middleware,
 		recoverer,
 	)
@@ -128,7 +131,7 @@ func fromWatermill(wm *message.Message) Msg {
 	m := Msg{Subject: wm.Metadata.Get(metaSubject), Data: wm.Payload, Header: nats.Header{}}
 	for k, v := range wm.Metadata {
 		switch k {
-		case metaSubject, metaDeliveries, metaStreamSeq, "handler_name", "subscriber_name", "subscribe_topic", "publisher_name", "publish_topic":
+		case metaSubject, metaDeliveries, metaStreamSeq, metaRetryAfter, "handler_name", "subscriber_name", "subscribe_topic", "publisher_name", "publish_topic":
 		default:
 			m.Header.Set(k, v)
 		}
@@ -170,6 +173,13 @@ func (o outcome) middleware(h message.HandlerFunc) message.HandlerFunc {
 		}
 		m := fromWatermill(wm)
 		log := o.cfg.Logger.With("handler", name, "subject", m.Subject, "correlation_id", m.Env.CorrelationID, "deliveries", m.Deliveries)
+		// "Come back later" (a lease, a Retry-After) is not a failure of the
+		// message and does not count towards dead-lettering.
+		if wait, ok := retry.RetryAfter(err); ok && !retry.IsPermanent(err) {
+			wm.Metadata.Set(metaRetryAfter, wait.String())
+			log.Info("handling deferred", "err", err, "retry_in", wait)
+			return nil, err
+		}
 		if !retry.IsPermanent(err) && m.Deliveries < o.cfg.MaxDeliveries {
 			o.cfg.Metrics.Failed.WithLabelValues(name).Inc()
 			log.Warn("handling failed, will retry", "err", err)

@@ -17,6 +17,7 @@ const (
 	metaSubject    = "nats-subject"
 	metaDeliveries = "nats-deliveries"
 	metaStreamSeq  = "nats-stream-seq"
+	metaRetryAfter = "acctflow-retry-after" // set by the handler side before a Nack
 )
 
 // subscriber is a watermill Subscriber bound to durable pull consumers that
@@ -82,7 +83,11 @@ func (s *subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 				// redelivery that the handler's idempotency absorbs.
 				_ = m.Ack()
 			case <-wm.Nacked():
-				_ = m.NakWithDelay(s.nakDelay(deliveries))
+				delay := s.nakDelay(deliveries)
+				if d, err := time.ParseDuration(wm.Metadata.Get(metaRetryAfter)); err == nil && d > 0 {
+					delay = d
+				}
+				_ = m.NakWithDelay(delay)
 			}
 		}()
 	}, jetstream.PullMaxMessages(s.inFlight), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {

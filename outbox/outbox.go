@@ -43,11 +43,16 @@ type Outbox struct {
 	failed  *prometheus.CounterVec
 }
 
-// New returns an outbox over the mail-sent bucket. reg may be nil.
-func New(kv jetstream.KeyValue, sender Sender, log *slog.Logger, reg prometheus.Registerer) *Outbox {
+// New returns an outbox over the mail-sent bucket. reg may be nil. sendTimeout
+// bounds one SMTP attempt; a claim is respected for as long as a live sender
+// could still be trying.
+func New(kv jetstream.KeyValue, sender Sender, log *slog.Logger, reg prometheus.Registerer, sendTimeout time.Duration) *Outbox {
+	if sendTimeout <= 0 {
+		sendTimeout = 30 * time.Second
+	}
 	o := &Outbox{
 		kv: kv, sender: sender, log: log,
-		lease:   2 * time.Minute,
+		lease:   3*sendTimeout + 10*time.Second,
 		attempt: retry.Policy{Initial: 200 * time.Millisecond, Max: 2 * time.Second, Attempts: 3},
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "acctflow_mail_sent_total", Help: "Emails handed to the SMTP server.",
@@ -144,8 +149,10 @@ func (o *Outbox) claim(ctx context.Context, key string, m mailer.Message) (uint6
 			return 0, nil
 		case "sending":
 			at, _ := time.Parse(time.RFC3339Nano, cur.At)
-			if time.Since(at) < o.lease {
-				return 0, fmt.Errorf("email %s: %w", key, ErrBusy)
+			if left := o.lease - time.Since(at); left > 0 {
+				// Come back when the lease ends: either the other sender
+				// finished by then, or it died and we take over.
+				return 0, retry.After(fmt.Errorf("email %s: %w", key, ErrBusy), left+time.Second)
 			}
 			o.log.Warn("taking over a stale email claim; the email may go out twice with the same Message-ID", "key", key)
 		}

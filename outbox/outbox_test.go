@@ -24,7 +24,7 @@ func setup(t *testing.T) (*outbox.Outbox, *smtptest.Server, *broker.Conn) {
 		t.Fatal(err)
 	}
 	kv, _ := conn.JS.KeyValue(context.Background(), broker.BucketMailSent)
-	return outbox.New(kv, sender, brokertest.Logger(t), nil), srv, conn
+	return outbox.New(kv, sender, brokertest.Logger(t), nil, 5*time.Second), srv, conn
 }
 
 func msg() mailer.Message {

@@ -96,7 +96,7 @@ func (d *deps) mail(ctx context.Context) (*mail, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening KV %s: %w", broker.BucketMailSent, err)
 	}
-	m.Outbox = outbox.New(kv, sender, d.log, d.reg)
+	m.Outbox = outbox.New(kv, sender, d.log, d.reg, cfg.Timeout)
 	d.mailer = m
 	return m, nil
 }

@@ -1,12 +1,249 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
 
-// repliesHandlers lists this area's handlers (H1: replies + inbox).
-func repliesHandlers() ([]string, map[string]factory) { return nil, nil }
+	"github.com/spf13/cobra"
 
-// addRepliesFlags adds this area's serve flags.
-func addRepliesFlags(cmd *cobra.Command) {}
+	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/handlers/ingest"
+	"github.com/acctflow/acctflow/handlers/replies"
+	"github.com/acctflow/acctflow/handlers/routing"
+	"github.com/acctflow/acctflow/mailer/inbox"
+	"github.com/acctflow/acctflow/mailer/reply"
+)
 
-// repliesCommands are this area's client commands.
-func repliesCommands() []*cobra.Command { return nil }
+// repliesHandlers: the replies handler, which also starts the IMAP readers
+// (background jobs, not consumers) unless --inbox=false.
+func repliesHandlers() ([]string, map[string]factory) {
+	return []string{replies.Name}, map[string]factory{replies.Name: newReplies}
+}
+
+func newReplies(ctx context.Context, d *deps) (broker.Handler, error) {
+	m, err := d.mail(ctx)
+	if err != nil {
+		return broker.Handler{}, err
+	}
+	js := d.conn.JS
+	replicas, _ := d.cmd.Flags().GetInt("replicas")
+	threads, err := replies.EnsureThreads(ctx, js, replicas)
+	if err != nil {
+		return broker.Handler{}, err
+	}
+	roots, err := js.KeyValue(ctx, broker.BucketRootEmails)
+	if err != nil {
+		return broker.Handler{}, fmt.Errorf("opening KV %s: %w", broker.BucketRootEmails, err)
+	}
+	raw, err := js.ObjectStore(ctx, broker.ObjectMailRaw)
+	if err != nil {
+		return broker.Handler{}, fmt.Errorf("opening object store %s: %w", broker.ObjectMailRaw, err)
+	}
+	if on, _ := d.cmd.Flags().GetBool("inbox"); on {
+		if err := startReaders(ctx, d, m); err != nil {
+			return broker.Handler{}, err
+		}
+	}
+	h := &replies.Handler{
+		JS: js, Requests: d.store, Raw: raw, RootEmails: roots, Threads: threads,
+		Outbox: m.Outbox, Domain: m.Domain, ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig,
+		Logger: d.log.With("handler", replies.Name), Now: time.Now,
+	}
+	return h.Broker(), nil
+}
+
+// startReaders registers one IMAP reader per mailbox as a background job.
+func startReaders(ctx context.Context, d *deps, m *mail) error {
+	cfgs, err := imapConfigs(d, m)
+	if err != nil {
+		return err
+	}
+	if len(cfgs) == 0 {
+		d.log.Warn("no IMAP mailbox to read: set --imap-host and --imap-mailboxes (or --imap-user), or run the sandbox")
+		return nil
+	}
+	js := d.conn.JS
+	kv, err := js.KeyValue(ctx, broker.BucketIMAPCursor)
+	if err != nil {
+		return fmt.Errorf("opening KV %s: %w", broker.BucketIMAPCursor, err)
+	}
+	objects, err := js.ObjectStore(ctx, broker.ObjectMailRaw)
+	if err != nil {
+		return fmt.Errorf("opening object store %s: %w", broker.ObjectMailRaw, err)
+	}
+	sink := &ingest.Sink{Objects: objects, JS: js, Logger: d.log.With("component", "inbox"), Now: time.Now}
+	var readers []*inbox.Reader
+	for _, cfg := range cfgs {
+		r, err := inbox.NewReader(cfg, sink, ingest.Cursor{KV: kv})
+		if err != nil {
+			return fmt.Errorf("IMAP reader for %s: %w", cfg.Folder, err)
+		}
+		readers = append(readers, r)
+	}
+	d.background = append(d.background, func(ctx context.Context) error {
+		var wg sync.WaitGroup
+		for _, r := range readers {
+			wg.Add(1)
+			go func() { defer wg.Done(); _ = r.Run(ctx) }() // Run retries until ctx ends
+		}
+		wg.Wait()
+		return ctx.Err()
+	})
+	d.log.Info("reading replies over IMAP", "mailboxes", len(readers))
+	return nil
+}
+
+// imapConfigs: with --imap-host, the accounts of --imap-mailboxes (or
+// --imap-user's INBOX); without it and with the sandbox running, the
+// sandbox's workflow inbox and every region's support mailbox.
+func imapConfigs(d *deps, m *mail) ([]inbox.Config, error) {
+	f := d.cmd.Flags()
+	base := inbox.Config{MoveTo: d.flag("imap-move-to"), Logger: d.log.With("component", "inbox")}
+	base.Poll, _ = f.GetDuration("imap-poll")
+	size, _ := f.GetInt64("imap-max-size")
+	base.MaxSize = size
+	host := d.flag("imap-host")
+	if host == "" {
+		if m.Sandbox == nil {
+			return nil, nil
+		}
+		base.Addr, base.TLS = m.Sandbox.IMAPAddr(), inbox.TLSNone
+		base.Password = d.flag("dev-mail-password")
+		if base.Password == "" {
+			base.Password = "sandbox" // the sandbox takes any password, IMAP needs one
+		}
+		boxes := []string{m.Inbox}
+		table, err := routing.LoadTable(d.flag("regions"))
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range table.Regions() {
+			if r, _ := table.Region(name); r.SupportMailbox != "" {
+				boxes = appendFold(boxes, r.SupportMailbox)
+			}
+		}
+		var out []inbox.Config
+		for _, b := range boxes {
+			c := base
+			c.Username = b
+			out = append(out, c)
+		}
+		return out, nil
+	}
+	port, _ := f.GetInt("imap-port")
+	base.Addr, base.TLS = net.JoinHostPort(host, fmt.Sprint(port)), d.flag("imap-tls")
+	pw, err := secret("ACCTFLOW_IMAP_PASSWORD")
+	if err != nil {
+		return nil, err
+	}
+	base.Password = pw
+	return parseMailboxes(base, d.flag("imap-mailboxes"), d.flag("imap-user"))
+}
+
+// parseMailboxes reads --imap-mailboxes: comma-separated USER or
+// USER/FOLDER entries (FOLDER defaults to INBOX; everything after the first
+// "/" is the folder). Empty: --imap-user's INBOX.
+func parseMailboxes(base inbox.Config, list, user string) ([]inbox.Config, error) {
+	var out []inbox.Config
+	for _, e := range strings.Split(list, ",") {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
+		c := base
+		c.Username, c.Folder, _ = strings.Cut(e, "/")
+		if c.Username == "" {
+			c.Username = user
+		}
+		if c.Username == "" {
+			return nil, fmt.Errorf("--imap-mailboxes entry %q names no user", e)
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 && user != "" {
+		c := base
+		c.Username = user
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("--imap-host needs --imap-user or --imap-mailboxes")
+	}
+	return out, nil
+}
+
+func appendFold(list []string, s string) []string {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// addRepliesFlags adds the inbound mail settings of serve.
+func addRepliesFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.Bool("inbox", true, "read replies over IMAP (run the readers in one replica only, or accept harmless duplicate fetches)")
+	f.String("imap-host", "", "IMAP server; empty with the dev sandbox reads the sandbox's workflow inbox and support mailboxes")
+	f.Int("imap-port", 993, "IMAP port")
+	f.String("imap-user", "", "IMAP user name (password from ACCTFLOW_IMAP_PASSWORD or ACCTFLOW_IMAP_PASSWORD_FILE)")
+	f.String("imap-tls", inbox.TLSImplicit, "IMAP TLS: implicit, starttls or none")
+	f.String("imap-mailboxes", "", "comma-separated USER or USER/FOLDER entries to read (default: --imap-user's INBOX)")
+	f.Duration("imap-poll", inbox.DefaultPoll, "polling interval without IDLE, and IDLE restart interval")
+	f.Int64("imap-max-size", inbox.DefaultMaxSize, "messages larger than this are recorded as too large, not downloaded")
+	f.String("imap-move-to", "", "folder processed messages are moved to (default: flag them \\Seen and $AcctflowProcessed)")
+}
+
+// repliesCommands: `reply parse`.
+func repliesCommands() []*cobra.Command {
+	cmd := &cobra.Command{Use: "reply", Short: "Inbound replies"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "parse FILE|-",
+		Short: "Print the extraction of one .eml as JSON (offline; - reads stdin)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			raw, err := readEML(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			out, err := json.MarshalIndent(reply.Parse(raw).Extraction, "", "  ")
+			if err != nil {
+				return fmt.Errorf("encoding extraction: %w", err)
+			}
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), string(out))
+			return err
+		},
+	})
+	return []*cobra.Command{cmd}
+}
+
+// maxParseInput matches the inbox's default size limit with room to spare.
+const maxParseInput = 32 << 20
+
+func readEML(cmd *cobra.Command, name string) ([]byte, error) {
+	var r io.Reader = cmd.InOrStdin()
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("opening %s: %w", name, err)
+		}
+		defer f.Close()
+		r = f
+	}
+	raw, err := io.ReadAll(io.LimitReader(r, maxParseInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(raw) > maxParseInput {
+		return nil, fmt.Errorf("%s is larger than %d bytes", name, maxParseInput)
+	}
+	return raw, nil
+}

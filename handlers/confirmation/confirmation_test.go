@@ -43,7 +43,7 @@ func setup(t *testing.T) env {
 	sent, _ := conn.JS.KeyValue(ctx, broker.BucketMailSent)
 	reqs, _ := conn.JS.KeyValue(ctx, broker.BucketRequests)
 	store := lifecycle.NewStore(reqs)
-	h := &confirmation.Handler{JS: conn.JS, Outbox: outbox.New(sent, sender, brokertest.Logger(t), prometheus.NewRegistry()),
+	h := &confirmation.Handler{JS: conn.JS, Outbox: outbox.New(sent, sender, brokertest.Logger(t), prometheus.NewRegistry(), 5*time.Second),
 		Domain: "mail.meridian.example", ReplyKey: key, Inbox: "acct-replies@meridian.example", Logger: brokertest.Logger(t), Now: time.Now}
 	brokertest.Run(t, conn, h.Broker(), (&projection.Handler{Store: store, Logger: brokertest.Logger(t)}).Broker())
 	return env{conn: conn, smtp: srv, store: store}

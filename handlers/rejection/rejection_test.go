@@ -33,7 +33,7 @@ func TestRejectionMailsThePortalSteps(t *testing.T) {
 	sent, _ := conn.JS.KeyValue(ctx, broker.BucketMailSent)
 	reqs, _ := conn.JS.KeyValue(ctx, broker.BucketRequests)
 	store := lifecycle.NewStore(reqs)
-	h := &rejection.Handler{Outbox: outbox.New(sent, sender, brokertest.Logger(t), nil), Requests: store, Domain: "meridian.example", Logger: brokertest.Logger(t)}
+	h := &rejection.Handler{Outbox: outbox.New(sent, sender, brokertest.Logger(t), nil, 5*time.Second), Requests: store, Domain: "meridian.example", Logger: brokertest.Logger(t)}
 	brokertest.Run(t, conn, h.Broker(), (&projection.Handler{Store: store, Logger: brokertest.Logger(t)}).Broker())
 
 	req := events.AccountRequested{RequestID: "REQ-9", RequestedAt: "2026-11-25T18:00:00Z", Provider: "aws",

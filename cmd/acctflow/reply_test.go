@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/acctflow/acctflow/mailer/inbox"
+)
+
+func runReplyParse(t *testing.T, arg string, stdin []byte) map[string]any {
+	t.Helper()
+	root := newRoot()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetIn(bytes.NewReader(stdin))
+	root.SetArgs([]string{"reply", "parse", arg})
+	if err := root.Execute(); err != nil {
+		t.Fatalf("reply parse %s: %v %s", arg, err, errOut.String())
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("output of %s is not JSON: %v\n%s", arg, err, out.String())
+	}
+	return got
+}
+
+// Every field of every shared fixture, as truth.json has it.
+func TestReplyParseSharedFixtures(t *testing.T) {
+	dir := "../../../shared/fixtures/replies"
+	data, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+	if err != nil {
+		t.Skipf("shared fixtures: %v", err)
+	}
+	var truth map[string]map[string]any
+	if err := json.Unmarshal(data, &truth); err != nil {
+		t.Fatal(err)
+	}
+	if len(truth) < 12 {
+		t.Fatalf("only %d fixtures in truth.json", len(truth))
+	}
+	for name, want := range truth {
+		t.Run(name, func(t *testing.T) {
+			got := runReplyParse(t, filepath.Join(dir, name), nil)
+			for _, k := range []string{"root_email", "nickname", "support_type", "request_ref", "auto_reply", "complete", "problems"} {
+				if _, ok := got[k]; !ok {
+					t.Errorf("key %s missing", k)
+				}
+			}
+			if len(got) != 7 {
+				t.Errorf("%d keys, want 7: %v", len(got), got)
+			}
+			for k, v := range want {
+				if g, ok := got[k]; !ok || g != v {
+					t.Errorf("%s = %#v, want %#v", k, got[k], v)
+				}
+			}
+			if got["complete"] == true && len(got["problems"].([]any)) != 0 {
+				t.Errorf("complete with problems %v", got["problems"])
+			}
+		})
+	}
+}
+
+func TestReplyParseStdinAndAutoReply(t *testing.T) {
+	raw := "From: jane@northwind.example\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\n\r\nAway.\r\n"
+	got := runReplyParse(t, "-", []byte(raw))
+	if got["auto_reply"] != true || got["complete"] != false || got["root_email"] != nil {
+		t.Fatalf("got %v", got)
+	}
+}
+
+func TestReplyParseMissingFile(t *testing.T) {
+	root := newRoot()
+	root.SetOut(&bytes.Buffer{})
+	root.SetErr(&bytes.Buffer{})
+	root.SetArgs([]string{"reply", "parse", filepath.Join(t.TempDir(), "nope.eml")})
+	if err := root.Execute(); err == nil || !strings.Contains(err.Error(), "nope.eml") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestParseMailboxes(t *testing.T) {
+	base := inbox.Config{Addr: "imap.example:993"}
+	got, err := parseMailboxes(base, " acct@x.example , emea@x.example/Support/Replies,", "")
+	if err != nil || len(got) != 2 || got[0].Username != "acct@x.example" || got[0].Folder != "" ||
+		got[1].Username != "emea@x.example" || got[1].Folder != "Support/Replies" {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if got, err := parseMailboxes(base, "", "me@x.example"); err != nil || len(got) != 1 || got[0].Username != "me@x.example" {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if _, err := parseMailboxes(base, "", ""); err == nil {
+		t.Fatal("no user accepted")
+	}
+}
