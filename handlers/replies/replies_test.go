@@ -1,0 +1,292 @@
+package replies_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	netmail "net/mail"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/lifecycle"
+	"github.com/acctflow/acctflow/mailer"
+)
+
+func TestCompleteReplySubmitsDetails(t *testing.T) {
+	e := setup(t)
+	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
+	e.seed(t, "REQ-1001")
+	e.deliver(t, eml(mail{To: token(t, "REQ-1001"), Subject: subject("REQ-1001"), Body: body("Acme-AWS-Root@Acme.example", "Acme Production", "Enterprise")}))
+
+	waitCount(t, e.conn, events.SubjectDetailsSubmitted, 1)
+	got := decode[events.DetailsSubmitted](t, e.conn, events.SubjectDetailsSubmitted, 0)
+	if got.RequestID != "REQ-1001" || got.RootEmail != "acme-aws-root@acme.example" || got.Nickname != "Acme Production" ||
+		got.SupportType != "enterprise" || !got.EnterpriseSales || got.From != contact || got.SourceMessageID == "" {
+		t.Fatalf("submitted %+v", got)
+	}
+	rec := e.waitStage(t, "REQ-1001", lifecycle.StageDetailsReceived)
+	if rec.Details == nil || rec.Details.RootEmail != got.RootEmail {
+		t.Fatalf("record details %+v", rec.Details)
+	}
+	if n := len(e.sb.Messages(contact)); n != 0 {
+		t.Fatalf("%d mails to the contact for a complete reply", n)
+	}
+}
+
+func TestForgedTokenChangesNothing(t *testing.T) {
+	e := setup(t)
+	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
+	e.seed(t, "REQ-1001")
+	before, _ := e.store.Get(context.Background(), "REQ-1001")
+	forged := "acct-replies+REQ-1001.0123456789ab@" + domain
+	// The subject tag would match: a failed token must still win.
+	e.deliver(t, eml(mail{To: forged, Subject: subject("REQ-1001"), Body: body("root@acme.example", "Acme", "Business")}))
+
+	waitCount(t, e.conn, events.SubjectReplyRejected, 1)
+	rej := decode[events.ReplyRejected](t, e.conn, events.SubjectReplyRejected, 0)
+	if rej.Reason != events.ReplyForgedToken || rej.RequestID != "" {
+		t.Fatalf("rejected %+v", rej)
+	}
+	idle(t, e.conn)
+	e.assertUntouched(t, "REQ-1001", before)
+}
+
+func TestSpoofedSenderChangesNothing(t *testing.T) {
+	e := setup(t)
+	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
+	e.seed(t, "REQ-1001")
+	before, _ := e.store.Get(context.Background(), "REQ-1001")
+	// A genuine token (copied from a forwarded mail) does not make the
+	// sender the contact; and a missing field would otherwise earn a mail.
+	e.deliver(t, eml(mail{From: "Mallory <mallory@evil.example>", To: token(t, "REQ-1001"), Subject: subject("REQ-1001"), Body: body("root@evil.example", "Evil", "")}))
+
+	waitCount(t, e.conn, events.SubjectReplyRejected, 1)
+	rej := decode[events.ReplyRejected](t, e.conn, events.SubjectReplyRejected, 0)
+	if rej.Reason != events.ReplyUnauthorised || rej.From != "mallory@evil.example" || rej.RequestID != "" {
+		t.Fatalf("rejected %+v", rej)
+	}
+	idle(t, e.conn)
+	e.assertUntouched(t, "REQ-1001", before)
+	if n := len(e.sb.Messages("mallory@evil.example")); n != 0 {
+		t.Fatalf("%d mails to the spoofer", n)
+	}
+}
+
+func TestAuthorisedSenderAccepted(t *testing.T) {
+	e := setup(t)
+	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
+	e.seed(t, "REQ-AUTH", "Ops@Northwind.example")
+	e.deliver(t, eml(mail{From: "ops@northwind.example", To: token(t, "REQ-AUTH"), Subject: subject("REQ-AUTH"), Body: body("r00t@acme.example", "Acme", "Developer")}))
+	waitCount(t, e.conn, events.SubjectDetailsSubmitted, 1)
+}
+
+func TestAutoReplyGetsNoAnswer(t *testing.T) {
+	e := setup(t)
+	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
+	e.seed(t, "REQ-1001")
+	e.deliver(t, eml(mail{To: token(t, "REQ-1001"), Subject: "Automatic reply: " + subject("REQ-1001"),
+		Headers: map[string]string{"Auto-Submitted": "auto-replied"}, Body: "I am out of the office until Monday.\n"}))
+
+	waitCount(t, e.conn, events.SubjectReplyRejected, 1)
+	rej := decode[events.ReplyRejected](t, e.conn, events.SubjectReplyRejected, 0)
+	if rej.Reason != events.ReplyAutoReply || rej.RequestID != "REQ-1001" {
+		t.Fatalf("rejected %+v", rej)
+	}
+	idle(t, e.conn)
+	if n := len(e.sb.Messages(contact)); n != 0 {
+		t.Fatalf("%d mails answered an auto-reply", n)
+	}
+	if n := brokertest.Count(t, e.conn, events.SubjectDetailsIncomplete); n != 0 {
+		t.Fatalf("auto-reply judged as details: %d", n)
+	}
+}
+
+func (e *env) assertUntouched(t *testing.T, id string, before lifecycle.Record) {
+	t.Helper()
+	after, err := e.store.Get(context.Background(), id)
+	must(t, err)
+	if after.Stage != before.Stage || after.StageSeq != before.StageSeq || len(after.Applied) != len(before.Applied) || after.Problems != nil {
+		t.Fatalf("record changed:\n%+v\n%+v", before, after)
+	}
+	if n := brokertest.Count(t, e.conn, "acct.details.>"); n != 0 {
+		t.Fatalf("%d details events", n)
+	}
+	if n := len(e.sb.Messages(contact)); n != 0 {
+		t.Fatalf("%d mails to the contact", n)
+	}
+}
+
+// A missing support type gets exactly one clarification, even when the
+// handler dies after doing everything but the ack; a second incomplete
+// reply the same day gets none; the completing reply is accepted.
+func TestIncompleteThenCompleted(t *testing.T) {
+	e := setup(t)
+	h := e.handler(t, e.conn)
+	var calls atomic.Int32
+	b := h.Broker()
+	b.Handle = func(ctx context.Context, m broker.Msg) error {
+		if err := h.Handle(ctx, m); err != nil {
+			return err
+		}
+		if m.Subject == events.SubjectReplyReceived && calls.Add(1) == 1 {
+			return errors.New("crashed before ack")
+		}
+		return nil
+	}
+	brokertest.Run(t, e.conn, b, e.projection(t))
+	e.seed(t, "REQ-1001")
+	first := "<first@northwind.example>"
+	e.deliver(t, eml(mail{MessageID: first, To: token(t, "REQ-1001"), Subject: subject("REQ-1001"), Body: body("root@acme.example", "Acme Prod", "")}))
+
+	waitCount(t, e.conn, events.SubjectDetailsIncomplete, 1)
+	brokertest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		if calls.Load() < 2 {
+			return fmt.Errorf("%d deliveries", calls.Load())
+		}
+		return nil
+	})
+	idle(t, e.conn)
+	inc := decode[events.DetailsIncomplete](t, e.conn, events.SubjectDetailsIncomplete, 0)
+	if !inc.ClarificationSent || len(inc.Problems) != 1 || inc.Problems[0] != "support_type_missing" ||
+		inc.RootEmail == nil || *inc.RootEmail != "root@acme.example" || inc.SupportType != nil {
+		t.Fatalf("incomplete %+v", inc)
+	}
+	mails := e.sb.Messages(contact)
+	if len(mails) != 1 {
+		t.Fatalf("%d clarifications, want 1", len(mails))
+	}
+	cm, err := netmail.ReadMessage(bytes.NewReader(mails[0]))
+	must(t, err)
+	if cm.Header.Get("In-Reply-To") != first || cm.Header.Get("Reply-To") != "<"+token(t, "REQ-1001")+">" ||
+		!strings.Contains(cm.Header.Get("Subject"), "[REQ-1001]") || !strings.Contains(string(mails[0]), "root@acme.example") {
+		t.Fatalf("clarification:\n%s", mails[0])
+	}
+
+	// Another incomplete reply within 24h: recorded, not answered.
+	e.deliver(t, eml(mail{To: token(t, "REQ-1001"), Subject: subject("REQ-1001"), Body: body("", "Acme Prod", "")}))
+	waitCount(t, e.conn, events.SubjectDetailsIncomplete, 2)
+	if inc := decode[events.DetailsIncomplete](t, e.conn, events.SubjectDetailsIncomplete, 1); inc.ClarificationSent {
+		t.Fatalf("second clarification within 24h: %+v", inc)
+	}
+	idle(t, e.conn)
+	if n := len(e.sb.Messages(contact)); n != 1 {
+		t.Fatalf("%d clarifications, want 1", n)
+	}
+
+	// The answer to the clarification, threaded only by In-Reply-To.
+	clarID := cm.Header.Get("Message-Id")
+	e.deliver(t, eml(mail{To: inboxBox, Subject: "Re: your request", InReplyTo: clarID, Body: body("root@acme.example", "Acme Prod", "Business Support")}))
+	waitCount(t, e.conn, events.SubjectDetailsSubmitted, 1)
+	e.waitStage(t, "REQ-1001", lifecycle.StageDetailsReceived)
+}
+
+func TestThreadedByConfirmationMessageID(t *testing.T) {
+	e := setup(t)
+	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
+	e.seed(t, "REQ-THR")
+	idle(t, e.conn) // the confirmation is indexed
+	conf := "<" + mailer.MessageID("REQ-THR", mailer.KindConfirmation, domain) + ">"
+	e.deliver(t, eml(mail{To: inboxBox, Subject: "Re: account", InReplyTo: conf, Body: body("new-root@acme.example", "Acme", "basic")}))
+	waitCount(t, e.conn, events.SubjectDetailsSubmitted, 1)
+	if got := decode[events.DetailsSubmitted](t, e.conn, events.SubjectDetailsSubmitted, 0); got.RequestID != "REQ-THR" {
+		t.Fatalf("matched %+v", got)
+	}
+	// A made-up id of our form for an unknown thread matches nothing.
+	fake := "<" + mailer.MessageID("REQ-NONE", mailer.KindConfirmation, domain) + ">"
+	e.deliver(t, eml(mail{To: inboxBox, Subject: "Re: account", InReplyTo: fake, Body: body("x@acme.example", "Acme", "basic")}))
+	waitCount(t, e.conn, events.SubjectReplyRejected, 1)
+	if rej := decode[events.ReplyRejected](t, e.conn, events.SubjectReplyRejected, 0); rej.Reason != events.ReplyUnmatched {
+		t.Fatalf("rejected %+v", rej)
+	}
+}
+
+// Two requests claim one root email at once on two replicas: exactly one
+// gets it, the other is asked for another address, naming the reuse.
+func TestReusedRootEmailRacedAcrossReplicas(t *testing.T) {
+	e := setup(t)
+	for range 2 {
+		conn := brokertest.Connect(t, e.srv)
+		brokertest.Run(t, conn, e.handler(t, conn).Broker())
+	}
+	brokertest.Run(t, e.conn, e.projection(t))
+	const pairs = 6
+	for i := range pairs {
+		for _, s := range []string{"A", "B"} {
+			e.seed(t, fmt.Sprintf("REQ-%d%s", i, s))
+		}
+	}
+	for i := range pairs {
+		root := fmt.Sprintf("shared-%d@acme.example", i)
+		for _, s := range []string{"A", "B"} {
+			id := fmt.Sprintf("REQ-%d%s", i, s)
+			e.deliver(t, eml(mail{To: token(t, id), Subject: subject(id), Body: body(root, "Acme "+s, "Business")}))
+		}
+	}
+	waitCount(t, e.conn, events.SubjectDetailsSubmitted, pairs)
+	waitCount(t, e.conn, events.SubjectDetailsIncomplete, pairs)
+	won := map[string]string{}
+	for i := range pairs {
+		d := decode[events.DetailsSubmitted](t, e.conn, events.SubjectDetailsSubmitted, i)
+		if prev, dup := won[d.RootEmail]; dup {
+			t.Fatalf("%s given to %s and %s", d.RootEmail, prev, d.RequestID)
+		}
+		won[d.RootEmail] = d.RequestID
+	}
+	for i := range pairs {
+		inc := decode[events.DetailsIncomplete](t, e.conn, events.SubjectDetailsIncomplete, i)
+		if len(inc.Problems) != 1 || inc.Problems[0] != "root_email_in_use" || !inc.ClarificationSent {
+			t.Fatalf("loser %+v", inc)
+		}
+		if won[*inc.RootEmail] == inc.RequestID {
+			t.Fatalf("%s both won and lost", inc.RequestID)
+		}
+	}
+	if n := len(e.sb.Messages(contact)); n != pairs {
+		t.Fatalf("%d clarifications, want %d", n, pairs)
+	}
+	if !strings.Contains(string(e.sb.Messages(contact)[0]), "shared-") {
+		t.Fatalf("clarification does not name the reused address")
+	}
+}
+
+func TestOversizeRejected(t *testing.T) {
+	e := setup(t)
+	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
+	e.seed(t, "REQ-1001")
+	hdr := "From: jane@northwind.example\r\nTo: " + token(t, "REQ-1001") + "\r\nSubject: big\r\nMessage-ID: <big@northwind.example>\r\n\r\n"
+	must(t, e.sink.Deliver(context.Background(), inboxMessage(hdr, 50<<20, true)))
+	waitCount(t, e.conn, events.SubjectReplyRejected, 1)
+	rej := decode[events.ReplyRejected](t, e.conn, events.SubjectReplyRejected, 0)
+	if rej.Reason != events.ReplyTooLarge || rej.MessageID != "big@northwind.example" {
+		t.Fatalf("rejected %+v", rej)
+	}
+}
+
+func TestWrongStageAndRoleARNAfterCreation(t *testing.T) {
+	e := setup(t)
+	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
+	e.seed(t, "REQ-ROLE")
+	created := events.AccountCreated{RequestID: "REQ-ROLE", AccountID: "123456789012", Method: "manual", CreatedAt: events.Time(time.Now())}
+	_, err := events.Publish(context.Background(), e.conn.JS, created, "created-1", "test", events.Envelope{})
+	must(t, err)
+	e.waitStage(t, "REQ-ROLE", lifecycle.StageCreated)
+
+	e.deliver(t, eml(mail{To: token(t, "REQ-ROLE"), Subject: subject("REQ-ROLE"), Body: body("late@acme.example", "Late", "basic")}))
+	waitCount(t, e.conn, events.SubjectReplyRejected, 1)
+	if rej := decode[events.ReplyRejected](t, e.conn, events.SubjectReplyRejected, 0); rej.Reason != events.ReplyWrongStage {
+		t.Fatalf("rejected %+v", rej)
+	}
+	e.deliver(t, eml(mail{To: token(t, "REQ-ROLE"), Subject: subject("REQ-ROLE"),
+		Body: "Here is the role:\narn:aws:iam::123456789012:role/DistributorAccess\n\nJane\n"}))
+	waitCount(t, e.conn, events.SubjectRoleSubmitted, 1)
+	rs := decode[events.RoleSubmitted](t, e.conn, events.SubjectRoleSubmitted, 0)
+	if rs.RoleARN != "arn:aws:iam::123456789012:role/DistributorAccess" || rs.SubmittedBy != contact {
+		t.Fatalf("role %+v", rs)
+	}
+}

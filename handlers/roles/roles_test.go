@@ -1,0 +1,230 @@
+package roles_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/acctflow/acctflow/aws"
+	"github.com/acctflow/acctflow/aws/awstest"
+	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/handlers/followup"
+	"github.com/acctflow/acctflow/handlers/projection"
+	"github.com/acctflow/acctflow/handlers/roles"
+	"github.com/acctflow/acctflow/lifecycle"
+	"github.com/acctflow/acctflow/mailer"
+	"github.com/acctflow/acctflow/mailer/sandbox"
+	"github.com/acctflow/acctflow/ops"
+	"github.com/acctflow/acctflow/outbox"
+)
+
+const (
+	contact = "jane@northwind.example"
+	account = "210987654321"
+)
+
+type env struct {
+	conn  *broker.Conn
+	store *lifecycle.Store
+	ext   followup.ExternalIDs
+	sb    *sandbox.Sandbox
+	fake  *awstest.Server
+	ops   *ops.Ops
+	calls atomic.Int32
+}
+
+// setup runs the roles handler (crashing once after its first success, as a
+// process killed before the ack would) and creates REQ-R1 with account
+// 210987654321 by manual provisioning.
+func setup(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	srv := brokertest.Server(t)
+	e := &env{conn: brokertest.Connect(t, srv)}
+	reqKV, _ := e.conn.JS.KeyValue(ctx, broker.BucketRequests)
+	accounts, _ := e.conn.JS.KeyValue(ctx, broker.BucketAccounts)
+	sentKV, _ := e.conn.JS.KeyValue(ctx, broker.BucketMailSent)
+	e.store, e.ext = lifecycle.NewStore(reqKV), followup.ExternalIDs{KV: accounts}
+	var err error
+	if e.sb, err = sandbox.Start(ctx, sandbox.Config{SMTPAddr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.sb.Close() })
+	host, port, _ := net.SplitHostPort(e.sb.SMTPAddr())
+	p, _ := strconv.Atoi(port)
+	sender, err := mailer.NewSender(mailer.Config{Host: host, Port: p, TLSPolicy: mailer.TLSNone, From: "provisioning@acctflow.localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fake = awstest.NewServer()
+	t.Cleanup(e.fake.Close)
+	h := &roles.Handler{JS: e.conn.JS, Requests: e.store, STS: aws.NewSTS(e.fake.Config()), ExternalIDs: e.ext,
+		Outbox: outbox.New(sentKV, sender, brokertest.Logger(t), nil, 10*time.Second), Domain: "acctflow.localhost",
+		DistributorAccountID: awstest.ManagementAccount, Logger: brokertest.Logger(t), Now: time.Now}
+	b := h.Broker()
+	b.Handle = func(ctx context.Context, m broker.Msg) error {
+		if err := h.Handle(ctx, m); err != nil {
+			return err
+		}
+		if e.calls.Add(1) == 1 {
+			return errors.New("crashed before ack")
+		}
+		return nil
+	}
+	brokertest.Run(t, e.conn, b, (&projection.Handler{Store: e.store, Logger: brokertest.Logger(t)}).Broker())
+	e.ops = &ops.Ops{JS: e.conn.JS, Requests: e.store, Source: "test", Now: time.Now}
+
+	req := events.AccountRequested{RequestID: "REQ-R1", RequestedAt: events.Time(time.Now()), Provider: "aws",
+		Reseller:  events.Reseller{ID: "R-1", Name: "Northwind IT", Country: "US", PrimaryContact: events.Party{Name: "Jane Doe", Email: contact}},
+		Customer:  events.Customer{ID: "C-1", Name: "Acme Corp"},
+		Pricebook: events.Pricebook{Present: true, InvoiceCurrency: "USD", ProviderEnabledInPortal: true}}
+	for i, ev := range []events.Event{
+		events.AccountRouted{RequestID: "REQ-R1", Region: "us", OpsTeam: "us", ReplyChannel: events.ReplyWorkflow, RoutedAt: events.Time(time.Now()), Request: req},
+		events.DetailsSubmitted{RequestID: "REQ-R1", RootEmail: "root@acme.example", Nickname: "Acme", SupportType: "developer", SubmittedAt: events.Time(time.Now())},
+		events.AccountApproved{RequestID: "REQ-R1", ApprovedAt: events.Time(time.Now())},
+	} {
+		if _, err := events.Publish(ctx, e.conn.JS, ev, fmt.Sprintf("seed-%d", i), "test", events.Envelope{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	brokertest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+		_, err := e.ops.RecordAccount(ctx, "REQ-R1", account)
+		return err
+	})
+	e.wait(t, func(r lifecycle.Record) bool { return r.Stage == lifecycle.StageCreated })
+	return e
+}
+
+func (e *env) wait(t *testing.T, ok func(lifecycle.Record) bool) lifecycle.Record {
+	t.Helper()
+	var rec lifecycle.Record
+	brokertest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+		var err error
+		if rec, err = e.store.Get(context.Background(), "REQ-R1"); err != nil || !ok(rec) {
+			return fmt.Errorf("record %+v %v", rec.Role, err)
+		}
+		return nil
+	})
+	return rec
+}
+
+func (e *env) submit(t *testing.T, arn string) {
+	t.Helper()
+	if _, err := e.ops.SubmitRole(context.Background(), "REQ-R1", arn, "test"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *env) rejection(t *testing.T) events.RoleRejected {
+	t.Helper()
+	var n int
+	brokertest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if n = brokertest.Count(t, e.conn, events.SubjectRoleRejected); n == 0 || e.calls.Load() < 2 {
+			return fmt.Errorf("%d rejections, %d deliveries", n, e.calls.Load())
+		}
+		return nil
+	})
+	if n != 1 {
+		t.Fatalf("%d rejections", n)
+	}
+	var r events.RoleRejected
+	_ = json.Unmarshal(brokertest.Messages(t, e.conn, events.SubjectRoleRejected)[0].Data(), &r)
+	return r
+}
+
+func TestValidRoleIsValidatedWithTheExternalID(t *testing.T) {
+	e := setup(t)
+	ext, err := e.ext.For(context.Background(), "REQ-R1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := "arn:aws:iam::" + account + ":role/AcctflowReadOnly"
+	e.fake.AddRole(arn, ext)
+	e.submit(t, arn)
+	rec := e.wait(t, func(r lifecycle.Record) bool { return r.Stage == lifecycle.StageRoleValidated })
+	if rec.Role.ARN != arn || rec.Role.Status != "validated" {
+		t.Fatalf("role %+v", rec.Role)
+	}
+	reqs := e.fake.AssumeRoleRequests()
+	if len(reqs) != 1 || reqs[0].ExternalID != ext {
+		t.Fatalf("AssumeRole calls %+v", reqs)
+	}
+	if n := brokertest.Count(t, e.conn, events.SubjectRoleValidated); n != 1 {
+		t.Fatalf("%d validations", n)
+	}
+}
+
+func TestAccessDeniedRejectedWithEmail(t *testing.T) {
+	e := setup(t)
+	arn := "arn:aws:iam::" + account + ":role/AcctflowReadOnly"
+	e.fake.AddRole(arn, "some-other-external-id")
+	e.submit(t, arn)
+	r := e.rejection(t)
+	ext, _ := e.ext.For(context.Background(), "REQ-R1")
+	if r.Reason != roles.ReasonAccessDenied || !strings.Contains(r.Explanation, "trust policy") || !strings.Contains(r.Explanation, ext) {
+		t.Fatalf("rejection %+v", r)
+	}
+	brokertest.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+		if n := len(e.sb.Messages(contact)); n != 1 {
+			return fmt.Errorf("%d mails", n)
+		}
+		return nil
+	})
+	if e.fake.Calls("AssumeRole") != 2 { // the crash made the handler run twice
+		t.Logf("AssumeRole calls: %d", e.fake.Calls("AssumeRole"))
+	}
+	rec := e.wait(t, func(r lifecycle.Record) bool { return r.Role != nil && r.Role.Status == "rejected" })
+	if rec.Stage != lifecycle.StageCreated {
+		t.Fatalf("stage %s", rec.Stage)
+	}
+}
+
+func TestRoleOfAnotherAccountRejectedWithoutAWSCall(t *testing.T) {
+	e := setup(t)
+	e.submit(t, "arn:aws:iam::999988887777:role/AcctflowReadOnly")
+	r := e.rejection(t)
+	if r.Reason != roles.ReasonAccountMismatch || !strings.Contains(r.Explanation, account) {
+		t.Fatalf("rejection %+v", r)
+	}
+	if n := e.fake.Calls("AssumeRole"); n != 0 {
+		t.Fatalf("%d AssumeRole calls", n)
+	}
+}
+
+func TestMalformedARNRejectedWithoutAWSCall(t *testing.T) {
+	e := setup(t)
+	e.submit(t, "arn:aws:iam::"+account+":user/bob")
+	r := e.rejection(t)
+	if r.Reason != roles.ReasonInvalidFormat || e.fake.Calls("AssumeRole") != 0 {
+		t.Fatalf("rejection %+v, %d AssumeRole calls", r, e.fake.Calls("AssumeRole"))
+	}
+}
+
+func TestPrecheck(t *testing.T) {
+	created := lifecycle.Record{Account: &events.AccountCreated{AccountID: account}}
+	for _, c := range []struct {
+		arn    string
+		rec    lifecycle.Record
+		reason string
+	}{
+		{"arn:aws:iam::" + account + ":role/path/Name+=,.@-_", created, ""},
+		{"arn:aws:iam::" + account + ":role/", created, roles.ReasonInvalidFormat},
+		{"arn:aws:iam::12345:role/x", created, roles.ReasonInvalidFormat},
+		{"arn:aws:iam::" + account + ":role/" + strings.Repeat("x", 65), created, roles.ReasonInvalidFormat},
+		{"arn:aws:iam::" + account + ":role/x", lifecycle.Record{}, roles.ReasonNoAccount},
+		{"arn:aws:iam::111111111111:role/x", created, roles.ReasonAccountMismatch},
+	} {
+		if _, reason, why := roles.Precheck(c.arn, c.rec); reason != c.reason || (reason != "" && why == "") {
+			t.Errorf("%s: %q (%s), want %q", c.arn, reason, why, c.reason)
+		}
+	}
+}
