@@ -1,15 +1,206 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"fmt"
+	"time"
 
-// provisioningHandlers lists this area's handlers (H3: approval, provisioning, follow-up, roles, support groups).
-func provisioningHandlers() ([]string, map[string]factory) { return nil, nil }
+	"github.com/spf13/cobra"
+
+	"github.com/acctflow/acctflow/aws"
+	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/handlers/followup"
+	"github.com/acctflow/acctflow/handlers/provisioning"
+	"github.com/acctflow/acctflow/handlers/roles"
+	"github.com/acctflow/acctflow/handlers/supportgroup"
+	"github.com/acctflow/acctflow/ops"
+)
+
+// provisioningHandlers: account creation, follow-up email, Role ARN
+// validation (with the periodic support plan group check beside it).
+func provisioningHandlers() ([]string, map[string]factory) {
+	return []string{provisioning.Name, followup.Name, roles.Name}, map[string]factory{
+		provisioning.Name: newProvisioningHandler,
+		followup.Name:     newFollowupHandler,
+		roles.Name:        newRolesHandler,
+	}
+}
 
 // addProvisioningFlags adds this area's serve flags.
-func addProvisioningFlags(cmd *cobra.Command) {}
+func addProvisioningFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.String("provisioner", "manual", "how approved accounts are created: manual (ops run `account record`) or organizations (AWS Organizations CreateAccount; AWS config from the SDK's standard chain)")
+	f.String("aws-role-name", aws.DefaultRoleName, "role CreateAccount creates in the new account for the management account")
+	f.Int("aws-max-concurrent", 5, "account creations in progress at once, per process")
+	f.Duration("aws-create-deadline", 30*time.Minute, "alert ops (--ops-email) once when a creation is still in progress after this; polling goes on")
+	f.String("distributor-account-id", "", "the distributor's AWS account id that resellers' IAM roles must trust (needed by the follow-up and role emails)")
+	f.Duration("support-group-grace", 24*time.Hour, "how long after creation an account may go without a support plan group")
+	f.Duration("support-group-check", time.Minute, "how often the support plan group check runs")
+}
 
-// provisioningCommands are this area's client commands.
-func provisioningCommands() []*cobra.Command { return nil }
+func newProvisioningHandler(ctx context.Context, d *deps) (broker.Handler, error) {
+	switch p := d.flag("provisioner"); p {
+	case "manual", "":
+		return provisioning.Manual(), nil
+	case "organizations":
+	default:
+		return broker.Handler{}, fmt.Errorf("--provisioner %q: want manual or organizations", p)
+	}
+	cfg, err := aws.LoadConfig(ctx)
+	if err != nil {
+		return broker.Handler{}, err
+	}
+	m, err := d.mail(ctx)
+	if err != nil {
+		return broker.Handler{}, err
+	}
+	accounts, err := d.conn.JS.KeyValue(ctx, broker.BucketAccounts)
+	if err != nil {
+		return broker.Handler{}, fmt.Errorf("opening KV %s: %w", broker.BucketAccounts, err)
+	}
+	f := d.cmd.Flags()
+	maxConc, _ := f.GetInt("aws-max-concurrent")
+	deadline, _ := f.GetDuration("aws-create-deadline")
+	drv := &provisioning.Driver{
+		Accounts: accounts, Requests: d.store, Orgs: aws.NewOrganizations(cfg), JS: d.conn.JS, Outbox: m.Outbox,
+		Domain: m.Domain, ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, OpsEmail: d.flag("ops-email"),
+		RoleName: d.flag("aws-role-name"), MaxConcurrent: maxConc, Deadline: deadline,
+		Logger: d.log.With("component", "provisioning-driver"), Now: time.Now,
+	}
+	d.background = append(d.background, drv.Run)
+	h := &provisioning.Handler{Accounts: accounts, Requests: d.store, Logger: d.log, Now: time.Now}
+	return h.Broker(), nil
+}
+
+func newFollowupHandler(ctx context.Context, d *deps) (broker.Handler, error) {
+	m, err := d.mail(ctx)
+	if err != nil {
+		return broker.Handler{}, err
+	}
+	accounts, err := d.conn.JS.KeyValue(ctx, broker.BucketAccounts)
+	if err != nil {
+		return broker.Handler{}, fmt.Errorf("opening KV %s: %w", broker.BucketAccounts, err)
+	}
+	if d.flag("distributor-account-id") == "" {
+		d.log.Warn("--distributor-account-id is not set: follow-up emails cannot be written and will be dead-lettered")
+	}
+	h := &followup.Handler{
+		Requests: d.store, ExternalIDs: followup.ExternalIDs{KV: accounts}, Outbox: m.Outbox, Domain: m.Domain,
+		ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, DistributorAccountID: d.flag("distributor-account-id"), Logger: d.log,
+	}
+	return h.Broker(), nil
+}
+
+// newRolesHandler also starts the support plan group check: both act on
+// created accounts.
+func newRolesHandler(ctx context.Context, d *deps) (broker.Handler, error) {
+	cfg, err := aws.LoadConfig(ctx)
+	if err != nil {
+		return broker.Handler{}, err
+	}
+	m, err := d.mail(ctx)
+	if err != nil {
+		return broker.Handler{}, err
+	}
+	accounts, err := d.conn.JS.KeyValue(ctx, broker.BucketAccounts)
+	if err != nil {
+		return broker.Handler{}, fmt.Errorf("opening KV %s: %w", broker.BucketAccounts, err)
+	}
+	requests, err := d.conn.JS.KeyValue(ctx, broker.BucketRequests)
+	if err != nil {
+		return broker.Handler{}, fmt.Errorf("opening KV %s: %w", broker.BucketRequests, err)
+	}
+	f := d.cmd.Flags()
+	grace, _ := f.GetDuration("support-group-grace")
+	every, _ := f.GetDuration("support-group-check")
+	check := &supportgroup.Check{Keys: requests, Requests: d.store, JS: d.conn.JS, Grace: grace, Every: every,
+		Logger: d.log.With("component", "support-group-check"), Now: time.Now}
+	d.background = append(d.background, check.Run)
+	h := &roles.Handler{
+		JS: d.conn.JS, Requests: d.store, STS: aws.NewSTS(cfg), ExternalIDs: followup.ExternalIDs{KV: accounts},
+		Outbox: m.Outbox, Domain: m.Domain, Sig: m.Sig, DistributorAccountID: d.flag("distributor-account-id"),
+		Logger: d.log, Now: time.Now,
+	}
+	return h.Broker(), nil
+}
+
+// opsCommand builds a client command that runs one ops call and prints
+// what it published.
+func opsCommand(use, short string, args int, run func(cmd *cobra.Command, o *ops.Ops, args []string) (string, error)) *cobra.Command {
+	cmd := &cobra.Command{
+		Use: use, Short: short, Args: cobra.ExactArgs(args),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, conn, err := client(cmd)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			out, err := run(cmd, o, args)
+			if ops.IsNotFound(err) {
+				return fmt.Errorf("request %s not found", args[0])
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), out)
+			return nil
+		},
+	}
+	addNATSFlags(cmd, "nats://127.0.0.1:4222", "NATS server URL")
+	return cmd
+}
+
+func str(cmd *cobra.Command, name string) string {
+	v, _ := cmd.Flags().GetString(name)
+	return v
+}
+
+// provisioningCommands: account record, account support-group, role submit.
+func provisioningCommands() []*cobra.Command {
+	record := opsCommand("record ID --account-id N", "Record an account created by hand (manual provisioning)", 1,
+		func(cmd *cobra.Command, o *ops.Ops, args []string) (string, error) {
+			e, err := o.RecordAccount(cmd.Context(), args[0], str(cmd, "account-id"))
+			return fmt.Sprintf("%s: account %s recorded", e.RequestID, e.AccountID), err
+		})
+	record.Flags().String("account-id", "", "the 12-digit AWS account id")
+	_ = record.MarkFlagRequired("account-id")
+	group := opsCommand("support-group ID --group G", "Record the account's support plan group (passthrough, business-support)", 1,
+		func(cmd *cobra.Command, o *ops.Ops, args []string) (string, error) {
+			e, err := o.AssignSupportGroup(cmd.Context(), args[0], str(cmd, "group"))
+			return fmt.Sprintf("%s: support plan group %s recorded", e.RequestID, e.Group), err
+		})
+	group.Flags().String("group", "", "passthrough or business-support")
+	_ = group.MarkFlagRequired("group")
+	account := &cobra.Command{Use: "account", Short: "Record facts about created accounts"}
+	account.AddCommand(record, group)
+
+	submit := opsCommand("submit ID --role-arn ARN", "Submit the customer's IAM Role ARN for validation", 1,
+		func(cmd *cobra.Command, o *ops.Ops, args []string) (string, error) {
+			e, err := o.SubmitRole(cmd.Context(), args[0], str(cmd, "role-arn"), "acctflow/cli")
+			return fmt.Sprintf("%s: role %s submitted for validation", e.RequestID, e.RoleARN), err
+		})
+	submit.Flags().String("role-arn", "", "arn:aws:iam::<account id>:role/<name>")
+	_ = submit.MarkFlagRequired("role-arn")
+	role := &cobra.Command{Use: "role", Short: "Submit Role ARNs"}
+	role.AddCommand(submit)
+	return []*cobra.Command{account, role}
+}
 
 // requestDecisionCommands are `request approve` and `request reject`.
-func requestDecisionCommands() []*cobra.Command { return nil }
+func requestDecisionCommands() []*cobra.Command {
+	approve := opsCommand("approve ID [--by EMAIL] [--note TEXT]", "Approve a request whose details are in (stage details_received)", 1,
+		func(cmd *cobra.Command, o *ops.Ops, args []string) (string, error) {
+			e, err := o.Approve(cmd.Context(), args[0], str(cmd, "by"), str(cmd, "note"))
+			return e.RequestID + ": approved", err
+		})
+	approve.Flags().String("by", "", "who approves (recorded in the event)")
+	approve.Flags().String("note", "", "a note kept with the approval")
+	reject := opsCommand("reject ID --reason TEXT", "Reject a request whose details are in; the reseller is mailed the reason", 1,
+		func(cmd *cobra.Command, o *ops.Ops, args []string) (string, error) {
+			e, err := o.Reject(cmd.Context(), args[0], str(cmd, "reason"))
+			return e.RequestID + ": rejected", err
+		})
+	reject.Flags().String("reason", "", "why, in words the reseller will read")
+	_ = reject.MarkFlagRequired("reason")
+	return []*cobra.Command{approve, reject}
+}

@@ -95,7 +95,7 @@ func (e *env) driver(t *testing.T) *provisioning.Driver {
 		Inbox: "acct-replies@acctflow.localhost", OpsEmail: opsEmail, RoleName: "OrganizationAccountAccessRole",
 		Every: 5 * time.Millisecond, PollPolicy: retry.Policy{Initial: 2 * time.Millisecond, Max: 10 * time.Millisecond},
 		Throttle: retry.Policy{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond},
-		Lease: time.Minute, Logger: brokertest.Logger(t), Now: time.Now,
+		Lease:    time.Minute, Logger: brokertest.Logger(t), Now: time.Now,
 	}
 }
 
@@ -126,8 +126,8 @@ func (e *env) seed(t *testing.T, id, rootEmail, nickname string) {
 	ctx := context.Background()
 	req := events.AccountRequested{
 		RequestID: id, RequestedAt: events.Time(time.Now()), Provider: "aws",
-		Reseller: events.Reseller{ID: "R-1", Name: "Northwind IT", Country: "US", PrimaryContact: events.Party{Name: "Jane Doe", Email: contact}},
-		Customer: events.Customer{ID: "C-" + id, Name: "Acme Corp"},
+		Reseller:  events.Reseller{ID: "R-1", Name: "Northwind IT", Country: "US", PrimaryContact: events.Party{Name: "Jane Doe", Email: contact}},
+		Customer:  events.Customer{ID: "C-" + id, Name: "Acme Corp"},
 		Pricebook: events.Pricebook{Present: true, InvoiceCurrency: "USD", ProviderEnabledInPortal: true},
 	}
 	for i, ev := range []events.Event{

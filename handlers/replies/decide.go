@@ -76,7 +76,7 @@ func Decide(r reply.Reply, rec lifecycle.Record) Decision {
 			root = ""
 		}
 	}
-	complete := r.Complete && root != "" && r.Nickname != nil && r.SupportType != nil
+	complete := r.Complete && root != "" && r.Nickname != nil && *r.Nickname != "" && r.SupportType != nil
 	if complete && len(problems) == 0 {
 		return Decision{Verdict: Submit, Root: root}
 	}

@@ -179,7 +179,7 @@ func decode[T any](t *testing.T, conn *broker.Conn, filter string, i int) T {
 
 type mail struct {
 	From, To, Subject, MessageID, InReplyTo, Body string
-	Headers                                     map[string]string
+	Headers                                       map[string]string
 }
 
 var seq atomic.Int64

@@ -118,7 +118,7 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 		mt.Reason, mt.Detail = d.Reason, d.Detail
 		return h.reject(ctx, m, in, r, mt)
 	case Role:
-		ev := events.RoleSubmitted{RequestID: rec.RequestID, RoleARN: r.RoleARN, SubmittedBy: r.Header.From, SubmittedAt: events.Time(h.Now())}
+		ev := events.RoleSubmitted{RequestID: rec.RequestID, RoleARN: r.RoleARN, SubmittedBy: clip(r.Header.From, 200), SubmittedAt: events.Time(h.Now())}
 		return h.publish(ctx, ev, "role-submitted", in.ReplyID, m.Env)
 	case Submit:
 		won, err := RootEmails{KV: h.RootEmails}.Claim(ctx, d.Root, rec.RequestID)
@@ -165,7 +165,7 @@ func (h *Handler) submit(ctx context.Context, m broker.Msg, in events.ReplyRecei
 	ev := events.DetailsSubmitted{
 		RequestID:       rec.RequestID,
 		RootEmail:       root,
-		Nickname:        clip(*r.Nickname, 200),
+		Nickname:        *textPtr(r.Nickname),
 		SupportType:     *r.SupportType,
 		EnterpriseSales: *r.SupportType == "enterprise",
 		SourceMessageID: safeID(r.Header.MessageID),

@@ -254,39 +254,3 @@ func TestReusedRootEmailRacedAcrossReplicas(t *testing.T) {
 		t.Fatalf("clarification does not name the reused address")
 	}
 }
-
-func TestOversizeRejected(t *testing.T) {
-	e := setup(t)
-	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
-	e.seed(t, "REQ-1001")
-	hdr := "From: jane@northwind.example\r\nTo: " + token(t, "REQ-1001") + "\r\nSubject: big\r\nMessage-ID: <big@northwind.example>\r\n\r\n"
-	must(t, e.sink.Deliver(context.Background(), inboxMessage(hdr, 50<<20, true)))
-	waitCount(t, e.conn, events.SubjectReplyRejected, 1)
-	rej := decode[events.ReplyRejected](t, e.conn, events.SubjectReplyRejected, 0)
-	if rej.Reason != events.ReplyTooLarge || rej.MessageID != "big@northwind.example" {
-		t.Fatalf("rejected %+v", rej)
-	}
-}
-
-func TestWrongStageAndRoleARNAfterCreation(t *testing.T) {
-	e := setup(t)
-	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
-	e.seed(t, "REQ-ROLE")
-	created := events.AccountCreated{RequestID: "REQ-ROLE", AccountID: "123456789012", Method: "manual", CreatedAt: events.Time(time.Now())}
-	_, err := events.Publish(context.Background(), e.conn.JS, created, "created-1", "test", events.Envelope{})
-	must(t, err)
-	e.waitStage(t, "REQ-ROLE", lifecycle.StageCreated)
-
-	e.deliver(t, eml(mail{To: token(t, "REQ-ROLE"), Subject: subject("REQ-ROLE"), Body: body("late@acme.example", "Late", "basic")}))
-	waitCount(t, e.conn, events.SubjectReplyRejected, 1)
-	if rej := decode[events.ReplyRejected](t, e.conn, events.SubjectReplyRejected, 0); rej.Reason != events.ReplyWrongStage {
-		t.Fatalf("rejected %+v", rej)
-	}
-	e.deliver(t, eml(mail{To: token(t, "REQ-ROLE"), Subject: subject("REQ-ROLE"),
-		Body: "Here is the role:\narn:aws:iam::123456789012:role/DistributorAccess\n\nJane\n"}))
-	waitCount(t, e.conn, events.SubjectRoleSubmitted, 1)
-	rs := decode[events.RoleSubmitted](t, e.conn, events.SubjectRoleSubmitted, 0)
-	if rs.RoleARN != "arn:aws:iam::123456789012:role/DistributorAccess" || rs.SubmittedBy != contact {
-		t.Fatalf("role %+v", rs)
-	}
-}

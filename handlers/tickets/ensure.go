@@ -26,7 +26,7 @@ func (h *Handler) ensure(ctx context.Context, ev events.SupportChanged, t Ticket
 		case stepPublish:
 			return cl, nil
 		case stepBusy:
-			return Claim{}, retry.After(fmt.Errorf("ticket for change %s: %w", ev.ChangeID, errBusy), d)
+			return Claim{}, retry.After(fmt.Errorf("ticket for change %s: %w", ev.ChangeID, errBusy), min(d, busyRecheck))
 		case stepWait:
 			if err := h.wait(ctx, d, fmt.Errorf("ticket for change %s: %w (the help desk asked)", ev.ChangeID, errNotYet)); err != nil {
 				return Claim{}, err
@@ -145,7 +145,7 @@ func (h *Handler) failed(ctx context.Context, store claims, mine Claim, rev uint
 		// Logged here once with the help desk's text; the DLQ keeps it too.
 		h.Logger.Error("help desk refused the ticket; the change is dead-lettered", "change_id", mine.ChangeID, "err", err)
 		return err
-	case hinted && hint <= h.inlineWait():
+	case hinted && hint > 0 && hint <= h.inlineWait():
 		return nil
 	}
 	return err

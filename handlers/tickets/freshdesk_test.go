@@ -213,26 +213,6 @@ func TestRedeliveredChangeOpensOneTicket(t *testing.T) {
 	}
 }
 
-func TestTwoReplicasRacingOnOneChangeOpenOneTicket(t *testing.T) {
-	e := setup(t)
-	e.desk.DelayNext(1, 300*time.Millisecond) // keep the winner's call open
-	for range 2 {
-		conn := brokertest.Connect(t, e.srv)
-		brokertest.Run(t, conn, e.handler(t, conn, e.client(t, freshdesktest.APIKey, 5*time.Second), nil).Broker())
-	}
-	data := changeJSON("CHG-RACE", "123456789012", "developer", "business", "")
-	publish(t, e.conn, data, "copy-1") // upstream sent it twice
-	publish(t, e.conn, data, "copy-2")
-	waitCount(t, e.conn, events.SubjectTicketCreated, 1)
-	idle(t, e.conn)
-	if e.desk.Creates() != 1 || e.desk.CountWithTag(helpdesk.ChangeTag("CHG-RACE")) != 1 {
-		t.Fatalf("%d creates", e.desk.Creates())
-	}
-	if n := brokertest.Count(t, e.conn, "dlq.>"); n != 0 {
-		t.Fatalf("%d dead letters", n)
-	}
-}
-
 func TestInvalidChangesOpenNoTicket(t *testing.T) {
 	e := setup(t)
 	brokertest.Run(t, e.conn, e.handler(t, e.conn, e.client(t, freshdesktest.APIKey, 5*time.Second), nil).Broker())

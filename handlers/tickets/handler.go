@@ -41,10 +41,13 @@ type Handler struct {
 	// exceed the desk's call timeout. Default 1 min.
 	Lease time.Duration
 	// Settle is how long after an unknown outcome a search that finds
-	// nothing is not trusted (the help desk's index lags). Default 30 s.
+	// nothing is not trusted (Freshdesk's index lags its writes by up to a
+	// few minutes). Default 2 min.
 	Settle time.Duration
-	// InlineWait is the longest wait (Retry-After, settling) done inside the
-	// handler; longer ones return the error for a later redelivery. Default 5 s.
+	// InlineWait is the longest wait (Retry-After, settling) slept inside
+	// the handler; longer ones return a retry.After error, and the broker
+	// redelivers the message when the wait is over without counting it as
+	// a failure. Default 0: every wait goes back to the broker.
 	InlineWait time.Duration
 }
 
@@ -129,9 +132,13 @@ func (h *Handler) now() time.Time {
 	return h.Now()
 }
 
-func (h *Handler) inlineWait() time.Duration { return durationOr(h.InlineWait, 5*time.Second) }
+func (h *Handler) inlineWait() time.Duration { return max(h.InlineWait, 0) }
 func (h *Handler) lease() time.Duration      { return durationOr(h.Lease, time.Minute) }
-func (h *Handler) settle() time.Duration     { return durationOr(h.Settle, 30*time.Second) }
+func (h *Handler) settle() time.Duration     { return durationOr(h.Settle, 2*time.Minute) }
+
+// busyRecheck is how soon a worker that lost the race looks again: the
+// winner's call usually ends long before its lease.
+const busyRecheck = time.Second
 
 func durationOr(d, def time.Duration) time.Duration {
 	if d == 0 {

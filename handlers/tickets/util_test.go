@@ -11,7 +11,7 @@ import (
 )
 
 func retryAfter(err error) (time.Duration, bool) { return retry.RetryAfter(err) }
-func isPermanent(err error) bool                { return retry.IsPermanent(err) }
+func isPermanent(err error) bool                 { return retry.IsPermanent(err) }
 
 // counter reads one series of a counter from reg by its label values,
 // given in the order of the label names (sorted, as Gather returns them).
