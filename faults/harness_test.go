@@ -13,17 +13,28 @@ import (
 	"time"
 )
 
-// binary builds acctflow once per test run.
-func binary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "acctflow")
+// bin is the acctflow binary TestMain builds for the whole run.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "acctflow-faults-")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "acctflow")
 	cmd := exec.Command("go", "build", "-o", bin, "../cmd/acctflow")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("building acctflow: %v", err)
+		fmt.Fprintln(os.Stderr, "building acctflow:", err)
+		os.Exit(1)
 	}
-	return bin
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
 }
+
+// binary is the acctflow binary under test.
+func binary(*testing.T) string { return bin }
 
 func freePort(t *testing.T) string {
 	t.Helper()

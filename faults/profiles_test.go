@@ -54,6 +54,14 @@ func TestCluster(t *testing.T) {
 	w.connect(c.urls())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(120+n/4)*time.Second)
 	defer cancel()
+	if err := waitFor(ctx, 200*time.Millisecond, func() error { // a meta leader is elected
+		actx, acancel := context.WithTimeout(ctx, 2*time.Second)
+		defer acancel()
+		_, err := w.js.AccountInfo(actx)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	for i := range 2 {
 		w.serve(fmt.Sprintf("node%d", i), "--data-dir", filepath.Join(w.dir, fmt.Sprint("a", i)), "--nats-url", c.urls(),
 			"--replicas", "3", "--handlers", handlers).start()
@@ -80,7 +88,7 @@ func TestSMTPOutage(t *testing.T) {
 	w.connect("nats://" + natsAddr)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(90+n/4)*time.Second)
 	defer cancel()
-	_ = w.sb.Close()
+	_ = w.mail().Close()
 	go func() {
 		time.Sleep(4 * time.Second)
 		w.startMail()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 type world struct {
 	t        *testing.T
 	bin, dir string
+	mu       sync.Mutex // guards sb, replaced when the mail server restarts
 	sb       *sandbox.Sandbox
 	smtpAddr string
 	mailDir  string
@@ -41,16 +43,25 @@ func newWorld(t *testing.T) *world {
 	}
 	w.mailDir = filepath.Join(w.dir, "mail")
 	w.startMail()
-	t.Cleanup(func() { _ = w.sb.Close() })
+	t.Cleanup(func() { _ = w.mail().Close() })
 	return w
 }
 
 func (w *world) startMail() {
 	sb, err := sandbox.Start(context.Background(), sandbox.Config{SMTPAddr: w.smtpAddr, IMAPAddr: "127.0.0.1:0", Dir: w.mailDir})
 	if err != nil {
-		w.t.Fatal(err)
+		w.t.Error(err)
+		return
 	}
+	w.mu.Lock()
 	w.sb = sb
+	w.mu.Unlock()
+}
+
+func (w *world) mail() *sandbox.Sandbox {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sb
 }
 
 // serve returns an `acctflow serve` process (not started) with its log file.
@@ -117,7 +128,7 @@ func (w *world) verify(ctx context.Context, profile string, n int, faults string
 	err := waitFor(ctx, 250*time.Millisecond, func() error {
 		lost = lost[:0]
 		for i := range n {
-			if len(w.sb.Messages(contact(i))) == 0 {
+			if len(w.mail().Messages(contact(i))) == 0 {
 				lost = append(lost, reqID(i))
 			}
 		}
@@ -147,7 +158,7 @@ func (w *world) verify(ctx context.Context, profile string, n int, faults string
 	}
 	dupMails, distinctDup := 0, 0
 	for i := range n {
-		msgs := w.sb.Messages(contact(i))
+		msgs := w.mail().Messages(contact(i))
 		if len(msgs) > 1 {
 			dupMails += len(msgs) - 1
 			ids := map[string]bool{}

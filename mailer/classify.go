@@ -6,6 +6,7 @@ import (
 	"net/textproto"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/acctflow/acctflow/retry"
 	gomail "github.com/wneessen/go-mail"
@@ -63,8 +64,14 @@ func wrapSend(ctx context.Context, what, id string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-		err = errors.Join(err, ctx.Err())
+	cause := ctx.Err()
+	// The connection's deadline is the context's: an i/o timeout can beat
+	// the context's own timer by a hair.
+	if dl, ok := ctx.Deadline(); cause == nil && ok && !time.Now().Before(dl) {
+		cause = context.DeadlineExceeded
+	}
+	if cause != nil && !errors.Is(err, cause) {
+		err = errors.Join(err, cause)
 	}
 	return classify(&sendError{what: what, id: id, err: err})
 }

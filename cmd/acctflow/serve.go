@@ -22,6 +22,7 @@ import (
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/ops"
+	"github.com/acctflow/acctflow/retry"
 )
 
 func newServe() *cobra.Command {
@@ -89,7 +90,20 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	defer conn.Close()
 	replicas, _ := f.GetInt("replicas")
 	topo := broker.Topology{Replicas: replicas}
-	if err := topo.Ensure(ctx, conn.JS); err != nil {
+	// A cluster that is still electing its leader answers with timeouts:
+	// keep trying for a while before giving up.
+	ensureCtx, ensureCancel := context.WithTimeout(ctx, 2*time.Minute)
+	err = retry.Do(ensureCtx, retry.Policy{Initial: 250 * time.Millisecond, Max: 5 * time.Second}, func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := topo.Ensure(ctx, conn.JS); err != nil {
+			log.Warn("provisioning streams and buckets, retrying", "err", err)
+			return err
+		}
+		return nil
+	})
+	ensureCancel()
+	if err != nil {
 		return err
 	}
 	kv, err := conn.JS.KeyValue(ctx, broker.BucketRequests)

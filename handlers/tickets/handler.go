@@ -56,9 +56,12 @@ func (h *Handler) Broker() broker.Handler {
 }
 
 var (
-	errBusy    = errors.New("another worker is opening this ticket")
-	errNotYet  = errors.New("waiting before the next attempt")
-	maxRounds  = 6
+	errBusy   = errors.New("another worker is opening this ticket")
+	errNotYet = errors.New("waiting before the next attempt")
+)
+
+const (
+	maxRounds  = 6 // claim attempts within one delivery
 	sourceName = "acctflow/tickets"
 )
 
