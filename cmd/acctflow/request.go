@@ -139,7 +139,7 @@ func printRecord(w io.Writer, r lifecycle.Record) {
 	if d := r.Details; d != nil {
 		line("Root email", d.RootEmail)
 		line("Nickname", d.Nickname)
-		line("Support type", d.SupportType)
+		line("Support type", r.SupportType())
 	}
 	if len(r.Problems) > 0 {
 		line("Still missing", strings.Join(r.Problems, ", "))

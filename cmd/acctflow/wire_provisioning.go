@@ -29,7 +29,7 @@ func provisioningHandlers() ([]string, map[string]factory) {
 // addProvisioningFlags adds this area's serve flags.
 func addProvisioningFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.String("provisioner", "manual", "how approved accounts are created: manual (ops run `account record`) or organizations (AWS Organizations CreateAccount; AWS config from the SDK's standard chain)")
+	f.String("provisioner", "manual", "how approved accounts are created: manual (ops run acctflow account record) or organizations (AWS Organizations CreateAccount; AWS config from the SDK's standard chain)")
 	f.String("aws-role-name", aws.DefaultRoleName, "role CreateAccount creates in the new account for the management account")
 	f.Int("aws-max-concurrent", 5, "account creations in progress at once, per process")
 	f.Duration("aws-create-deadline", 30*time.Minute, "alert ops (--ops-email) once when a creation is still in progress after this; polling goes on")
