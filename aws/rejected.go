@@ -2,6 +2,8 @@ package aws
 
 import (
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/acctflow/acctflow/retry"
 )
@@ -30,10 +32,18 @@ func rejected(code, reason string) error {
 }
 
 // clip bounds hostile text before it goes into a message, quoted so that
-// control characters stay visible and inert.
+// control characters stay visible and inert. n bounds the quoted text, not
+// the input: an escaped byte takes up to four characters.
 func clip(s string, n int) string {
-	if len(s) > n {
-		s = s[:n] + "…"
+	var b strings.Builder
+	for len(s) > 0 {
+		_, size := utf8.DecodeRuneInString(s)
+		q := strconv.Quote(s[:size])
+		if b.Len()+len(q)-2 > n {
+			return `"` + b.String() + `…"`
+		}
+		b.WriteString(q[1 : len(q)-1])
+		s = s[size:]
 	}
-	return strconv.Quote(s)
+	return `"` + b.String() + `"`
 }

@@ -83,7 +83,9 @@ func ParseAccountRequested(data []byte, newID func() string, now time.Time) (Acc
 		return AccountRequested{}, &schemas.ValidationError{Schema: "account-requested",
 			Fields: []schemas.FieldError{{Field: "/", Message: "not a JSON object"}}}
 	}
-	if s, _ := raw["request_id"].(string); s == "" {
+	// Only a missing or empty id is generated; a wrong type is the
+	// schema's to report.
+	if v, present := raw["request_id"]; !present || v == "" || v == nil {
 		raw["request_id"] = newID()
 	}
 	if _, ok := raw["requested_at"]; !ok {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/acctflow/acctflow/events"
 )
@@ -17,7 +18,8 @@ const maxApplied = 64
 // event id seen before changes nothing) and tolerates events arriving out of
 // order: the stage only moves to an event later in the stream.
 func Apply(r *Record, subject string, data []byte, env events.Envelope, seq uint64) error {
-	if slices.Contains(r.Applied, env.ID) {
+	id := appliedID(env.ID)
+	if slices.Contains(r.Applied, id) {
 		return nil
 	}
 	schema, ok := events.SchemaFor(subject)
@@ -27,11 +29,24 @@ func Apply(r *Record, subject string, data []byte, env events.Envelope, seq uint
 	if err := fold(r, schema, data, seq); err != nil {
 		return err
 	}
-	r.Applied = append(r.Applied, env.ID)
+	r.Applied = append(r.Applied, id)
 	if len(r.Applied) > maxApplied {
 		r.Applied = r.Applied[len(r.Applied)-maxApplied:]
 	}
 	return nil
+}
+
+// appliedID is how an event id is kept in Applied. The record lives in KV as
+// JSON, which turns invalid UTF-8 (possible in a header) into U+FFFD: such an
+// id would then miss its own redelivery and match other events' ids, so it is
+// kept as a digest instead.
+func appliedID(id string) string {
+	// Ids come from headers: keep them short and valid UTF-8 so records
+	// stay small and survive the JSON round trip through KV.
+	if utf8.ValidString(id) && len(id) <= 64 {
+		return id
+	}
+	return "sha256:" + events.DerivedID(id)
 }
 
 // stage moves the record to s unless a later event already moved it, and

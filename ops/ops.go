@@ -38,9 +38,10 @@ func (e *StageError) Error() string {
 }
 
 // CreateRequest validates an AccountRequested as submitted and publishes it.
-// The same body submitted twice (a client retry) is one message.
+// The same body submitted twice (a client retry) is one message: a request
+// without an id gets one derived from the body.
 func (o *Ops) CreateRequest(ctx context.Context, body []byte) (events.AccountRequested, error) {
-	req, err := events.ParseAccountRequested(body, events.NewRequestID, o.Now())
+	req, err := events.ParseAccountRequested(body, events.IDFromHash(body), o.Now())
 	if err != nil {
 		return events.AccountRequested{}, err
 	}
