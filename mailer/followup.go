@@ -43,6 +43,22 @@ func validExternalID(s string) bool {
 	return len(s) >= 2 && len(s) <= 1224 && externalIDPattern.MatchString(s)
 }
 
+// checkTrust checks what a mail about the reseller's IAM role states: the
+// customer's account, the distributor account the role must trust and the
+// external id its trust policy must require.
+func checkTrust(accountID, distributorAccountID, externalID string) error {
+	if err := checkAccountID("account id", accountID); err != nil {
+		return err
+	}
+	if err := checkAccountID("distributor account id", distributorAccountID); err != nil {
+		return err
+	}
+	if !validExternalID(externalID) {
+		return errors.New("external id is empty or not valid for an IAM trust policy")
+	}
+	return nil
+}
+
 var roleNamePattern = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 
 func (d FollowupData) prepare() (string, any, error) {
@@ -50,14 +66,8 @@ func (d FollowupData) prepare() (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if err := checkAccountID("account id", d.AccountID); err != nil {
+	if err := checkTrust(d.AccountID, d.DistributorAccountID, d.ExternalID); err != nil {
 		return "", nil, err
-	}
-	if err := checkAccountID("distributor account id", d.DistributorAccountID); err != nil {
-		return "", nil, err
-	}
-	if !validExternalID(d.ExternalID) {
-		return "", nil, errors.New("external id is empty or not valid for an IAM trust policy")
 	}
 	if d.RoleName != "" && !roleNamePattern.MatchString(d.RoleName) {
 		return "", nil, fmt.Errorf("role name %q is not a valid IAM role name", oneLine(d.RoleName))

@@ -31,14 +31,8 @@ func (d RoleRejectedData) prepare() (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	if err := checkAccountID("account id", d.AccountID); err != nil {
+	if err := checkTrust(d.AccountID, d.DistributorAccountID, d.ExternalID); err != nil {
 		return "", nil, err
-	}
-	if err := checkAccountID("distributor account id", d.DistributorAccountID); err != nil {
-		return "", nil, err
-	}
-	if !validExternalID(d.ExternalID) {
-		return "", nil, errors.New("external id is empty or not valid for an IAM trust policy")
 	}
 	v := roleRejectedView{
 		customer: c, AccountID: d.AccountID, RoleARN: oneLine(d.RoleARN), Reason: squash(d.Reason, maxReasonRunes),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
 	"github.com/acctflow/acctflow/aws"
@@ -38,6 +39,17 @@ func addProvisioningFlags(cmd *cobra.Command) {
 	f.Duration("support-group-check", time.Minute, "how often the support plan group check runs")
 }
 
+// mailAndAccounts opens what all three handlers use: the mail setup and the
+// accounts bucket (creation state and external ids).
+func mailAndAccounts(ctx context.Context, d *deps) (*mail, jetstream.KeyValue, error) {
+	m, err := d.mail(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	accounts, err := d.kv(ctx, broker.BucketAccounts)
+	return m, accounts, err
+}
+
 func newProvisioningHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 	switch p := d.flag("provisioner"); p {
 	case "manual", "":
@@ -50,18 +62,16 @@ func newProvisioningHandler(ctx context.Context, d *deps) (broker.Handler, error
 	if err != nil {
 		return broker.Handler{}, err
 	}
-	m, err := d.mail(ctx)
+	m, accounts, err := mailAndAccounts(ctx, d)
 	if err != nil {
 		return broker.Handler{}, err
-	}
-	accounts, err := d.conn.JS.KeyValue(ctx, broker.BucketAccounts)
-	if err != nil {
-		return broker.Handler{}, fmt.Errorf("opening KV %s: %w", broker.BucketAccounts, err)
 	}
 	f := d.cmd.Flags()
 	maxConc, _ := f.GetInt("aws-max-concurrent")
 	deadline, _ := f.GetDuration("aws-create-deadline")
-	drv := &provisioning.Driver{
+	owner, release := driverOwner(d.flag("data-dir"))
+	d.closers = append(d.closers, release)
+	drv := &provisioning.Driver{Owner: owner,
 		Accounts: accounts, Requests: d.store, Orgs: aws.NewOrganizations(cfg), JS: d.conn.JS, Outbox: m.Outbox,
 		Domain: m.Domain, ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, OpsEmail: d.flag("ops-email"),
 		RoleName: d.flag("aws-role-name"), MaxConcurrent: maxConc, Deadline: deadline,
@@ -73,13 +83,9 @@ func newProvisioningHandler(ctx context.Context, d *deps) (broker.Handler, error
 }
 
 func newFollowupHandler(ctx context.Context, d *deps) (broker.Handler, error) {
-	m, err := d.mail(ctx)
+	m, accounts, err := mailAndAccounts(ctx, d)
 	if err != nil {
 		return broker.Handler{}, err
-	}
-	accounts, err := d.conn.JS.KeyValue(ctx, broker.BucketAccounts)
-	if err != nil {
-		return broker.Handler{}, fmt.Errorf("opening KV %s: %w", broker.BucketAccounts, err)
 	}
 	if d.flag("distributor-account-id") == "" {
 		d.log.Warn("--distributor-account-id is not set: follow-up emails cannot be written and will be dead-lettered")
@@ -98,17 +104,13 @@ func newRolesHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 	if err != nil {
 		return broker.Handler{}, err
 	}
-	m, err := d.mail(ctx)
+	m, accounts, err := mailAndAccounts(ctx, d)
 	if err != nil {
 		return broker.Handler{}, err
 	}
-	accounts, err := d.conn.JS.KeyValue(ctx, broker.BucketAccounts)
+	requests, err := d.kv(ctx, broker.BucketRequests)
 	if err != nil {
-		return broker.Handler{}, fmt.Errorf("opening KV %s: %w", broker.BucketAccounts, err)
-	}
-	requests, err := d.conn.JS.KeyValue(ctx, broker.BucketRequests)
-	if err != nil {
-		return broker.Handler{}, fmt.Errorf("opening KV %s: %w", broker.BucketRequests, err)
+		return broker.Handler{}, err
 	}
 	f := d.cmd.Flags()
 	grace, _ := f.GetDuration("support-group-grace")

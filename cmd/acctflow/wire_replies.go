@@ -39,13 +39,13 @@ func newReplies(ctx context.Context, d *deps) (broker.Handler, error) {
 	if err != nil {
 		return broker.Handler{}, err
 	}
-	roots, err := js.KeyValue(ctx, broker.BucketRootEmails)
+	roots, err := d.kv(ctx, broker.BucketRootEmails)
 	if err != nil {
-		return broker.Handler{}, fmt.Errorf("opening KV %s: %w", broker.BucketRootEmails, err)
+		return broker.Handler{}, err
 	}
-	raw, err := js.ObjectStore(ctx, broker.ObjectMailRaw)
+	raw, err := d.objects(ctx, broker.ObjectMailRaw)
 	if err != nil {
-		return broker.Handler{}, fmt.Errorf("opening object store %s: %w", broker.ObjectMailRaw, err)
+		return broker.Handler{}, err
 	}
 	if on, _ := d.cmd.Flags().GetBool("inbox"); on {
 		if err := startReaders(ctx, d, m); err != nil {
@@ -71,13 +71,13 @@ func startReaders(ctx context.Context, d *deps, m *mail) error {
 		return nil
 	}
 	js := d.conn.JS
-	kv, err := js.KeyValue(ctx, broker.BucketIMAPCursor)
+	kv, err := d.kv(ctx, broker.BucketIMAPCursor)
 	if err != nil {
-		return fmt.Errorf("opening KV %s: %w", broker.BucketIMAPCursor, err)
+		return err
 	}
-	objects, err := js.ObjectStore(ctx, broker.ObjectMailRaw)
+	objects, err := d.objects(ctx, broker.ObjectMailRaw)
 	if err != nil {
-		return fmt.Errorf("opening object store %s: %w", broker.ObjectMailRaw, err)
+		return err
 	}
 	sink := &ingest.Sink{Objects: objects, JS: js, Logger: d.log.With("component", "inbox"), Now: time.Now}
 	var readers []*inbox.Reader

@@ -30,18 +30,11 @@ func newTicketsHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 	if err != nil {
 		return broker.Handler{}, err
 	}
-	kv := func(name string) (tickets.KV, error) {
-		b, err := d.conn.JS.KeyValue(ctx, name)
-		if err != nil {
-			return nil, fmt.Errorf("opening KV %s: %w", name, err)
-		}
-		return b, nil
-	}
-	t, err := kv(broker.BucketTickets)
+	t, err := d.kv(ctx, broker.BucketTickets)
 	if err != nil {
 		return broker.Handler{}, err
 	}
-	a, err := kv(broker.BucketAccounts)
+	a, err := d.kv(ctx, broker.BucketAccounts)
 	if err != nil {
 		return broker.Handler{}, err
 	}

@@ -8,13 +8,13 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/confirmation"
+	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/mailer"
+	"github.com/acctflow/acctflow/mailer/mailtest"
 	"github.com/acctflow/acctflow/mailer/smtptest"
-	"github.com/acctflow/acctflow/outbox"
 )
 
 // BenchmarkConfirmations measures confirmation emails per second from
@@ -24,10 +24,7 @@ import (
 func BenchmarkConfirmations(b *testing.B) {
 	conn := brokertest.Connect(b, brokertest.Server(b))
 	srv := smtptest.Start(b)
-	sender, err := mailer.NewSender(mailer.Config{Host: srv.Host, Port: srv.Port, TLSPolicy: mailer.TLSNone, From: "p@meridian.example"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	sender := mailtest.Sender(b, srv.Addr(), "p@meridian.example")
 	ctx := context.Background()
 	n := max(b.N, 200)
 
@@ -36,6 +33,7 @@ func BenchmarkConfirmations(b *testing.B) {
 	h := &confirmation.Handler{Domain: "meridian.example", ReplyKey: key, Inbox: "acct-replies@meridian.example", Now: time.Now}
 	msgs := make([]mailer.Message, n)
 	for i := range n {
+		var err error
 		msgs[i], err = h.Compose(routed(fmt.Sprintf("REQ-P%06d", i), "US", "us", events.ReplyWorkflow, "", "Acme"))
 		if err != nil {
 			b.Fatal(err)
@@ -57,8 +55,7 @@ func BenchmarkConfirmations(b *testing.B) {
 		}
 	}
 	<-conn.JS.PublishAsyncComplete()
-	kv, _ := conn.JS.KeyValue(ctx, broker.BucketMailSent)
-	h.JS, h.Outbox, h.Logger = conn.JS, outbox.New(kv, sender, brokertest.Logger(b), nil, 5*time.Second), brokertest.Logger(b)
+	h.JS, h.Outbox, h.Logger = conn.JS, handlertest.Outbox(b, conn, sender), brokertest.Logger(b)
 	b.StartTimer()
 	start = time.Now()
 	brokertest.Run(b, conn, h.Broker())

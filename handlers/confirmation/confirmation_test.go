@@ -1,26 +1,21 @@
 package confirmation_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-message/mail"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/confirmation"
-	"github.com/acctflow/acctflow/handlers/projection"
+	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
+	"github.com/acctflow/acctflow/mailer/mailtest"
 	"github.com/acctflow/acctflow/mailer/smtptest"
-	"github.com/acctflow/acctflow/outbox"
 )
 
 var key = []byte("acctflow-fixtures")
@@ -35,17 +30,11 @@ func setup(t *testing.T) env {
 	t.Helper()
 	conn := brokertest.Connect(t, brokertest.Server(t))
 	srv := smtptest.Start(t)
-	sender, err := mailer.NewSender(mailer.Config{Host: srv.Host, Port: srv.Port, TLSPolicy: mailer.TLSNone, From: "Provisioning <provisioning@meridian.example>", Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	sent, _ := conn.JS.KeyValue(ctx, broker.BucketMailSent)
-	reqs, _ := conn.JS.KeyValue(ctx, broker.BucketRequests)
-	store := lifecycle.NewStore(reqs)
-	h := &confirmation.Handler{JS: conn.JS, Outbox: outbox.New(sent, sender, brokertest.Logger(t), prometheus.NewRegistry(), 5*time.Second),
+	sender := mailtest.Sender(t, srv.Addr(), "Provisioning <provisioning@meridian.example>")
+	store := handlertest.Store(t, conn)
+	h := &confirmation.Handler{JS: conn.JS, Outbox: handlertest.Outbox(t, conn, sender),
 		Domain: "mail.meridian.example", ReplyKey: key, Inbox: "acct-replies@meridian.example", Logger: brokertest.Logger(t), Now: time.Now}
-	brokertest.Run(t, conn, h.Broker(), (&projection.Handler{Store: store, Logger: brokertest.Logger(t)}).Broker())
+	brokertest.Run(t, conn, h.Broker(), handlertest.Projection(t, store))
 	return env{conn: conn, smtp: srv, store: store}
 }
 
@@ -61,13 +50,6 @@ func routed(id, country, region, channel, mailbox, customer string) events.Accou
 	}
 }
 
-func publish(t *testing.T, conn *broker.Conn, e events.AccountRouted, msgID string) {
-	t.Helper()
-	if _, err := events.Publish(context.Background(), conn.JS, e, msgID, "test", events.Envelope{}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func waitMessages(t *testing.T, s *smtptest.Server, n int) []smtptest.Received {
 	t.Helper()
 	brokertest.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
@@ -79,38 +61,13 @@ func waitMessages(t *testing.T, s *smtptest.Server, n int) []smtptest.Received {
 	return s.Messages()
 }
 
-// parts reads a message as a mail client would.
-func parts(t *testing.T, raw []byte) (*mail.Header, map[string]string) {
-	t.Helper()
-	r, err := mail.CreateReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bodies := map[string]string{}
-	for {
-		p, err := r.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h, ok := p.Header.(*mail.InlineHeader); ok {
-			ct, _, _ := h.ContentType()
-			b, _ := io.ReadAll(p.Body)
-			bodies[ct] = string(b)
-		}
-	}
-	return &r.Header, bodies
-}
-
 func TestConfirmationSentOnceAndProjected(t *testing.T) {
 	e := setup(t)
 	ev := routed("REQ-1001", "US", "us", events.ReplyWorkflow, "", "Harborview Dental Group")
-	publish(t, e.conn, ev, "m1")
+	brokertest.Publish(t, e.conn, ev, "m1")
 	msgs := waitMessages(t, e.smtp, 1)
 
-	h, bodies := parts(t, msgs[0].Data)
+	h, bodies := mailtest.Parts(t, msgs[0].Data)
 	subject, _ := h.Subject()
 	if want := "Customer Account Provision Request Received—Amazon Web Services (Harborview Dental Group) [REQ-1001]"; subject != want {
 		t.Errorf("subject %q", subject)
@@ -141,7 +98,7 @@ func TestConfirmationSentOnceAndProjected(t *testing.T) {
 	}
 
 	// Redelivered (another message id, past the duplicate window): nothing new.
-	publish(t, e.conn, ev, "m2")
+	brokertest.Publish(t, e.conn, ev, "m2")
 	brokertest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
 		rec, err := e.store.Get(context.Background(), "REQ-1001")
 		if err != nil || rec.Stage != lifecycle.StageAwaitingDetails || rec.Confirmation.Recipient != "dana@fabrikam.example" {
@@ -149,7 +106,7 @@ func TestConfirmationSentOnceAndProjected(t *testing.T) {
 		}
 		return nil
 	})
-	waitConsumerIdle(t, e.conn, confirmation.Name)
+	brokertest.WaitIdle(t, e.conn, confirmation.Name)
 	if n := len(e.smtp.Messages()); n != 1 {
 		t.Fatalf("%d emails after redelivery", n)
 	}
@@ -158,26 +115,11 @@ func TestConfirmationSentOnceAndProjected(t *testing.T) {
 	}
 }
 
-func waitConsumerIdle(t *testing.T, conn *broker.Conn, name string) {
-	t.Helper()
-	brokertest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-		c, err := conn.JS.Consumer(context.Background(), events.Stream, name)
-		if err != nil {
-			return err
-		}
-		info, err := c.Info(context.Background())
-		if err != nil || info.NumPending+uint64(info.NumAckPending) != 0 {
-			return fmt.Errorf("consumer busy %v", err)
-		}
-		return nil
-	})
-}
-
 func TestSupportMailboxRegionAndEscaping(t *testing.T) {
 	e := setup(t)
-	publish(t, e.conn, routed("REQ-2", "DE", "emea", events.ReplySupportMailbox, "cloud-support-emea@meridian.example", `Bäckerei <b>Sonnenhof</b> <script>alert(1)</script>`), "m1")
+	brokertest.Publish(t, e.conn, routed("REQ-2", "DE", "emea", events.ReplySupportMailbox, "cloud-support-emea@meridian.example", `Bäckerei <b>Sonnenhof</b> <script>alert(1)</script>`), "m1")
 	msgs := waitMessages(t, e.smtp, 1)
-	h, bodies := parts(t, msgs[0].Data)
+	h, bodies := mailtest.Parts(t, msgs[0].Data)
 	replyTo, _ := h.AddressList("Reply-To")
 	if len(replyTo) != 1 || !strings.HasPrefix(replyTo[0].Address, "cloud-support-emea+REQ-2.") {
 		t.Errorf("reply-to %v", replyTo)
@@ -194,10 +136,10 @@ func TestSupportMailboxRegionAndEscaping(t *testing.T) {
 func TestTemporaryFailureThenSuccessSendsOne(t *testing.T) {
 	e := setup(t)
 	e.smtp.FailNext(4, 451) // more than the outbox's in-process attempts
-	publish(t, e.conn, routed("REQ-3", "US", "us", events.ReplyWorkflow, "", "Acme"), "m1")
+	brokertest.Publish(t, e.conn, routed("REQ-3", "US", "us", events.ReplyWorkflow, "", "Acme"), "m1")
 	waitMessages(t, e.smtp, 1)
-	waitCount(t, e.conn, events.SubjectConfirmationSent, 1)
-	waitConsumerIdle(t, e.conn, confirmation.Name)
+	brokertest.WaitCount(t, e.conn, events.SubjectConfirmationSent, 1)
+	brokertest.WaitIdle(t, e.conn, confirmation.Name)
 	if n := len(e.smtp.Messages()); n != 1 {
 		t.Fatalf("%d emails", n)
 	}
@@ -206,8 +148,8 @@ func TestTemporaryFailureThenSuccessSendsOne(t *testing.T) {
 func TestPermanentFailureDeadLetters(t *testing.T) {
 	e := setup(t)
 	e.smtp.FailNext(1, 554)
-	publish(t, e.conn, routed("REQ-4", "US", "us", events.ReplyWorkflow, "", "Acme"), "m1")
-	waitCount(t, e.conn, "dlq.acct.routed.us", 1)
+	brokertest.Publish(t, e.conn, routed("REQ-4", "US", "us", events.ReplyWorkflow, "", "Acme"), "m1")
+	brokertest.WaitCount(t, e.conn, "dlq.acct.routed.us", 1)
 	m := brokertest.Messages(t, e.conn, "dlq.acct.routed.us")[0]
 	if reason := m.Headers().Get(broker.HeaderError); !strings.Contains(reason, "554") {
 		t.Errorf("dlq reason %q", reason)
@@ -215,14 +157,4 @@ func TestPermanentFailureDeadLetters(t *testing.T) {
 	if n := brokertest.Count(t, e.conn, events.SubjectConfirmationSent); n != 0 {
 		t.Fatalf("confirmation.sent published for a failed email")
 	}
-}
-
-func waitCount(t *testing.T, conn *broker.Conn, filter string, n int) {
-	t.Helper()
-	brokertest.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
-		if got := brokertest.Count(t, conn, filter); got != n {
-			return fmt.Errorf("%s: %d, want %d", filter, got, n)
-		}
-		return nil
-	})
 }

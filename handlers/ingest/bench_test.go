@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
 )
 
@@ -18,6 +19,6 @@ func BenchmarkIMAPToReplyReceived(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	e.run(b, e.sink(b), 0)
-	waitCount(b, e.conn, events.SubjectReplyReceived, b.N)
+	brokertest.WaitCount(b, e.conn, events.SubjectReplyReceived, b.N)
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/ingest"
 	"github.com/acctflow/acctflow/mailer/inbox"
+	"github.com/acctflow/acctflow/mailer/mailtest"
 	"github.com/acctflow/acctflow/mailer/sandbox"
 )
 
@@ -32,17 +33,12 @@ type env struct {
 
 func setup(t testing.TB) *env {
 	t.Helper()
-	ctx := context.Background()
 	e := &env{conn: brokertest.Connect(t, brokertest.Server(t))}
 	var err error
-	e.objects, err = e.conn.JS.ObjectStore(ctx, broker.ObjectMailRaw)
+	e.objects, err = e.conn.JS.ObjectStore(context.Background(), broker.ObjectMailRaw)
 	must(t, err)
-	kv, err := e.conn.JS.KeyValue(ctx, broker.BucketIMAPCursor)
-	must(t, err)
-	e.cursor = ingest.Cursor{KV: kv}
-	e.sb, err = sandbox.Start(ctx, sandbox.Config{})
-	must(t, err)
-	t.Cleanup(func() { _ = e.sb.Close() })
+	e.cursor = ingest.Cursor{KV: brokertest.KV(t, e.conn, broker.BucketIMAPCursor)}
+	e.sb = mailtest.Sandbox(t, sandbox.Config{})
 	return e
 }
 
@@ -121,16 +117,6 @@ func (e *env) mail(t testing.TB, raw []byte) {
 	must(t, e.sb.Deliver(context.Background(), "jane@northwind.example", []string{box}, raw))
 }
 
-func waitCount(t testing.TB, conn *broker.Conn, filter string, want int) {
-	t.Helper()
-	brokertest.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
-		if n := brokertest.Count(t, conn, filter); n != want {
-			return fmt.Errorf("%s: %d messages, want %d", filter, n, want)
-		}
-		return nil
-	})
-}
-
 func TestIMAPToObjectStoreToEventAcrossRestart(t *testing.T) {
 	e := setup(t)
 	ctx := context.Background()
@@ -139,7 +125,7 @@ func TestIMAPToObjectStoreToEventAcrossRestart(t *testing.T) {
 	for i := range 3 {
 		e.mail(t, msg(i, fmt.Sprintf("Root email: r%d@acme.example", i)))
 	}
-	waitCount(t, e.conn, events.SubjectReplyReceived, 3)
+	brokertest.WaitCount(t, e.conn, events.SubjectReplyReceived, 3)
 
 	var ev events.ReplyReceived
 	m := brokertest.Messages(t, e.conn, events.SubjectReplyReceived)[0]
@@ -156,14 +142,14 @@ func TestIMAPToObjectStoreToEventAcrossRestart(t *testing.T) {
 	}
 	// New mail while polling/IDLE.
 	e.mail(t, msg(3, "late"))
-	waitCount(t, e.conn, events.SubjectReplyReceived, 4)
+	brokertest.WaitCount(t, e.conn, events.SubjectReplyReceived, 4)
 	stop()
 
 	// Mail that arrives while nobody reads, then a restart: only the new
 	// messages are handed over.
 	e.mail(t, msg(4, "while down"))
 	e.run(t, c, 0)
-	waitCount(t, e.conn, events.SubjectReplyReceived, 5)
+	brokertest.WaitCount(t, e.conn, events.SubjectReplyReceived, 5)
 	brokertest.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
 		if c.n.Load() != 5 {
 			return fmt.Errorf("%d deliveries", c.n.Load())
@@ -179,7 +165,7 @@ func TestOversizeStoresHeaderOnly(t *testing.T) {
 	e := setup(t)
 	e.run(t, e.sink(t), 4096)
 	e.mail(t, msg(1, strings.Repeat("x", 20000)))
-	waitCount(t, e.conn, events.SubjectReplyReceived, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectReplyReceived, 1)
 	var ev events.ReplyReceived
 	must(t, json.Unmarshal(brokertest.Messages(t, e.conn, events.SubjectReplyReceived)[0].Data(), &ev))
 	raw, err := e.objects.GetBytes(context.Background(), ev.Object)
@@ -197,7 +183,7 @@ func TestRedeliveryIsIdempotent(t *testing.T) {
 	m := inbox.Message{Account: "imap://a@h:1", Folder: "INBOX", UIDValidity: 7, UID: 9, Raw: msg(1, "hello"), Size: 100}
 	must(t, s.Deliver(context.Background(), m))
 	must(t, s.Deliver(context.Background(), m))
-	waitCount(t, e.conn, events.SubjectReplyReceived, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectReplyReceived, 1)
 	n := 0
 	lister, err := e.objects.List(context.Background())
 	must(t, err)
@@ -222,7 +208,7 @@ func TestUnstorableMessageBecomesRejection(t *testing.T) {
 		}
 	}
 	must(t, s.Deliver(ctx, m))
-	waitCount(t, e.conn, events.SubjectReplyRejected, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectReplyRejected, 1)
 	var rej events.ReplyRejected
 	must(t, json.Unmarshal(brokertest.Messages(t, e.conn, events.SubjectReplyRejected)[0].Data(), &rej))
 	if rej.Reason != events.ReplyUnreadable || rej.MessageID != "m1@northwind.example" {

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/ops"
 )
@@ -20,7 +20,7 @@ func TestCreatesAccountAfterPolling(t *testing.T) {
 	e := setup(t)
 	e.fake.SetPolls(3)
 	brokertest.Run(t, e.conn, e.handler(t))
-	run(t, e.driver(t))
+	handlertest.Go(t, e.driver(t).Run)
 	e.seed(t, "REQ-OK1", "root+acme@acme.example", "Café Étoile")
 	if _, err := e.ops.Approve(context.Background(), "REQ-OK1", "ops@example.com", "looks fine"); err != nil {
 		t.Fatal(err)
@@ -101,13 +101,13 @@ func TestRootEmailFailuresAskForAnother(t *testing.T) {
 		t.Run(reason, func(t *testing.T) {
 			e := setup(t)
 			brokertest.Run(t, e.conn, e.handler(t))
-			run(t, e.driver(t))
+			handlertest.Go(t, e.driver(t).Run)
 			e.fake.FailCreation("taken@acme.example", reason)
 			e.seed(t, "REQ-EM", "taken@acme.example", "Acme")
 			if _, err := e.ops.Approve(context.Background(), "REQ-EM", "", ""); err != nil {
 				t.Fatal(err)
 			}
-			waitCount(t, e.conn, events.SubjectCreationFailed, 1)
+			brokertest.WaitCount(t, e.conn, events.SubjectCreationFailed, 1)
 			rec := e.waitStage(t, "REQ-EM", lifecycle.StageAwaitingDetails)
 			if !rec.Failure.NewRootEmailNeeded || rec.Failure.FailureReason != reason || rec.Failure.Explanation == "" {
 				t.Fatalf("failure %+v", rec.Failure)
@@ -138,7 +138,7 @@ func TestRootEmailFailuresAskForAnother(t *testing.T) {
 func TestFailureOnOurSideAlertsOps(t *testing.T) {
 	e := setup(t)
 	brokertest.Run(t, e.conn, e.handler(t))
-	run(t, e.driver(t))
+	handlertest.Go(t, e.driver(t).Run)
 	e.fake.FailCreation("root@limit.example", "ACCOUNT_LIMIT_EXCEEDED")
 	e.seed(t, "REQ-LIM", "root@limit.example", "Limit")
 	if _, err := e.ops.Approve(context.Background(), "REQ-LIM", "", ""); err != nil {
@@ -166,7 +166,7 @@ func TestThrottledCreateRetried(t *testing.T) {
 			brokertest.Run(t, e.conn, e.handler(t))
 			e.seed(t, "REQ-THR", "root@thr.example", "Throttled")
 			e.fake.FailNext(2, code)
-			run(t, e.driver(t))
+			handlertest.Go(t, e.driver(t).Run)
 			if _, err := e.ops.Approve(context.Background(), "REQ-THR", "", ""); err != nil {
 				t.Fatal(err)
 			}
@@ -183,7 +183,7 @@ func TestThrottledPollRetried(t *testing.T) {
 	brokertest.Run(t, e.conn, e.handler(t))
 	e.seed(t, "REQ-TP", "root@tp.example", "Polls")
 	d := e.driver(t)
-	run(t, d)
+	handlertest.Go(t, d.Run)
 	e.fake.SetPolls(2)
 	if _, err := e.ops.Approve(context.Background(), "REQ-TP", "", ""); err != nil {
 		t.Fatal(err)
@@ -206,7 +206,7 @@ func TestRestartDuringPollingResumes(t *testing.T) {
 	e.fake.SetPolls(40)
 	stopHandlers := brokertest.Run(t, e.conn, e.handler(t))
 	d := e.driver(t)
-	stop := run(t, d)
+	stop := handlertest.Go(t, d.Run)
 	e.seed(t, "REQ-RST", "root@rst.example", "Restart")
 	if _, err := e.ops.Approve(context.Background(), "REQ-RST", "", ""); err != nil {
 		t.Fatal(err)
@@ -226,7 +226,7 @@ func TestRestartDuringPollingResumes(t *testing.T) {
 	brokertest.Run(t, e.conn, e.handler(t))
 	d2 := e.driver(t)
 	d2.Lease = 20 * time.Millisecond
-	run(t, d2)
+	handlertest.Go(t, d2.Run)
 	rec := e.waitStage(t, "REQ-RST", lifecycle.StageCreated)
 	if e.fake.CreateCalls() != 1 || rec.Account.CreateRequestID != e.fake.CreateRequests()[0].ID {
 		t.Fatalf("%d CreateAccount calls, account %+v", e.fake.CreateCalls(), rec.Account)
@@ -237,37 +237,20 @@ func TestApprovalDeliveredTwiceCreatesOnce(t *testing.T) {
 	e := setup(t)
 	h := e.handler(t)
 	var calls atomic.Int32
-	inner := h.Handle
-	h.Handle = func(ctx context.Context, m broker.Msg) error {
-		if err := inner(ctx, m); err != nil {
-			return err
-		}
-		if calls.Add(1) == 1 {
-			return errors.New("crashed before ack")
-		}
-		return nil
-	}
-	brokertest.Run(t, e.conn, h)
-	run(t, e.driver(t))
+	brokertest.Run(t, e.conn, brokertest.CrashOnce(h, &calls))
+	handlertest.Go(t, e.driver(t).Run)
 	e.seed(t, "REQ-TWICE", "root@twice.example", "Twice")
 	ap := events.AccountApproved{RequestID: "REQ-TWICE", ApprovedAt: events.Time(time.Now())}
 	// Two copies with different message ids, past the duplicate window.
 	for _, id := range []string{"approval-1", "approval-2"} {
-		if _, err := events.Publish(context.Background(), e.conn.JS, ap, id, "test", events.Envelope{}); err != nil {
-			t.Fatal(err)
-		}
+		brokertest.Publish(t, e.conn, ap, id)
 	}
 	e.waitStage(t, "REQ-TWICE", lifecycle.StageCreated)
-	brokertest.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
-		if calls.Load() < 3 {
-			return fmt.Errorf("%d deliveries", calls.Load())
-		}
-		return nil
-	})
+	brokertest.WaitCalls(t, &calls, 3)
 	if n := e.fake.CreateCalls(); n != 1 {
 		t.Fatalf("%d CreateAccount calls", n)
 	}
-	waitCount(t, e.conn, events.SubjectCreated, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectCreated, 1)
 }
 
 func TestAtMostFiveCreationsInProgress(t *testing.T) {
@@ -276,7 +259,7 @@ func TestAtMostFiveCreationsInProgress(t *testing.T) {
 	brokertest.Run(t, e.conn, e.handler(t))
 	d := e.driver(t)
 	d.MaxConcurrent = 5
-	run(t, d)
+	handlertest.Go(t, d.Run)
 	emails := make([]string, 6)
 	for i := range emails {
 		id := fmt.Sprintf("REQ-C%d", i)
@@ -309,7 +292,7 @@ func TestAtMostFiveCreationsInProgress(t *testing.T) {
 	if maxSeen != 5 {
 		t.Fatalf("at most %d in progress; the limit was never reached", maxSeen)
 	}
-	waitCount(t, e.conn, events.SubjectCreated, 6)
+	brokertest.WaitCount(t, e.conn, events.SubjectCreated, 6)
 }
 
 func TestDeadlineAlertsOnceAndKeepsPolling(t *testing.T) {
@@ -318,7 +301,7 @@ func TestDeadlineAlertsOnceAndKeepsPolling(t *testing.T) {
 	brokertest.Run(t, e.conn, e.handler(t))
 	d := e.driver(t)
 	d.Deadline = 10 * time.Millisecond
-	run(t, d)
+	handlertest.Go(t, d.Run)
 	e.seed(t, "REQ-SLOW", "root@slow.example", "Slow")
 	if _, err := e.ops.Approve(context.Background(), "REQ-SLOW", "", ""); err != nil {
 		t.Fatal(err)

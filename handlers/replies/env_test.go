@@ -3,9 +3,8 @@ package replies_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"net"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,17 +12,17 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/ingest"
-	"github.com/acctflow/acctflow/handlers/projection"
 	"github.com/acctflow/acctflow/handlers/replies"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/mailer/inbox"
+	"github.com/acctflow/acctflow/mailer/mailtest"
 	"github.com/acctflow/acctflow/mailer/sandbox"
 	"github.com/acctflow/acctflow/outbox"
 )
@@ -31,7 +30,7 @@ import (
 const (
 	domain   = "acctflow.localhost"
 	inboxBox = "acct-replies@acctflow.localhost"
-	contact  = "jane@northwind.example"
+	contact  = handlertest.Contact
 )
 
 var key = []byte("test-reply-key-0123456789")
@@ -53,25 +52,15 @@ func setup(t *testing.T) *env {
 	ctx := context.Background()
 	e := &env{srv: brokertest.Server(t)}
 	e.conn = brokertest.Connect(t, e.srv)
-	kv, err := e.conn.JS.KeyValue(ctx, broker.BucketRequests)
-	must(t, err)
-	e.store = lifecycle.NewStore(kv)
-	e.roots, err = e.conn.JS.KeyValue(ctx, broker.BucketRootEmails)
-	must(t, err)
+	e.store = handlertest.Store(t, e.conn)
+	e.roots = brokertest.KV(t, e.conn, broker.BucketRootEmails)
+	var err error
 	e.threads, err = replies.EnsureThreads(ctx, e.conn.JS, 1)
 	must(t, err)
 	e.objects, err = e.conn.JS.ObjectStore(ctx, broker.ObjectMailRaw)
 	must(t, err)
-	e.sb, err = sandbox.Start(ctx, sandbox.Config{})
-	must(t, err)
-	t.Cleanup(func() { _ = e.sb.Close() })
-	host, port, _ := net.SplitHostPort(e.sb.SMTPAddr())
-	p, _ := strconv.Atoi(port)
-	sender, err := mailer.NewSender(mailer.Config{Host: host, Port: p, TLSPolicy: mailer.TLSNone, From: "Provisioning <provisioning@" + domain + ">"})
-	must(t, err)
-	sent, err := e.conn.JS.KeyValue(ctx, broker.BucketMailSent)
-	must(t, err)
-	e.outbox = outbox.New(sent, sender, brokertest.Logger(t), prometheus.NewRegistry(), 5*time.Second)
+	e.sb = mailtest.Sandbox(t, sandbox.Config{})
+	e.outbox = handlertest.Outbox(t, e.conn, mailtest.Sender(t, e.sb.SMTPAddr(), "Provisioning <provisioning@"+domain+">"))
 	e.sink = &ingest.Sink{Objects: e.objects, JS: e.conn.JS, Logger: brokertest.Logger(t), Now: time.Now}
 	return e
 }
@@ -91,79 +80,52 @@ func (e *env) handler(t *testing.T, conn *broker.Conn) *replies.Handler {
 	}
 }
 
+// crashOnReply is brokertest.CrashOnce for replies only (the handler also
+// consumes confirmations): the first reply is handled in full, then before
+// runs (if set) and the delivery fails before the ack.
+func crashOnReply(h *replies.Handler, calls *atomic.Int32, before func()) broker.Handler {
+	b := h.Broker()
+	b.Handle = func(ctx context.Context, m broker.Msg) error {
+		if err := h.Handle(ctx, m); err != nil {
+			return err
+		}
+		if m.Subject == events.SubjectReplyReceived && calls.Add(1) == 1 {
+			if before != nil {
+				before()
+			}
+			return errors.New("crashed before ack")
+		}
+		return nil
+	}
+	return b
+}
+
 func (e *env) projection(t *testing.T) broker.Handler {
-	return (&projection.Handler{Store: e.store, Logger: brokertest.Logger(t)}).Broker()
+	return handlertest.Projection(t, e.store)
 }
 
 // seed publishes what routing and confirmation would have for one US
 // request, and waits until the projection shows it awaiting details.
 func (e *env) seed(t *testing.T, id string, authorised ...string) {
 	t.Helper()
-	ctx := context.Background()
-	req := events.AccountRequested{
-		RequestID: id, RequestedAt: "2026-11-25T18:00:00Z", Provider: "aws",
-		Reseller: events.Reseller{ID: "R-1", Name: "Northwind IT", Country: "US",
-			PrimaryContact: events.Party{Name: "Jane Doe", Email: contact}, AuthorisedSenders: authorised},
-		Customer:  events.Customer{ID: "C-1", Name: "Acme Corp"},
-		Pricebook: events.Pricebook{Present: true, InvoiceCurrency: "USD", ProviderEnabledInPortal: true},
-	}
-	now := events.Time(time.Now())
-	routed := events.AccountRouted{RequestID: id, Region: "us", OpsTeam: "ops-us", ReplyChannel: events.ReplyWorkflow, RoutedAt: now, Request: req}
-	_, err := events.Publish(ctx, e.conn.JS, routed, events.DerivedID("routed", id), "test", events.Envelope{})
-	must(t, err)
-	replyTo, err := mailer.ReplyAddress(key, id, inboxBox)
-	must(t, err)
+	req := handlertest.Request(id)
+	req.Reseller.AuthorisedSenders = authorised
+	brokertest.Publish(t, e.conn, handlertest.Routed(req), events.DerivedID("routed", id))
 	conf := events.ConfirmationSent{RequestID: id, MessageID: mailer.MessageID(id, mailer.KindConfirmation, domain),
-		Recipient: contact, ReplyTo: replyTo, SentAt: now}
-	_, err = events.Publish(ctx, e.conn.JS, conf, events.DerivedID("confirmation-sent", id), "test", events.Envelope{})
-	must(t, err)
+		Recipient: contact, ReplyTo: token(t, id), SentAt: events.Time(time.Now())}
+	brokertest.Publish(t, e.conn, conf, events.DerivedID("confirmation-sent", id))
 	e.waitStage(t, id, lifecycle.StageAwaitingDetails)
 }
 
 func (e *env) waitStage(t *testing.T, id, stage string) lifecycle.Record {
 	t.Helper()
-	var rec lifecycle.Record
-	brokertest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
-		var err error
-		rec, err = e.store.Get(context.Background(), id)
-		if err != nil || rec.Stage != stage {
-			return fmt.Errorf("%s at %q, want %q (%v)", id, rec.Stage, stage, err)
-		}
-		return nil
-	})
-	return rec
+	return handlertest.WaitStage(t, e.store, id, stage)
 }
 
 // deliver hands a reply to the real ingestion sink, as the IMAP reader would.
 func (e *env) deliver(t *testing.T, raw string) {
 	t.Helper()
 	must(t, e.sink.Deliver(context.Background(), inbox.Message{Account: "imap://test@127.0.0.1", Folder: "INBOX", UID: 1, UIDValidity: 1, Size: int64(len(raw)), Raw: []byte(raw)}))
-}
-
-func waitCount(t *testing.T, conn *broker.Conn, filter string, want int) {
-	t.Helper()
-	brokertest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-		if n := brokertest.Count(t, conn, filter); n != want {
-			return fmt.Errorf("%s: %d messages, want %d", filter, n, want)
-		}
-		return nil
-	})
-}
-
-// idle waits until the replies consumer has nothing pending or unacked.
-func idle(t *testing.T, conn *broker.Conn) {
-	t.Helper()
-	brokertest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-		c, err := conn.JS.Consumer(context.Background(), events.Stream, replies.Name)
-		if err != nil {
-			return err
-		}
-		ci, err := c.Info(context.Background())
-		if err != nil || ci.NumPending != 0 || ci.NumAckPending != 0 {
-			return fmt.Errorf("replies busy: %v %v", ci, err)
-		}
-		return nil
-	})
 }
 
 func decode[T any](t *testing.T, conn *broker.Conn, filter string, i int) T {

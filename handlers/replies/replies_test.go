@@ -3,17 +3,15 @@ package replies_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	netmail "net/mail"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/handlers/replies"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
 )
@@ -24,7 +22,7 @@ func TestCompleteReplySubmitsDetails(t *testing.T) {
 	e.seed(t, "REQ-1001")
 	e.deliver(t, eml(mail{To: token(t, "REQ-1001"), Subject: subject("REQ-1001"), Body: body("Acme-AWS-Root@Acme.example", "Acme Production", "Enterprise")}))
 
-	waitCount(t, e.conn, events.SubjectDetailsSubmitted, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectDetailsSubmitted, 1)
 	got := decode[events.DetailsSubmitted](t, e.conn, events.SubjectDetailsSubmitted, 0)
 	if got.RequestID != "REQ-1001" || got.RootEmail != "acme-aws-root@acme.example" || got.Nickname != "Acme Production" ||
 		got.SupportType != "enterprise" || !got.EnterpriseSales || got.From != contact || got.SourceMessageID == "" {
@@ -48,12 +46,12 @@ func TestForgedTokenChangesNothing(t *testing.T) {
 	// The subject tag would match: a failed token must still win.
 	e.deliver(t, eml(mail{To: forged, Subject: subject("REQ-1001"), Body: body("root@acme.example", "Acme", "Business")}))
 
-	waitCount(t, e.conn, events.SubjectReplyRejected, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectReplyRejected, 1)
 	rej := decode[events.ReplyRejected](t, e.conn, events.SubjectReplyRejected, 0)
 	if rej.Reason != events.ReplyForgedToken || rej.RequestID != "" {
 		t.Fatalf("rejected %+v", rej)
 	}
-	idle(t, e.conn)
+	brokertest.WaitIdle(t, e.conn, replies.Name)
 	e.assertUntouched(t, "REQ-1001", before)
 }
 
@@ -66,12 +64,12 @@ func TestSpoofedSenderChangesNothing(t *testing.T) {
 	// sender the contact; and a missing field would otherwise earn a mail.
 	e.deliver(t, eml(mail{From: "Mallory <mallory@evil.example>", To: token(t, "REQ-1001"), Subject: subject("REQ-1001"), Body: body("root@evil.example", "Evil", "")}))
 
-	waitCount(t, e.conn, events.SubjectReplyRejected, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectReplyRejected, 1)
 	rej := decode[events.ReplyRejected](t, e.conn, events.SubjectReplyRejected, 0)
 	if rej.Reason != events.ReplyUnauthorised || rej.From != "mallory@evil.example" || rej.RequestID != "" {
 		t.Fatalf("rejected %+v", rej)
 	}
-	idle(t, e.conn)
+	brokertest.WaitIdle(t, e.conn, replies.Name)
 	e.assertUntouched(t, "REQ-1001", before)
 	if n := len(e.sb.Messages("mallory@evil.example")); n != 0 {
 		t.Fatalf("%d mails to the spoofer", n)
@@ -83,7 +81,7 @@ func TestAuthorisedSenderAccepted(t *testing.T) {
 	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
 	e.seed(t, "REQ-AUTH", "Ops@Northwind.example")
 	e.deliver(t, eml(mail{From: "ops@northwind.example", To: token(t, "REQ-AUTH"), Subject: subject("REQ-AUTH"), Body: body("r00t@acme.example", "Acme", "Developer")}))
-	waitCount(t, e.conn, events.SubjectDetailsSubmitted, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectDetailsSubmitted, 1)
 }
 
 func TestAutoReplyGetsNoAnswer(t *testing.T) {
@@ -93,12 +91,12 @@ func TestAutoReplyGetsNoAnswer(t *testing.T) {
 	e.deliver(t, eml(mail{To: token(t, "REQ-1001"), Subject: "Automatic reply: " + subject("REQ-1001"),
 		Headers: map[string]string{"Auto-Submitted": "auto-replied"}, Body: "I am out of the office until Monday.\n"}))
 
-	waitCount(t, e.conn, events.SubjectReplyRejected, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectReplyRejected, 1)
 	rej := decode[events.ReplyRejected](t, e.conn, events.SubjectReplyRejected, 0)
 	if rej.Reason != events.ReplyAutoReply || rej.RequestID != "REQ-1001" {
 		t.Fatalf("rejected %+v", rej)
 	}
-	idle(t, e.conn)
+	brokertest.WaitIdle(t, e.conn, replies.Name)
 	if n := len(e.sb.Messages(contact)); n != 0 {
 		t.Fatalf("%d mails answered an auto-reply", n)
 	}
@@ -129,29 +127,14 @@ func TestIncompleteThenCompleted(t *testing.T) {
 	e := setup(t)
 	h := e.handler(t, e.conn)
 	var calls atomic.Int32
-	b := h.Broker()
-	b.Handle = func(ctx context.Context, m broker.Msg) error {
-		if err := h.Handle(ctx, m); err != nil {
-			return err
-		}
-		if m.Subject == events.SubjectReplyReceived && calls.Add(1) == 1 {
-			return errors.New("crashed before ack")
-		}
-		return nil
-	}
-	brokertest.Run(t, e.conn, b, e.projection(t))
+	brokertest.Run(t, e.conn, crashOnReply(h, &calls, nil), e.projection(t))
 	e.seed(t, "REQ-1001")
 	first := "<first@northwind.example>"
 	e.deliver(t, eml(mail{MessageID: first, To: token(t, "REQ-1001"), Subject: subject("REQ-1001"), Body: body("root@acme.example", "Acme Prod", "")}))
 
-	waitCount(t, e.conn, events.SubjectDetailsIncomplete, 1)
-	brokertest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-		if calls.Load() < 2 {
-			return fmt.Errorf("%d deliveries", calls.Load())
-		}
-		return nil
-	})
-	idle(t, e.conn)
+	brokertest.WaitCount(t, e.conn, events.SubjectDetailsIncomplete, 1)
+	brokertest.WaitCalls(t, &calls, 2)
+	brokertest.WaitIdle(t, e.conn, replies.Name)
 	inc := decode[events.DetailsIncomplete](t, e.conn, events.SubjectDetailsIncomplete, 0)
 	if !inc.ClarificationSent || len(inc.Problems) != 1 || inc.Problems[0] != "support_type_missing" ||
 		inc.RootEmail == nil || *inc.RootEmail != "root@acme.example" || inc.SupportType != nil {
@@ -170,11 +153,11 @@ func TestIncompleteThenCompleted(t *testing.T) {
 
 	// Another incomplete reply within 24h: recorded, not answered.
 	e.deliver(t, eml(mail{To: token(t, "REQ-1001"), Subject: subject("REQ-1001"), Body: body("", "Acme Prod", "")}))
-	waitCount(t, e.conn, events.SubjectDetailsIncomplete, 2)
+	brokertest.WaitCount(t, e.conn, events.SubjectDetailsIncomplete, 2)
 	if inc := decode[events.DetailsIncomplete](t, e.conn, events.SubjectDetailsIncomplete, 1); inc.ClarificationSent {
 		t.Fatalf("second clarification within 24h: %+v", inc)
 	}
-	idle(t, e.conn)
+	brokertest.WaitIdle(t, e.conn, replies.Name)
 	if n := len(e.sb.Messages(contact)); n != 1 {
 		t.Fatalf("%d clarifications, want 1", n)
 	}
@@ -182,7 +165,7 @@ func TestIncompleteThenCompleted(t *testing.T) {
 	// The answer to the clarification, threaded only by In-Reply-To.
 	clarID := cm.Header.Get("Message-Id")
 	e.deliver(t, eml(mail{To: inboxBox, Subject: "Re: your request", InReplyTo: clarID, Body: body("root@acme.example", "Acme Prod", "Business Support")}))
-	waitCount(t, e.conn, events.SubjectDetailsSubmitted, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectDetailsSubmitted, 1)
 	e.waitStage(t, "REQ-1001", lifecycle.StageDetailsReceived)
 }
 
@@ -190,17 +173,17 @@ func TestThreadedByConfirmationMessageID(t *testing.T) {
 	e := setup(t)
 	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
 	e.seed(t, "REQ-THR")
-	idle(t, e.conn) // the confirmation is indexed
+	brokertest.WaitIdle(t, e.conn, replies.Name) // the confirmation is indexed
 	conf := "<" + mailer.MessageID("REQ-THR", mailer.KindConfirmation, domain) + ">"
 	e.deliver(t, eml(mail{To: inboxBox, Subject: "Re: account", InReplyTo: conf, Body: body("new-root@acme.example", "Acme", "basic")}))
-	waitCount(t, e.conn, events.SubjectDetailsSubmitted, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectDetailsSubmitted, 1)
 	if got := decode[events.DetailsSubmitted](t, e.conn, events.SubjectDetailsSubmitted, 0); got.RequestID != "REQ-THR" {
 		t.Fatalf("matched %+v", got)
 	}
 	// A made-up id of our form for an unknown thread matches nothing.
 	fake := "<" + mailer.MessageID("REQ-NONE", mailer.KindConfirmation, domain) + ">"
 	e.deliver(t, eml(mail{To: inboxBox, Subject: "Re: account", InReplyTo: fake, Body: body("x@acme.example", "Acme", "basic")}))
-	waitCount(t, e.conn, events.SubjectReplyRejected, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectReplyRejected, 1)
 	if rej := decode[events.ReplyRejected](t, e.conn, events.SubjectReplyRejected, 0); rej.Reason != events.ReplyUnmatched {
 		t.Fatalf("rejected %+v", rej)
 	}
@@ -228,8 +211,8 @@ func TestReusedRootEmailRacedAcrossReplicas(t *testing.T) {
 			e.deliver(t, eml(mail{To: token(t, id), Subject: subject(id), Body: body(root, "Acme "+s, "Business")}))
 		}
 	}
-	waitCount(t, e.conn, events.SubjectDetailsSubmitted, pairs)
-	waitCount(t, e.conn, events.SubjectDetailsIncomplete, pairs)
+	brokertest.WaitCount(t, e.conn, events.SubjectDetailsSubmitted, pairs)
+	brokertest.WaitCount(t, e.conn, events.SubjectDetailsIncomplete, pairs)
 	won := map[string]string{}
 	for i := range pairs {
 		d := decode[events.DetailsSubmitted](t, e.conn, events.SubjectDetailsSubmitted, i)

@@ -3,10 +3,7 @@ package roles_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,17 +15,16 @@ import (
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/followup"
-	"github.com/acctflow/acctflow/handlers/projection"
+	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/roles"
 	"github.com/acctflow/acctflow/lifecycle"
-	"github.com/acctflow/acctflow/mailer"
+	"github.com/acctflow/acctflow/mailer/mailtest"
 	"github.com/acctflow/acctflow/mailer/sandbox"
 	"github.com/acctflow/acctflow/ops"
-	"github.com/acctflow/acctflow/outbox"
 )
 
 const (
-	contact = "jane@northwind.example"
+	contact = handlertest.Contact
 	account = "210987654321"
 )
 
@@ -50,51 +46,23 @@ func setup(t *testing.T) *env {
 	ctx := context.Background()
 	srv := brokertest.Server(t)
 	e := &env{conn: brokertest.Connect(t, srv)}
-	reqKV, _ := e.conn.JS.KeyValue(ctx, broker.BucketRequests)
-	accounts, _ := e.conn.JS.KeyValue(ctx, broker.BucketAccounts)
-	sentKV, _ := e.conn.JS.KeyValue(ctx, broker.BucketMailSent)
-	e.store, e.ext = lifecycle.NewStore(reqKV), followup.ExternalIDs{KV: accounts}
-	var err error
-	if e.sb, err = sandbox.Start(ctx, sandbox.Config{SMTPAddr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0"}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.sb.Close() })
-	host, port, _ := net.SplitHostPort(e.sb.SMTPAddr())
-	p, _ := strconv.Atoi(port)
-	sender, err := mailer.NewSender(mailer.Config{Host: host, Port: p, TLSPolicy: mailer.TLSNone, From: "provisioning@acctflow.localhost"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e.store, e.ext = handlertest.Store(t, e.conn), followup.ExternalIDs{KV: brokertest.KV(t, e.conn, broker.BucketAccounts)}
+	e.sb = mailtest.Sandbox(t, sandbox.Config{})
+	sender := mailtest.Sender(t, e.sb.SMTPAddr(), "provisioning@acctflow.localhost")
 	e.fake = awstest.NewServer()
 	t.Cleanup(e.fake.Close)
 	h := &roles.Handler{JS: e.conn.JS, Requests: e.store, STS: aws.NewSTS(e.fake.Config()), ExternalIDs: e.ext,
-		Outbox: outbox.New(sentKV, sender, brokertest.Logger(t), nil, 10*time.Second), Domain: "acctflow.localhost",
+		Outbox: handlertest.Outbox(t, e.conn, sender), Domain: "acctflow.localhost",
 		DistributorAccountID: awstest.ManagementAccount, Logger: brokertest.Logger(t), Now: time.Now}
-	b := h.Broker()
-	b.Handle = func(ctx context.Context, m broker.Msg) error {
-		if err := h.Handle(ctx, m); err != nil {
-			return err
-		}
-		if e.calls.Add(1) == 1 {
-			return errors.New("crashed before ack")
-		}
-		return nil
-	}
-	brokertest.Run(t, e.conn, b, (&projection.Handler{Store: e.store, Logger: brokertest.Logger(t)}).Broker())
+	brokertest.Run(t, e.conn, brokertest.CrashOnce(h.Broker(), &e.calls), handlertest.Projection(t, e.store))
 	e.ops = &ops.Ops{JS: e.conn.JS, Requests: e.store, Source: "test", Now: time.Now}
 
-	req := events.AccountRequested{RequestID: "REQ-R1", RequestedAt: events.Time(time.Now()), Provider: "aws",
-		Reseller:  events.Reseller{ID: "R-1", Name: "Northwind IT", Country: "US", PrimaryContact: events.Party{Name: "Jane Doe", Email: contact}},
-		Customer:  events.Customer{ID: "C-1", Name: "Acme Corp"},
-		Pricebook: events.Pricebook{Present: true, InvoiceCurrency: "USD", ProviderEnabledInPortal: true}}
 	for i, ev := range []events.Event{
-		events.AccountRouted{RequestID: "REQ-R1", Region: "us", OpsTeam: "us", ReplyChannel: events.ReplyWorkflow, RoutedAt: events.Time(time.Now()), Request: req},
-		events.DetailsSubmitted{RequestID: "REQ-R1", RootEmail: "root@acme.example", Nickname: "Acme", SupportType: "developer", SubmittedAt: events.Time(time.Now())},
+		handlertest.Routed(handlertest.Request("REQ-R1")),
+		handlertest.Details("REQ-R1", "root@acme.example", "Acme", "developer"),
 		events.AccountApproved{RequestID: "REQ-R1", ApprovedAt: events.Time(time.Now())},
 	} {
-		if _, err := events.Publish(ctx, e.conn.JS, ev, fmt.Sprintf("seed-%d", i), "test", events.Envelope{}); err != nil {
-			t.Fatal(err)
-		}
+		brokertest.Publish(t, e.conn, ev, fmt.Sprintf("seed-%d", i))
 	}
 	brokertest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
 		_, err := e.ops.RecordAccount(ctx, "REQ-R1", account)
@@ -106,15 +74,7 @@ func setup(t *testing.T) *env {
 
 func (e *env) wait(t *testing.T, ok func(lifecycle.Record) bool) lifecycle.Record {
 	t.Helper()
-	var rec lifecycle.Record
-	brokertest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
-		var err error
-		if rec, err = e.store.Get(context.Background(), "REQ-R1"); err != nil || !ok(rec) {
-			return fmt.Errorf("record %+v %v", rec.Role, err)
-		}
-		return nil
-	})
-	return rec
+	return handlertest.WaitRecord(t, e.store, "REQ-R1", ok)
 }
 
 func (e *env) submit(t *testing.T, arn string) {

@@ -10,11 +10,10 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/routing"
-	"github.com/acctflow/acctflow/lifecycle"
 )
 
 // BenchmarkRoutingStage compares the routing stage (watermill router on a
@@ -35,10 +34,7 @@ func BenchmarkRoutingStage(b *testing.B) {
 func benchStages(b *testing.B, sync time.Duration) {
 	conn := brokertest.Connect(b, brokertest.ServerSync(b, b.TempDir(), sync))
 	ctx := context.Background()
-	kv, err := conn.JS.KeyValue(ctx, broker.BucketRequests)
-	if err != nil {
-		b.Fatal(err)
-	}
+	store := handlertest.Store(b, conn)
 	table, _ := routing.LoadTable("")
 	n := max(b.N, 200)
 	pubs := make([]jetstream.PubAckFuture, 0, n)
@@ -90,7 +86,7 @@ func benchStages(b *testing.B, sync time.Duration) {
 	hand := time.Since(start)
 
 	start = time.Now()
-	h := &routing.Handler{JS: conn.JS, Table: table, Requests: lifecycle.NewStore(kv), Logger: brokertest.Logger(b), Now: time.Now}
+	h := &routing.Handler{JS: conn.JS, Table: table, Requests: store, Logger: brokertest.Logger(b), Now: time.Now}
 	stop := brokertest.Run(b, conn, h.Broker())
 	stream, _ := conn.JS.Stream(ctx, events.Stream)
 	for {
@@ -115,10 +111,8 @@ func benchStages(b *testing.B, sync time.Duration) {
 // publish → acct.routed latency percentiles with fsync on every write.
 func BenchmarkRoutedLatency(b *testing.B) {
 	conn := brokertest.Connect(b, brokertest.ServerSync(b, b.TempDir(), 0))
-	ctx := context.Background()
-	kv, _ := conn.JS.KeyValue(ctx, broker.BucketRequests)
 	table, _ := routing.LoadTable("")
-	h := &routing.Handler{JS: conn.JS, Table: table, Requests: lifecycle.NewStore(kv), Logger: brokertest.Logger(b), Now: time.Now}
+	h := &routing.Handler{JS: conn.JS, Table: table, Requests: handlertest.Store(b, conn), Logger: brokertest.Logger(b), Now: time.Now}
 	brokertest.Run(b, conn, h.Broker())
 
 	n := max(b.N, 1000)

@@ -1,9 +1,9 @@
 package routing_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -13,12 +13,11 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
-	"github.com/acctflow/acctflow/handlers/projection"
+	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/routing"
 	"github.com/acctflow/acctflow/lifecycle"
 )
@@ -34,15 +33,11 @@ func setup(t *testing.T) env {
 	t.Helper()
 	srv := brokertest.Server(t)
 	conn := brokertest.Connect(t, srv)
-	kv, err := conn.JS.KeyValue(context.Background(), broker.BucketRequests)
-	if err != nil {
-		t.Fatal(err)
-	}
 	table, err := routing.LoadTable("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return env{srv: srv, conn: conn, store: lifecycle.NewStore(kv), table: table}
+	return env{srv: srv, conn: conn, store: handlertest.Store(t, conn), table: table}
 }
 
 func (e env) routing(t *testing.T) *routing.Handler {
@@ -50,18 +45,12 @@ func (e env) routing(t *testing.T) *routing.Handler {
 }
 
 func (e env) projection(t *testing.T) broker.Handler {
-	return (&projection.Handler{Store: e.store, Logger: brokertest.Logger(t)}).Broker()
+	return handlertest.Projection(t, e.store)
 }
 
 func publish(t *testing.T, conn *broker.Conn, data []byte, msgID string) {
 	t.Helper()
-	m := &nats.Msg{Subject: events.SubjectRequested, Data: data, Header: nats.Header{}}
-	if msgID != "" {
-		m.Header.Set(events.HeaderMsgID, msgID)
-	}
-	if _, err := conn.JS.PublishMsg(context.Background(), m); err != nil {
-		t.Fatal(err)
-	}
+	brokertest.PublishRaw(t, conn, events.SubjectRequested, data, msgID)
 }
 
 func fixture(t *testing.T, name string) []byte {
@@ -79,16 +68,6 @@ func requestJSON(id, country string, enabled bool) []byte {
 	 "customer":{"id":"C-1","name":"Acme"},"pricebook":{"present":true,"invoice_currency":"USD","provider_enabled_in_portal":%v}}`, id, country, enabled))
 }
 
-func waitCount(t *testing.T, conn *broker.Conn, filter string, want int) {
-	t.Helper()
-	brokertest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-		if n := brokertest.Count(t, conn, filter); n != want {
-			return fmt.Errorf("%s: %d messages, want %d", filter, n, want)
-		}
-		return nil
-	})
-}
-
 func TestRoutesFixturesAndProjects(t *testing.T) {
 	e := setup(t)
 	brokertest.Run(t, e.conn, e.routing(t).Broker(), e.projection(t))
@@ -97,9 +76,9 @@ func TestRoutesFixturesAndProjects(t *testing.T) {
 	publish(t, e.conn, fixture(t, "account-requested-de.json"), "")
 	publish(t, e.conn, fixture(t, "account-requested-provider-disabled.json"), "")
 
-	waitCount(t, e.conn, "acct.routed.us", 1)
-	waitCount(t, e.conn, "acct.routed.emea", 1)
-	waitCount(t, e.conn, "acct.rejected", 1)
+	brokertest.WaitCount(t, e.conn, "acct.routed.us", 1)
+	brokertest.WaitCount(t, e.conn, "acct.routed.emea", 1)
+	brokertest.WaitCount(t, e.conn, "acct.rejected", 1)
 
 	var routed events.AccountRouted
 	m := brokertest.Messages(t, e.conn, "acct.routed.emea")[0]
@@ -134,23 +113,30 @@ func TestPoisonEventsDeadLetteredWhileNextFlows(t *testing.T) {
 	e := setup(t)
 	brokertest.Run(t, e.conn, e.routing(t).Broker(), e.projection(t))
 
+	invalid := fixture(t, "account-requested-invalid.json")
 	publish(t, e.conn, []byte(`not json at all`), "")
-	publish(t, e.conn, fixture(t, "account-requested-invalid.json"), "")
+	publish(t, e.conn, invalid, "")
 	publish(t, e.conn, requestJSON("REQ-OK", "US", true), "")
 
-	waitCount(t, e.conn, "acct.routed.us", 1)
-	waitCount(t, e.conn, "dlq.acct.requested", 2)
+	brokertest.WaitCount(t, e.conn, "acct.routed.us", 1)
+	brokertest.WaitCount(t, e.conn, "dlq.acct.requested", 2)
 	for _, m := range brokertest.Messages(t, e.conn, "dlq.acct.requested") {
 		h := m.Headers()
 		if h.Get(broker.HeaderHandler) != routing.Name || h.Get(broker.HeaderError) == "" || h.Get(broker.HeaderDeliveries) != "1" {
 			t.Errorf("dlq headers %v", h)
 		}
 	}
-	// The invalid fixture's errors name the fields.
-	last := brokertest.Messages(t, e.conn, "dlq.acct.requested")[1].Headers().Get(broker.HeaderError)
+	// The invalid fixture's errors name the fields. Handlers run deliveries
+	// concurrently, so the two may be dead-lettered in either order.
+	var reason string
+	for _, m := range brokertest.Messages(t, e.conn, "dlq.acct.requested") {
+		if bytes.Equal(m.Data(), invalid) {
+			reason = m.Headers().Get(broker.HeaderError)
+		}
+	}
 	for _, want := range []string{"/reseller/country", "/reseller/primary_contact/email"} {
-		if !strings.Contains(last, want) {
-			t.Errorf("dlq reason %q lacks %s", last, want)
+		if !strings.Contains(reason, want) {
+			t.Errorf("dlq reason %q lacks %s", reason, want)
 		}
 	}
 }
@@ -161,7 +147,7 @@ func TestDuplicateRequestRoutedOnce(t *testing.T) {
 	data := requestJSON("REQ-DUP", "CA", true)
 	publish(t, e.conn, data, "upstream-1")
 	publish(t, e.conn, data, "upstream-1") // inside the duplicate window
-	waitCount(t, e.conn, "acct.routed.ca", 1)
+	brokertest.WaitCount(t, e.conn, "acct.routed.ca", 1)
 	brokertest.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
 		if rec, err := e.store.Get(context.Background(), "REQ-DUP"); err != nil || rec.Region != "ca" {
 			return fmt.Errorf("not projected yet: %v", err)
@@ -170,47 +156,22 @@ func TestDuplicateRequestRoutedOnce(t *testing.T) {
 	})
 	// Hours later, with another message id: only the projection can tell.
 	publish(t, e.conn, data, "upstream-2")
-	waitCount(t, e.conn, "acct.requested", 2)
-	brokertest.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
-		info, err := e.conn.JS.Consumer(context.Background(), events.Stream, routing.Name)
-		if err != nil {
-			return err
-		}
-		ci, err := info.Info(context.Background())
-		if err != nil || ci.NumPending != 0 || ci.NumAckPending != 0 {
-			return fmt.Errorf("routing still busy: %+v %v", ci, err)
-		}
-		return nil
-	})
+	brokertest.WaitCount(t, e.conn, "acct.requested", 2)
+	brokertest.WaitIdle(t, e.conn, routing.Name)
 	if n := brokertest.Count(t, e.conn, "acct.routed.>"); n != 1 {
 		t.Fatalf("routed %d times", n)
 	}
 }
 
-// crashing wraps the handler so that the first delivery does all the work
-// and then dies before the ack, as a process killed at that moment would.
+// The first delivery does all the work and then dies before the ack, as a
+// process killed at that moment would: the redelivery routes nothing more.
 func TestRedeliveryAfterCrashBeforeAckRoutesOnce(t *testing.T) {
 	e := setup(t)
 	h := e.routing(t)
 	var calls atomic.Int32
-	b := h.Broker()
-	b.Handle = func(ctx context.Context, m broker.Msg) error {
-		if err := h.Handle(ctx, m); err != nil {
-			return err
-		}
-		if calls.Add(1) == 1 {
-			return errors.New("crashed before ack")
-		}
-		return nil
-	}
-	brokertest.Run(t, e.conn, b)
+	brokertest.Run(t, e.conn, brokertest.CrashOnce(h.Broker(), &calls))
 	publish(t, e.conn, requestJSON("REQ-CRASH", "BR", true), "")
-	brokertest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-		if calls.Load() < 2 {
-			return fmt.Errorf("%d deliveries", calls.Load())
-		}
-		return nil
-	})
+	brokertest.WaitCalls(t, &calls, 2)
 	if n := brokertest.Count(t, e.conn, "acct.routed.latam"); n != 1 {
 		t.Fatalf("routed %d times", n)
 	}
@@ -238,7 +199,7 @@ func TestTwoReplicasShareTheConsumer(t *testing.T) {
 	for i := range n {
 		publish(t, e.conn, requestJSON(fmt.Sprintf("REQ-R%03d", i), "JP", true), "")
 	}
-	waitCount(t, e.conn, "acct.routed.apac", n)
+	brokertest.WaitCount(t, e.conn, "acct.routed.apac", n)
 	if dup.Load() != 0 {
 		t.Fatalf("%d requests handled by both replicas", dup.Load())
 	}

@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/tickets"
 	"github.com/acctflow/acctflow/helpdesk"
 	"github.com/acctflow/acctflow/helpdesk/freshdesktest"
@@ -37,16 +37,9 @@ func setup(t *testing.T) *env {
 	t.Helper()
 	srv := brokertest.Server(t)
 	conn := brokertest.Connect(t, srv)
-	kv := func(name string) jetstream.KeyValue {
-		b, err := conn.JS.KeyValue(context.Background(), name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
 	return &env{
-		srv: srv, conn: conn, store: lifecycle.NewStore(kv(broker.BucketRequests)),
-		tickets: kv(broker.BucketTickets), accounts: kv(broker.BucketAccounts),
+		srv: srv, conn: conn, store: handlertest.Store(t, conn),
+		tickets: brokertest.KV(t, conn, broker.BucketTickets), accounts: brokertest.KV(t, conn, broker.BucketAccounts),
 		desk: freshdesktest.New(t), reg: prometheus.NewRegistry(),
 	}
 }
@@ -84,39 +77,7 @@ func changeJSON(changeID, account, from, to, requestID string) []byte {
 
 func publish(t *testing.T, conn *broker.Conn, data []byte, msgID string) {
 	t.Helper()
-	m := &nats.Msg{Subject: events.SubjectSupportChanged, Data: data, Header: nats.Header{}}
-	if msgID != "" {
-		m.Header.Set(events.HeaderMsgID, msgID)
-	}
-	if _, err := conn.JS.PublishMsg(context.Background(), m); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func waitCount(t *testing.T, conn *broker.Conn, filter string, want int) {
-	t.Helper()
-	brokertest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-		if n := brokertest.Count(t, conn, filter); n != want {
-			return fmt.Errorf("%s: %d messages, want %d", filter, n, want)
-		}
-		return nil
-	})
-}
-
-// idle waits until the handler's consumer has nothing pending or unacked.
-func idle(t *testing.T, conn *broker.Conn) {
-	t.Helper()
-	brokertest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-		c, err := conn.JS.Consumer(context.Background(), events.Stream, tickets.Name)
-		if err != nil {
-			return err
-		}
-		ci, err := c.Info(context.Background())
-		if err != nil || ci.NumPending != 0 || ci.NumAckPending != 0 {
-			return fmt.Errorf("tickets still busy: %+v %v", ci, err)
-		}
-		return nil
-	})
+	brokertest.PublishRaw(t, conn, events.SubjectSupportChanged, data, msgID)
 }
 
 func ticketCreated(t *testing.T, conn *broker.Conn) events.TicketCreated {

@@ -2,7 +2,6 @@ package tickets_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -35,7 +34,7 @@ func TestOpensOneTicketAndRecordsIt(t *testing.T) {
 	brokertest.Run(t, e.conn, e.handler(t, e.conn, e.client(t, freshdesktest.APIKey, 5*time.Second), m).Broker())
 	publish(t, e.conn, changeJSON("CHG-8M2K5W9QXD", "123456789012", "business", "developer", "REQ-1001"), "")
 
-	waitCount(t, e.conn, events.SubjectTicketCreated, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectTicketCreated, 1)
 	tc := ticketCreated(t, e.conn)
 	all := e.desk.Tickets()
 	if len(all) != 1 || tc.TicketID != fmt.Sprint(all[0].ID) || tc.System != events.TicketFreshdesk ||
@@ -60,7 +59,7 @@ func TestOpensOneTicketAndRecordsIt(t *testing.T) {
 	if a.SupportType != "developer" || len(a.Changes) != 1 || a.Changes[0].TicketID != tc.TicketID || a.Changes[0].System != "freshdesk" {
 		t.Errorf("account %+v", a)
 	}
-	waitCount(t, e.conn, events.SubjectSupportGroupMissing, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectSupportGroupMissing, 1)
 	var miss events.SupportGroupMissing
 	_ = events.Unmarshal("support-group-missing", brokertest.Messages(t, e.conn, events.SubjectSupportGroupMissing)[0].Data(), &miss)
 	if miss.Cause != "support_changed" || miss.ExpectedGroup != events.GroupPassthrough || miss.Region != "us" || miss.AccountID != "123456789012" {
@@ -78,7 +77,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	brokertest.Run(t, e.conn, e.handler(t, e.conn, api, nil).Broker())
 	publish(t, e.conn, changeJSON("CHG-429", "123456789012", "developer", "business", ""), "")
 
-	waitCount(t, e.conn, events.SubjectTicketCreated, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectTicketCreated, 1)
 	calls := api.times()
 	if len(calls) != 2 || e.desk.Creates() != 2 || len(e.desk.Tickets()) != 1 {
 		t.Fatalf("%d calls, %d creates, %d tickets", len(calls), e.desk.Creates(), len(e.desk.Tickets()))
@@ -118,7 +117,7 @@ func TestServerErrorThenSuccess(t *testing.T) {
 	brokertest.Run(t, e.conn, e.handler(t, e.conn, e.client(t, freshdesktest.APIKey, 5*time.Second), m).Broker())
 	publish(t, e.conn, changeJSON("CHG-503", "123456789012", "developer", "enterprise", ""), "")
 
-	waitCount(t, e.conn, events.SubjectTicketCreated, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectTicketCreated, 1)
 	if len(e.desk.Tickets()) != 1 || e.desk.Creates() != 2 {
 		t.Fatalf("%d tickets after %d creates", len(e.desk.Tickets()), e.desk.Creates())
 	}
@@ -140,8 +139,8 @@ func TestTimeoutWithTicketCreatedIsFoundNotDuplicated(t *testing.T) {
 	brokertest.Run(t, e.conn, h.Broker())
 	publish(t, e.conn, changeJSON("CHG-TIMEOUT", "123456789012", "business", "basic", ""), "")
 
-	waitCount(t, e.conn, events.SubjectTicketCreated, 1)
-	idle(t, e.conn)
+	brokertest.WaitCount(t, e.conn, events.SubjectTicketCreated, 1)
+	brokertest.WaitIdle(t, e.conn, tickets.Name)
 	if n := len(e.desk.Tickets()); n != 1 || e.desk.Creates() != 1 {
 		t.Fatalf("%d tickets after %d creates, want exactly one create", n, e.desk.Creates())
 	}
@@ -156,7 +155,7 @@ func TestUnauthorizedIsDeadLetteredWithTheHelpDeskText(t *testing.T) {
 	brokertest.Run(t, e.conn, e.handler(t, e.conn, e.client(t, "wrong-key", 5*time.Second), m).Broker())
 	publish(t, e.conn, changeJSON("CHG-401", "123456789012", "developer", "business", ""), "")
 
-	waitCount(t, e.conn, "dlq."+events.SubjectSupportChanged, 1)
+	brokertest.WaitCount(t, e.conn, "dlq."+events.SubjectSupportChanged, 1)
 	h := brokertest.Messages(t, e.conn, "dlq."+events.SubjectSupportChanged)[0].Headers()
 	if reason := h.Get(broker.HeaderError); !strings.Contains(reason, "HTTP 401") || !strings.Contains(reason, "invalid_credentials") {
 		t.Fatalf("dlq reason %q", reason)
@@ -176,34 +175,14 @@ func TestRedeliveredChangeOpensOneTicket(t *testing.T) {
 	e := setup(t)
 	h := e.handler(t, e.conn, e.client(t, freshdesktest.APIKey, 5*time.Second), nil)
 	var calls atomic.Int32
-	b := h.Broker()
-	b.Handle = func(ctx context.Context, m broker.Msg) error {
-		if err := h.Handle(ctx, m); err != nil {
-			return err
-		}
-		if calls.Add(1) == 1 {
-			return errors.New("crashed before ack")
-		}
-		return nil
-	}
-	brokertest.Run(t, e.conn, b)
+	brokertest.Run(t, e.conn, brokertest.CrashOnce(h.Broker(), &calls))
 	data := changeJSON("CHG-REDELIVER", "123456789012", "basic", "developer", "")
 	publish(t, e.conn, data, "")
-	brokertest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-		if calls.Load() < 2 {
-			return fmt.Errorf("%d deliveries", calls.Load())
-		}
-		return nil
-	})
+	brokertest.WaitCalls(t, &calls, 2)
 	// The same change again, long after the duplicate window (another id).
 	publish(t, e.conn, data, "upstream-again")
-	brokertest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-		if calls.Load() < 3 {
-			return fmt.Errorf("%d deliveries", calls.Load())
-		}
-		return nil
-	})
-	idle(t, e.conn)
+	brokertest.WaitCalls(t, &calls, 3)
+	brokertest.WaitIdle(t, e.conn, tickets.Name)
 	if e.desk.Creates() != 1 || len(e.desk.Tickets()) != 1 {
 		t.Fatalf("%d creates", e.desk.Creates())
 	}
@@ -221,8 +200,8 @@ func TestInvalidChangesOpenNoTicket(t *testing.T) {
 	publish(t, e.conn, changeJSON("CHG-BAD3", "123456789012", "business", "premium", ""), "")
 	publish(t, e.conn, []byte(`{"change_id":`), "")
 	publish(t, e.conn, changeJSON("CHG-GOOD", "123456789012", "business", "basic", ""), "")
-	waitCount(t, e.conn, events.SubjectTicketCreated, 1)
-	waitCount(t, e.conn, "dlq."+events.SubjectSupportChanged, 4)
+	brokertest.WaitCount(t, e.conn, events.SubjectTicketCreated, 1)
+	brokertest.WaitCount(t, e.conn, "dlq."+events.SubjectSupportChanged, 4)
 	var reasons []string
 	for _, m := range brokertest.Messages(t, e.conn, "dlq."+events.SubjectSupportChanged) {
 		reasons = append(reasons, m.Headers().Get(broker.HeaderError))

@@ -23,8 +23,8 @@ func TestTwoReplicasRacingOnOneChangeOpenOneTicket(t *testing.T) {
 	data := changeJSON("CHG-RACE", "123456789012", "developer", "business", "")
 	publish(t, e.conn, data, "copy-1") // upstream sent it twice
 	publish(t, e.conn, data, "copy-2")
-	waitCount(t, e.conn, events.SubjectTicketCreated, 1)
-	idle(t, e.conn)
+	brokertest.WaitCount(t, e.conn, events.SubjectTicketCreated, 1)
+	brokertest.WaitIdle(t, e.conn, tickets.Name)
 	if e.desk.Creates() != 1 || e.desk.CountWithTag(helpdesk.ChangeTag("CHG-RACE")) != 1 {
 		t.Fatalf("%d creates", e.desk.Creates())
 	}
@@ -52,7 +52,7 @@ func TestStaleClaimOfADeadWorkerIsResolvedBySearch(t *testing.T) {
 	h.Settle = time.Millisecond
 	brokertest.Run(t, e.conn, h.Broker())
 	publish(t, e.conn, changeJSON("CHG-DEAD", "123456789012", "developer", "business", ""), "")
-	waitCount(t, e.conn, events.SubjectTicketCreated, 1)
+	brokertest.WaitCount(t, e.conn, events.SubjectTicketCreated, 1)
 	if e.desk.Creates() != 1 || ticketCreated(t, e.conn).TicketID != "1" {
 		t.Fatalf("%d creates", e.desk.Creates())
 	}

@@ -100,3 +100,6 @@ func (ss *session) Data(r io.Reader) error {
 }
 func (ss *session) Reset()        { ss.from, ss.to = "", nil }
 func (ss *session) Logout() error { return nil }
+
+// Addr is the server's "host:port".
+func (s *Server) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }

@@ -1,0 +1,106 @@
+// Package handlertest builds what handler tests share on top of brokertest:
+// the projection and waits on its records, the outbox over mail-sent, a
+// routed US request from Northwind IT for Acme Corp to seed it with, and a
+// runner for drivers' background loops.
+package handlertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/handlers/projection"
+	"github.com/acctflow/acctflow/lifecycle"
+	"github.com/acctflow/acctflow/outbox"
+)
+
+// Contact is the reseller's primary contact in Request.
+const Contact = "jane@northwind.example"
+
+// Store is the request projection over conn's requests bucket.
+func Store(t testing.TB, conn *broker.Conn) *lifecycle.Store {
+	t.Helper()
+	return lifecycle.NewStore(brokertest.KV(t, conn, broker.BucketRequests))
+}
+
+// Projection is the handler that folds every event into store.
+func Projection(t testing.TB, store *lifecycle.Store) broker.Handler {
+	return (&projection.Handler{Store: store, Logger: brokertest.Logger(t)}).Broker()
+}
+
+// Outbox is the real outbox over conn's mail-sent bucket, sending with
+// sender (see mailtest.Sender).
+func Outbox(t testing.TB, conn *broker.Conn, sender outbox.Sender) *outbox.Outbox {
+	t.Helper()
+	return outbox.New(brokertest.KV(t, conn, broker.BucketMailSent), sender, brokertest.Logger(t), nil, 5*time.Second)
+}
+
+// Request is an eligible AWS request id from Jane Doe (Contact) of
+// Northwind IT, US, for customer "C-"+id, Acme Corp.
+func Request(id string) events.AccountRequested {
+	return events.AccountRequested{
+		RequestID: id, RequestedAt: events.Time(time.Now()), Provider: "aws",
+		Reseller:  events.Reseller{ID: "R-1", Name: "Northwind IT", Country: "US", PrimaryContact: events.Party{Name: "Jane Doe", Email: Contact}},
+		Customer:  events.Customer{ID: "C-" + id, Name: "Acme Corp"},
+		Pricebook: events.Pricebook{Present: true, InvoiceCurrency: "USD", ProviderEnabledInPortal: true},
+	}
+}
+
+// Routed is req routed to the US team with replies to the workflow inbox.
+func Routed(req events.AccountRequested) events.AccountRouted {
+	return events.AccountRouted{RequestID: req.RequestID, Region: "us", OpsTeam: "us", ReplyChannel: events.ReplyWorkflow,
+		RoutedAt: events.Time(time.Now()), Request: req}
+}
+
+// Details is the reseller's details reply for id, as replies publishes it.
+func Details(id, rootEmail, nickname, supportType string) events.DetailsSubmitted {
+	return events.DetailsSubmitted{RequestID: id, RootEmail: rootEmail, Nickname: nickname, SupportType: supportType,
+		SubmittedAt: events.Time(time.Now())}
+}
+
+// WaitRecord waits until the projection's record of id satisfies ok, and
+// returns it.
+func WaitRecord(t testing.TB, store *lifecycle.Store, id string, ok func(lifecycle.Record) bool) lifecycle.Record {
+	t.Helper()
+	var rec lifecycle.Record
+	brokertest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+		var err error
+		if rec, err = store.Get(context.Background(), id); err != nil || !ok(rec) {
+			return fmt.Errorf("%s not as expected yet: stage %q (%v)", id, rec.Stage, err)
+		}
+		return nil
+	})
+	return rec
+}
+
+// WaitStage waits until the record of id is at stage, and returns it.
+func WaitStage(t testing.TB, store *lifecycle.Store, id, stage string) lifecycle.Record {
+	t.Helper()
+	return WaitRecord(t, store, id, func(r lifecycle.Record) bool { return r.Stage == stage })
+}
+
+// Go runs fn (a driver's or a check's Run) until the returned stop is
+// called, or the test ends; fn must then return context.Canceled.
+func Go(t testing.TB, fn func(context.Context) error) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- fn(ctx) }()
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("stopped with %v, want context.Canceled", err)
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}
