@@ -2,109 +2,72 @@ package faults
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/acctflow/acctflow/events"
 )
 
-// TestCrash: requests flow while `acctflow serve` (embedded NATS and every
-// handler in one process) is killed with SIGKILL at random moments and
-// restarted on the same data dir.
+// TestCrash: the whole flow runs while `acctflow serve` (embedded NATS and
+// every handler in one process) is killed with SIGKILL at random moments
+// and restarted on the same data dir.
 func TestCrash(t *testing.T) {
-	n, kills := profileSize(40, 1000), 3
-	if n > 40 {
+	t.Parallel()
+	n, kills := profileSize(shortN, 1000), 3
+	if n > shortN {
 		kills = envInt("ACCTFLOW_FAULTS_KILLS", 12)
 	}
 	w := newWorld(t)
 	natsAddr := freePort(t)
-	p := w.serve("serve", "--data-dir", filepath.Join(w.dir, "data"), "--nats-listen", natsAddr)
+	p := w.serve("serve", true, "--data-dir", filepath.Join(w.dir, "data"), "--nats-listen", natsAddr)
 	p.start()
 	w.connect("nats://" + natsAddr)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(90+n/4)*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), budget(n))
 	defer cancel()
 
-	done := make(chan int)
-	go func() { done <- killRandomly(ctx, kills, p) }()
-	w.publish(ctx, n)
-	killed := <-done
-	w.verify(ctx, "crash", n, fmt.Sprintf("%d SIGKILL of serve", killed))
+	w.flow = newFlow(w, n) // before the killer watches it
+	done := make(chan string)
+	go func() { done <- w.killRandomly(ctx, kills, p) }()
+	w.run(ctx, n)
+	w.verify(ctx, "crash", "serve: "+<-done)
 }
 
-// killRandomly kills and restarts one of procs at random moments.
-func killRandomly(ctx context.Context, kills int, procs ...*proc) int {
+// shortN is the number of requests per profile in the short (CI) profile.
+const shortN = 12
+
+// budget bounds one profile: the whole flow, plus the help desk's 2-minute
+// settle time after an unknown outcome and the leases (1 to 2 minutes) of
+// claims a killed replica held.
+func budget(n int) time.Duration { return time.Duration(200+n/2) * time.Second }
+
+// killRandomly kills and restarts one of procs kills times, spread over
+// the flow by its progress (the k-th kill at a random point of the k-th
+// slice of the way), so that kills land in every stage. It returns a
+// description for the table: kills and the stages requests were at.
+func (w *world) killRandomly(ctx context.Context, kills int, procs ...*proc) string {
 	killed := 0
-	for range kills {
-		select {
-		case <-ctx.Done():
-			return killed
-		case <-time.After(time.Duration(300+rand.IntN(900)) * time.Millisecond):
+	hit := map[string]bool{}
+	for k := range kills {
+		at, running := w.flow.waitProgress(ctx, 0.95*(float64(k)+rand.Float64())/float64(kills))
+		if !running {
+			break
+		}
+		for _, s := range at {
+			hit[s] = true
 		}
 		p := procs[rand.IntN(len(procs))]
 		p.kill()
 		killed++
 		p.start()
+		pause(ctx, time.Second) // let it come up before the next one
 	}
-	return killed
-}
-
-func messageID(raw []byte) string {
-	for _, line := range strings.Split(string(raw), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(k, "Message-ID") {
-			return strings.TrimSpace(v)
+	var stages []string
+	for _, s := range stagesOf {
+		if hit[s] {
+			stages = append(stages, s)
 		}
 	}
-	return ""
-}
-
-func consumersIdle(ctx context.Context, js jetstream.JetStream) error {
-	stream, err := js.Stream(ctx, events.Stream)
-	if err != nil {
-		return err
-	}
-	lister := stream.ListConsumers(ctx)
-	for info := range lister.Info() {
-		if info.NumPending > 0 || info.NumAckPending > 0 {
-			return fmt.Errorf("consumer %s: %d pending, %d unacknowledged", info.Name, info.NumPending, info.NumAckPending)
-		}
-	}
-	if err := lister.Err(); err != nil && !errors.Is(err, jetstream.ErrEndOfData) {
-		return err
-	}
-	return nil
-}
-
-func countSubject(ctx context.Context, t *testing.T, js jetstream.JetStream, filter string) int {
-	s, err := js.Stream(ctx, events.Stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx, jetstream.WithSubjectFilter(filter))
-	if err != nil {
-		t.Fatal(err)
-	}
-	total := 0
-	for _, c := range info.State.Subjects {
-		total += int(c)
-	}
-	return total
-}
-
-func countDLQ(ctx context.Context, js jetstream.JetStream) int {
-	s, err := js.Stream(ctx, events.DLQStream)
-	if err != nil {
-		return -1
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		return -1
-	}
-	return int(info.State.Msgs)
+	return fmt.Sprintf("%d SIGKILL (requests at %s)", killed, strings.Join(stages, ", "))
 }

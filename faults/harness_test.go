@@ -2,12 +2,16 @@ package faults
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,6 +21,12 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
+	// The profiles mostly wait (on timers, leases and other processes), not
+	// compute: run them all at once unless -parallel was given.
+	flag.Parse()
+	if !flagSet("test.parallel") {
+		_ = flag.Set("test.parallel", "8")
+	}
 	dir, err := os.MkdirTemp("", "acctflow-faults-")
 	if err != nil {
 		panic(err)
@@ -33,67 +43,172 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 // binary is the acctflow binary under test.
 func binary(*testing.T) string { return bin }
 
+// ports handed out by freePort, so that parallel profiles never get the same.
+var ports sync.Map
+
+// freePort returns a loopback address free now. It is picked below the
+// kernel's ephemeral range: processes restarted on a fixed port (serve's
+// HTTP API and NATS, the mail sandbox) must not find it taken by someone's
+// outgoing connection, which only ever uses ephemeral ports.
 func freePort(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	low := ephemeralLow()
+	for range 1000 {
+		port := 0
+		if low > 12000 {
+			port = 10000 + rand.IntN(low-10000)
+		}
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if _, taken := ports.LoadOrStore(addr, true); !taken {
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("no free port")
+	return ""
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range (Linux),
+// or 0 when unknown.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[0])
+	return n
 }
 
 // proc is one `acctflow serve` process that can be killed and restarted with
-// the same arguments.
+// the same arguments. Like a process supervisor (systemd, Kubernetes,
+// compose's restart policy), it restarts the process when it exits on its
+// own, and counts those exits.
 type proc struct {
-	t      *testing.T
-	bin    string
-	args   []string
-	env    []string
-	log    *os.File
-	cmd    *exec.Cmd
-	starts int
+	t    *testing.T
+	bin  string
+	args []string
+	env  []string
+	log  *os.File
+
+	mu        sync.Mutex
+	cmd       *exec.Cmd
+	exited    chan struct{} // closed when the current run has ended
+	planned   bool          // the current run is being ended by kill or stop
+	stopped   bool          // no more restarts
+	starts    int
+	unplanned int // exits nobody asked for
 }
 
 func (p *proc) start() {
-	p.t.Helper()
-	p.cmd = exec.Command(p.bin, p.args...)
-	p.cmd.Env = append(os.Environ(), p.env...)
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	if err := p.cmd.Start(); err != nil {
-		p.t.Fatalf("starting acctflow: %v", err)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.startLocked()
+}
+
+func (p *proc) startLocked() {
+	cmd := exec.Command(p.bin, p.args...)
+	cmd.Env = append(os.Environ(), p.env...)
+	cmd.Stdout, cmd.Stderr = p.log, p.log
+	if err := cmd.Start(); err != nil {
+		p.t.Errorf("starting acctflow: %v", err)
+		return
 	}
+	exited := make(chan struct{})
+	p.cmd, p.exited, p.planned = cmd, exited, false
 	p.starts++
+	go p.supervise(cmd, exited)
+}
+
+// supervise waits for one run and restarts the process after a second when
+// it ended without being asked to.
+func (p *proc) supervise(cmd *exec.Cmd, exited chan struct{}) {
+	_ = cmd.Wait()
+	close(exited)
+	p.mu.Lock()
+	restart := !p.planned && !p.stopped && p.cmd == cmd
+	if restart {
+		p.unplanned++
+		fmt.Fprintf(p.log, "fault suite: acctflow exited on its own (%v); restarting it in 1s\n", cmd.ProcessState)
+	}
+	p.mu.Unlock()
+	if !restart {
+		return
+	}
+	time.Sleep(time.Second) // a supervisor's restart delay
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == cmd && !p.stopped {
+		p.startLocked()
+	}
 }
 
 // kill sends SIGKILL: no shutdown code runs.
 func (p *proc) kill() {
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	_, _ = p.cmd.Process.Wait()
+	p.mu.Lock()
+	cmd, exited := p.cmd, p.exited
+	p.planned = true
+	p.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	<-exited
 }
 
-// stop asks for a graceful shutdown.
+// stop asks for a graceful shutdown and ends the supervision.
 func (p *proc) stop() error {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
+	p.mu.Lock()
+	cmd, exited := p.cmd, p.exited
+	p.planned, p.stopped = true, true
+	p.mu.Unlock()
+	if cmd == nil {
+		return nil
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-done:
-		return err
+	case <-exited:
+		return nil
 	case <-time.After(30 * time.Second):
-		p.kill()
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		<-exited
 		return fmt.Errorf("acctflow did not stop within 30s")
 	}
 }
 
-func waitFor(ctx context.Context, every time.Duration, f func() error) error {
+// exits returns the number of exits nobody asked for.
+func (p *proc) exits() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.unplanned
+}
+
+// waitFor calls f every interval until it succeeds, ctx ends or, when
+// given, tries attempts were made.
+func waitFor(ctx context.Context, every time.Duration, f func() error, tries ...int) error {
 	var err error
-	for {
+	for n := 1; ; n++ {
 		if err = f(); err == nil {
 			return nil
+		}
+		if len(tries) > 0 && n >= tries[0] {
+			return err
 		}
 		select {
 		case <-ctx.Done():

@@ -3,6 +3,7 @@ package faults
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"path/filepath"
 	"testing"
@@ -11,48 +12,48 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 )
 
-var handlers = "routing,projection,confirmation,rejection"
-
-// TestReplicas: one process hosts NATS, two processes run every handler on
-// it; replicas are killed at random and restarted.
+// TestReplicas: one process hosts NATS and the HTTP API, two processes run
+// every handler (and the IMAP readers and provisioning drivers) on it;
+// replicas are killed at random and restarted.
 func TestReplicas(t *testing.T) {
-	n := profileSize(40, 1000)
-	kills := 3
-	if n > 40 {
+	t.Parallel()
+	n, kills := profileSize(shortN, 1000), 3
+	if n > shortN {
 		kills = envInt("ACCTFLOW_FAULTS_KILLS", 12)
 	}
 	w := newWorld(t)
 	natsAddr := freePort(t)
-	host := w.serve("nats", "--data-dir", filepath.Join(w.dir, "data"), "--nats-listen", natsAddr, "--handlers", "none")
+	host := w.serve("nats", true, "--data-dir", filepath.Join(w.dir, "data"), "--nats-listen", natsAddr, "--handlers", "none")
 	host.start()
 	w.connect("nats://" + natsAddr)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(90+n/4)*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), budget(n))
 	defer cancel()
-	if err := waitFor(ctx, 100*time.Millisecond, func() error { _, err := w.js.Stream(ctx, "ACCOUNTS"); return err }); err != nil {
+	if err := waitFor(ctx, 100*time.Millisecond, w.streamReady(ctx)); err != nil {
 		t.Fatal(err)
 	}
 	var replicas []*proc
 	for i := range 2 {
-		r := w.serve(fmt.Sprintf("replica%d", i), "--data-dir", filepath.Join(w.dir, fmt.Sprint("r", i)), "--nats-url", "nats://"+natsAddr, "--handlers", handlers)
+		r := w.serve(fmt.Sprintf("replica%d", i), false, "--data-dir", filepath.Join(w.dir, fmt.Sprint("r", i)), "--nats-url", "nats://"+natsAddr)
 		r.start()
 		replicas = append(replicas, r)
 	}
-	done := make(chan int)
-	go func() { done <- killRandomly(ctx, kills, replicas...) }()
-	w.publish(ctx, n)
-	killed := <-done
-	w.verify(ctx, "replicas", n, fmt.Sprintf("2 replicas of every handler, %d SIGKILL", killed))
+	w.flow = newFlow(w, n) // before the killer watches it
+	done := make(chan string)
+	go func() { done <- w.killRandomly(ctx, kills, replicas...) }()
+	w.run(ctx, n)
+	w.verify(ctx, "replicas", "2 replicas of every handler; "+<-done)
 }
 
 // TestCluster: a three-node JetStream cluster (R3 streams, KV, object
 // store) in this test process, two acctflow processes on it, and one node
 // shut down mid-run and restarted later.
 func TestCluster(t *testing.T) {
-	n := profileSize(40, 1000)
+	t.Parallel()
+	n := profileSize(shortN, 1000)
 	w := newWorld(t)
 	c := startCluster(t, w.dir)
 	w.connect(c.urls())
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(120+n/4)*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), budget(n))
 	defer cancel()
 	if err := waitFor(ctx, 200*time.Millisecond, func() error { // a meta leader is elected
 		actx, acancel := context.WithTimeout(ctx, 2*time.Second)
@@ -63,38 +64,30 @@ func TestCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 2 {
-		w.serve(fmt.Sprintf("node%d", i), "--data-dir", filepath.Join(w.dir, fmt.Sprint("a", i)), "--nats-url", c.urls(),
-			"--replicas", "3", "--handlers", handlers).start()
+		w.serve(fmt.Sprintf("node%d", i), true, "--data-dir", filepath.Join(w.dir, fmt.Sprint("a", i)), "--nats-url", c.urls(),
+			"--replicas", "3").start()
 	}
-	if err := waitFor(ctx, 100*time.Millisecond, func() error { _, err := w.js.Stream(ctx, "ACCOUNTS"); return err }); err != nil {
+	if err := waitFor(ctx, 100*time.Millisecond, w.streamReady(ctx)); err != nil {
 		t.Fatal(err)
 	}
+	w.flow = newFlow(w, n) // before the node killer watches it
+	down := 3 * time.Second
+	stopped := make(chan struct{})
 	go func() {
-		time.Sleep(time.Second)
+		defer close(stopped)
+		if _, running := w.flow.waitProgress(ctx, 0.1+0.6*rand.Float64()); !running {
+			return
+		}
 		c.stop(1)
-		time.Sleep(3 * time.Second)
+		select {
+		case <-ctx.Done():
+		case <-time.After(down):
+		}
 		c.restart(1)
 	}()
-	w.publish(ctx, n)
-	w.verify(ctx, "cluster", n, "1 of 3 NATS nodes down for 3s")
-}
-
-// TestSMTPOutage: the mail server goes away for a while and comes back.
-func TestSMTPOutage(t *testing.T) {
-	n := profileSize(40, 1000)
-	w := newWorld(t)
-	natsAddr := freePort(t)
-	w.serve("serve", "--data-dir", filepath.Join(w.dir, "data"), "--nats-listen", natsAddr).start()
-	w.connect("nats://" + natsAddr)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(90+n/4)*time.Second)
-	defer cancel()
-	_ = w.mail().Close()
-	go func() {
-		time.Sleep(4 * time.Second)
-		w.startMail()
-	}()
-	w.publish(ctx, n)
-	w.verify(ctx, "smtp-outage", n, "SMTP down for 4s")
+	w.run(ctx, n)
+	<-stopped
+	w.verify(ctx, "cluster", fmt.Sprintf("1 of 3 NATS nodes down for %s", down))
 }
 
 // cluster is three nats-servers with JetStream, clustered on loopback.
@@ -140,11 +133,12 @@ func startCluster(t *testing.T, dir string) *cluster {
 func (c *cluster) restart(i int) {
 	s, err := server.NewServer(c.opts[i])
 	if err != nil {
-		c.t.Fatal(err)
+		c.t.Errorf("node %d: %v", i, err) // not Fatal: restart also runs off the test goroutine
+		return
 	}
 	go s.Start()
 	if !s.ReadyForConnections(20 * time.Second) {
-		c.t.Fatalf("node %d not ready", i)
+		c.t.Errorf("node %d not ready", i)
 	}
 	c.opts[i].Port = s.Addr().(*net.TCPAddr).Port
 	c.servers[i] = s

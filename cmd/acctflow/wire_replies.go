@@ -34,8 +34,7 @@ func newReplies(ctx context.Context, d *deps) (broker.Handler, error) {
 		return broker.Handler{}, err
 	}
 	js := d.conn.JS
-	replicas, _ := d.cmd.Flags().GetInt("replicas")
-	threads, err := replies.EnsureThreads(ctx, js, replicas)
+	threads, err := d.kv(ctx, broker.BucketThreads)
 	if err != nil {
 		return broker.Handler{}, err
 	}

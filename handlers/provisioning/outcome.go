@@ -127,7 +127,10 @@ func (d *Driver) alert(ctx context.Context, c Creation, what, subject, body stri
 		d.Logger.Warn("ops alert (no --ops-email)", "request_id", c.RequestID, "subject", subject, "body", body)
 		return
 	}
-	kind := mailer.KindAlert + "." + what + "." + c.CarID
+	kind := mailer.KindAlert + "." + what
+	if c.CarID != "" { // none when the outcome is unknown: an empty part would make an invalid KV key
+		kind += "." + c.CarID
+	}
 	msg, err := d.render(mailer.AlertData{Subject: subject, Body: body, RequestID: c.RequestID}, c.RequestID, kind, events.Party{Email: d.OpsEmail})
 	if err == nil {
 		_, err = d.Outbox.Send(ctx, outbox.Key(kind, c.RequestID, c.ApprovalID), mailer.KindAlert, msg)

@@ -55,7 +55,7 @@ func setup(t *testing.T) *env {
 	e.store = handlertest.Store(t, e.conn)
 	e.roots = brokertest.KV(t, e.conn, broker.BucketRootEmails)
 	var err error
-	e.threads, err = replies.EnsureThreads(ctx, e.conn.JS, 1)
+	e.threads, err = e.conn.JS.KeyValue(ctx, broker.BucketThreads)
 	must(t, err)
 	e.objects, err = e.conn.JS.ObjectStore(ctx, broker.ObjectMailRaw)
 	must(t, err)

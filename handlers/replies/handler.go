@@ -69,6 +69,10 @@ func (h *Handler) Broker() broker.Handler {
 
 func (h *Handler) threads() Threads { return Threads{KV: h.Threads, Domain: h.Domain} }
 
+// notFoundDeliveries is how many deliveries a ReplyReceived whose raw
+// message is not found gets before it is rejected as unreadable.
+const notFoundDeliveries = 5
+
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	if m.Subject == events.SubjectConfirmationSent {
 		return h.thread(ctx, m)
@@ -79,6 +83,12 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	}
 	raw, err := h.Raw.GetBytes(ctx, in.Object)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		// The inbox stores the message before announcing it, so on the first
+		// deliveries "not found" is a replica that has not caught up (R3,
+		// a node just restarted), not a missing message.
+		if m.Deliveries < notFoundDeliveries {
+			return fmt.Errorf("reading raw message %s: not found yet, a replica may lag: %w", in.Object, err)
+		}
 		return h.reject(ctx, m, in, reply.Reply{}, matched{Reason: events.ReplyUnreadable, Detail: "raw message not in the store"})
 	}
 	if err != nil {

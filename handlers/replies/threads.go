@@ -14,24 +14,6 @@ import (
 	"github.com/acctflow/acctflow/mailer"
 )
 
-// BucketThreads is this handler's own KV bucket: which request each
-// Message-ID we sent belongs to ("msg.<hash>"), since a Message-ID's hash
-// cannot be inverted, and when each request was last asked back
-// ("clarified.<request id>").
-const BucketThreads = "reply-threads"
-
-// EnsureThreads creates the bucket (idempotent, safe from every replica).
-func EnsureThreads(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.KeyValue, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: BucketThreads, Description: "reply threading and clarification pacing",
-		Storage: jetstream.FileStorage, Replicas: max(replicas, 1),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("provisioning KV %s: %w", BucketThreads, err)
-	}
-	return kv, nil
-}
-
 // KV is the part of a JetStream key-value bucket this package uses.
 type KV interface {
 	Get(ctx context.Context, key string) (jetstream.KeyValueEntry, error)
