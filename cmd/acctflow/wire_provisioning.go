@@ -87,12 +87,9 @@ func newFollowupHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 	if err != nil {
 		return broker.Handler{}, err
 	}
-	if d.flag("distributor-account-id") == "" {
-		d.log.Warn("--distributor-account-id is not set: follow-up emails cannot be written and will be dead-lettered")
-	}
 	h := &followup.Handler{
 		Requests: d.store, ExternalIDs: followup.ExternalIDs{KV: accounts}, Outbox: m.Outbox, Domain: m.Domain,
-		ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, DistributorAccountID: d.flag("distributor-account-id"), Logger: d.log,
+		ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, DistributorAccountID: distributorAccount(d, m), Logger: d.log,
 	}
 	return h.Broker(), nil
 }
@@ -120,7 +117,7 @@ func newRolesHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 	d.background = append(d.background, check.Run)
 	h := &roles.Handler{
 		JS: d.conn.JS, Requests: d.store, STS: aws.NewSTS(cfg), ExternalIDs: followup.ExternalIDs{KV: accounts},
-		Outbox: m.Outbox, Domain: m.Domain, Sig: m.Sig, DistributorAccountID: d.flag("distributor-account-id"),
+		Outbox: m.Outbox, Domain: m.Domain, Sig: m.Sig, DistributorAccountID: distributorAccount(d, m),
 		Logger: d.log, Now: time.Now,
 	}
 	return h.Broker(), nil
@@ -205,4 +202,22 @@ func requestDecisionCommands() []*cobra.Command {
 	reject.Flags().String("reason", "", "why, in words the reseller will read")
 	_ = reject.MarkFlagRequired("reason")
 	return []*cobra.Command{approve, reject}
+}
+
+// sandboxDistributorAccount is AWS's documentation example account: with the
+// dev sandbox no mail leaves the machine, so the walkthrough works without it.
+const sandboxDistributorAccount = "111122223333"
+
+// distributorAccount is --distributor-account-id, or with the dev sandbox a
+// placeholder; without either, follow-up and role emails cannot be written.
+func distributorAccount(d *deps, m *mail) string {
+	if id := d.flag("distributor-account-id"); id != "" {
+		return id
+	}
+	if m.Sandbox != nil {
+		d.log.Info("--distributor-account-id not set: the sandbox's emails name the example account " + sandboxDistributorAccount)
+		return sandboxDistributorAccount
+	}
+	d.log.Warn("--distributor-account-id is not set: follow-up and role emails cannot be written and will be dead-lettered")
+	return ""
 }
