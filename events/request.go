@@ -61,17 +61,21 @@ func ValidRequestID(s string) bool { return requestIDPattern.MatchString(s) }
 // crockford is Crockford's base32 alphabet: no I, L, O, U.
 const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-// NewRequestID returns "REQ-" and ten random Crockford base32 characters.
-func NewRequestID() string {
+// NewID returns prefix, a dash and ten random Crockford base32 characters,
+// the form of generated request ids (REQ-) and change ids (CHG-).
+func NewID(prefix string) string {
 	var b [10]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
 	var sb strings.Builder
-	sb.WriteString("REQ-")
+	sb.WriteString(prefix + "-")
 	for _, c := range b {
 		sb.WriteByte(crockford[int(c)%32])
 	}
 	return sb.String()
 }
+
+// NewRequestID returns "REQ-" and ten random Crockford base32 characters.
+func NewRequestID() string { return NewID("REQ") }
 
 // ParseAccountRequested reads a request as a client or upstream submitted it:
 // it fills what may be left out (request_id: newID(); requested_at: now;

@@ -2,7 +2,6 @@ package ops
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
@@ -87,17 +86,5 @@ func checkChange(ev events.SupportChanged) error {
 	return &schemas.ValidationError{Schema: ve.Schema, Fields: fields}
 }
 
-// crockford is Crockford's base32 alphabet: no I, L, O, U.
-const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
 // NewChangeID returns "CHG-" and ten random Crockford base32 characters.
-func NewChangeID() string {
-	var b [10]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	var sb strings.Builder
-	sb.WriteString("CHG-")
-	for _, c := range b {
-		sb.WriteByte(crockford[int(c)%32])
-	}
-	return sb.String()
-}
+func NewChangeID() string { return events.NewID("CHG") }
