@@ -108,9 +108,20 @@ func benchStages(b *testing.B, sync time.Duration) {
 }
 
 // BenchmarkRoutedLatency publishes requests at 500/s and reports the
-// publish → acct.routed latency percentiles with fsync on every write.
+// publish → acct.routed latency percentiles, with fsync on every write and
+// with a 2-minute flush (which separates the disk from the processing).
 func BenchmarkRoutedLatency(b *testing.B) {
-	conn := brokertest.Connect(b, brokertest.ServerSync(b, b.TempDir(), 0))
+	for _, sync := range []time.Duration{0, 2 * time.Minute} {
+		name := "sync=always"
+		if sync > 0 {
+			name = "sync=" + sync.String()
+		}
+		b.Run(name, func(b *testing.B) { benchLatency(b, sync) })
+	}
+}
+
+func benchLatency(b *testing.B, sync time.Duration) {
+	conn := brokertest.Connect(b, brokertest.ServerSync(b, b.TempDir(), sync))
 	table, _ := routing.LoadTable("")
 	h := &routing.Handler{JS: conn.JS, Table: table, Requests: handlertest.Store(b, conn), Logger: brokertest.Logger(b), Now: time.Now}
 	brokertest.Run(b, conn, h.Broker())
