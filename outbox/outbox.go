@@ -169,17 +169,3 @@ func (o *Outbox) put(ctx context.Context, key string, rev uint64, r record) erro
 	_, err := o.kv.Update(ctx, key, data, rev)
 	return err
 }
-
-// Sent reports whether key was sent (for tests and `request show`).
-func (o *Outbox) Sent(ctx context.Context, key string) (bool, error) {
-	e, err := o.kv.Get(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	var r record
-	_ = json.Unmarshal(e.Value(), &r)
-	return r.State == "sent", nil
-}

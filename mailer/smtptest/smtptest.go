@@ -74,7 +74,6 @@ type session struct {
 	to   []string
 }
 
-func (ss *session) AuthPlain(string, string) error { return nil }
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	ss.from = from
 	return nil
