@@ -13,13 +13,13 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-const fixtures = "../../shared/fixtures/events/"
+const fixtures = "../examples/events/"
 
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(fixtures + name)
 	if err != nil {
-		t.Skipf("shared fixtures not available: %v", err)
+		t.Fatalf("example fixture: %v", err)
 	}
 	return data
 }

@@ -6,7 +6,7 @@ import (
 )
 
 func TestReplyAddressFixtureVectors(t *testing.T) {
-	// From the shared fixtures: key "acctflow-fixtures", first 12 hex of
+	// From examples/replies: key "acctflow-fixtures", first 12 hex of
 	// HMAC-SHA256(key, request id).
 	vectors := map[string]string{
 		"REQ-1001":       "0347d5a24539",

@@ -35,10 +35,10 @@ func runReplyParse(t *testing.T, arg string, stdin []byte) map[string]any {
 
 // Every field of every shared fixture, as truth.json has it.
 func TestReplyParseSharedFixtures(t *testing.T) {
-	dir := "../../../shared/fixtures/replies"
+	dir := "../../examples/replies"
 	data, err := os.ReadFile(filepath.Join(dir, "truth.json"))
 	if err != nil {
-		t.Skipf("shared fixtures: %v", err)
+		t.Fatalf("example fixture: %v", err)
 	}
 	var truth map[string]map[string]any
 	if err := json.Unmarshal(data, &truth); err != nil {

@@ -128,9 +128,9 @@ func waitStage(t *testing.T, natsURL, id, stage string) lifecycle.Record {
 
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile("../../../shared/fixtures/events/" + name)
+	data, err := os.ReadFile("../../examples/events/" + name)
 	if err != nil {
-		t.Skipf("shared fixtures: %v", err)
+		t.Fatalf("example fixture: %v", err)
 	}
 	return data
 }
@@ -140,7 +140,7 @@ func TestServeRoutesFromCLIHTTPAndNATS(t *testing.T) {
 	inst := startServe(t, dir, "--handlers", "routing,projection")
 
 	// CLI, from a file and from stdin.
-	out, err := run(t, "", "request", "create", "--file", "../../../shared/fixtures/events/account-requested-us.json", "--nats-url", inst.natsURL)
+	out, err := run(t, "", "request", "create", "--file", "../../examples/events/account-requested-us.json", "--nats-url", inst.natsURL)
 	if err != nil || strings.TrimSpace(out) != "REQ-1001" {
 		t.Fatalf("request create: %q %v", out, err)
 	}
@@ -151,7 +151,7 @@ func TestServeRoutesFromCLIHTTPAndNATS(t *testing.T) {
 	if err != nil || !strings.HasPrefix(generated, "REQ-") || len(generated) != 14 {
 		t.Fatalf("request create from stdin: %q %v", out, err)
 	}
-	if _, err := run(t, "", "request", "create", "--file", "../../../shared/fixtures/events/account-requested-invalid.json", "--nats-url", inst.natsURL); err == nil ||
+	if _, err := run(t, "", "request", "create", "--file", "../../examples/events/account-requested-invalid.json", "--nats-url", inst.natsURL); err == nil ||
 		!strings.Contains(err.Error(), "/reseller/country") {
 		t.Fatalf("invalid request via CLI: %v", err)
 	}
@@ -179,7 +179,7 @@ func TestServeRoutesFromCLIHTTPAndNATS(t *testing.T) {
 		}
 	}
 	// Publishing the same request twice routes it once.
-	if _, err := run(t, "", "request", "create", "--file", "../../../shared/fixtures/events/account-requested-us.json", "--nats-url", inst.natsURL); err != nil {
+	if _, err := run(t, "", "request", "create", "--file", "../../examples/events/account-requested-us.json", "--nats-url", inst.natsURL); err != nil {
 		t.Fatal(err)
 	}
 
@@ -220,7 +220,7 @@ func TestServeRoutesFromCLIHTTPAndNATS(t *testing.T) {
 	if _, err := run(t, "", "request", "create", "--file", "-", "--nats-url", again.natsURL); err == nil {
 		t.Fatal("empty stdin accepted")
 	}
-	if _, err := run(t, "", "request", "create", "--file", "../../../shared/fixtures/events/account-requested-us.json", "--nats-url", again.natsURL); err != nil {
+	if _, err := run(t, "", "request", "create", "--file", "../../examples/events/account-requested-us.json", "--nats-url", again.natsURL); err != nil {
 		t.Fatal(err)
 	}
 	out, _ = run(t, "", "watch", "--region", "us", "--all", "--json", "--count", "2", "--timeout", "2s", "--nats-url", again.natsURL)

@@ -55,9 +55,9 @@ func publish(t *testing.T, conn *broker.Conn, data []byte, msgID string) {
 
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile("../../../shared/fixtures/events/" + name)
+	data, err := os.ReadFile("../../examples/events/" + name)
 	if err != nil {
-		t.Skipf("shared fixtures: %v", err)
+		t.Fatalf("example fixture: %v", err)
 	}
 	return data
 }

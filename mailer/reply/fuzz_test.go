@@ -8,7 +8,7 @@ import (
 
 // seedCorpora adds every fixture of both corpora to the fuzz seed corpus.
 func seedCorpora(f *testing.F) {
-	for _, dir := range []string{sharedCorpus, ownCorpus} {
+	for _, dir := range []string{examplesCorpus, ownCorpus} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
 		for _, path := range files {
 			raw, err := os.ReadFile(path)

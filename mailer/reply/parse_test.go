@@ -44,9 +44,9 @@ func TestJSONHasExactlyTheSevenKeys(t *testing.T) {
 // exercised on every multipart/alternative of the corpora too.
 func TestRenderingsAgree(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(ownCorpus, "*.eml"))
-	shared, _ := filepath.Glob(filepath.Join(sharedCorpus, "*.eml"))
+	examples, _ := filepath.Glob(filepath.Join(examplesCorpus, "*.eml"))
 	n := 0
-	for _, path := range append(files, shared...) {
+	for _, path := range append(files, examples...) {
 		raw, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
