@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acctflow/acctflow/aws/awstest"
+	"github.com/acctflow/acctflow/sandbox/devaws"
 )
 
 // isolateEnv keeps the machine's own AWS setup out of the standard chain.
@@ -23,7 +23,7 @@ func isolateEnv(t *testing.T) {
 // the fake.
 func TestLoadConfigFromEnvReachesFake(t *testing.T) {
 	isolateEnv(t)
-	f := awstest.NewServer()
+	f := devaws.NewServer()
 	t.Cleanup(f.Close)
 	for _, kv := range f.Env() {
 		k, v, _ := strings.Cut(kv, "=")

@@ -5,7 +5,7 @@
 // usual variables work: AWS_PROFILE, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
 // / AWS_SESSION_TOKEN, AWS_REGION (default us-east-1, where Organizations
 // lives), AWS_ENDPOINT_URL_ORGANIZATIONS and AWS_ENDPOINT_URL_STS (point them
-// at an awstest fake to run the binary against it).
+// at the devaws sandbox to run the binary against it).
 //
 // Errors are classified with package retry at this edge, in one place
 // (classify.go): throttling, concurrent modification, 5xx and network errors

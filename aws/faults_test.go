@@ -7,14 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acctflow/acctflow/aws/awstest"
+	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/retry"
 )
 
 // Each retryable fault is temporary on its own and gone under retry.Do, with
 // exactly one account creation in the end.
 func TestCreateAccountTemporaryFaultsRetried(t *testing.T) {
-	for _, code := range []string{"ConcurrentModificationException", "TooManyRequestsException", "ThrottlingException", "500", "503", awstest.Reset} {
+	for _, code := range []string{"ConcurrentModificationException", "TooManyRequestsException", "ThrottlingException", "500", "503", devaws.Reset} {
 		t.Run(code, func(t *testing.T) {
 			f, orgs, _ := newFake(t)
 			ctx := testCtx(t)
@@ -52,7 +52,7 @@ func TestStatusTemporaryFaultsRetried(t *testing.T) {
 	}
 	f.FailNext(1, "ConcurrentModificationException")
 	f.FailNext(1, "ThrottlingException")
-	f.FailNext(1, awstest.Reset)
+	f.FailNext(1, devaws.Reset)
 	var st CreateStatus
 	err = retry.Do(ctx, fast, func(ctx context.Context) error {
 		var err error
@@ -103,11 +103,11 @@ func TestCreateAccountPermanentErrors(t *testing.T) {
 }
 
 func TestRefusedCredentialsPermanent(t *testing.T) {
-	f := awstest.NewServer()
+	f := devaws.NewServer()
 	t.Cleanup(f.Close)
 	for name, cfg := range map[string]struct{ key, secret, code string }{
-		"unknown key":  {"AKIDNOBODY0000000000", awstest.SecretAccessKey, "UnrecognizedClientException"},
-		"wrong secret": {awstest.AccessKeyID, "not-the-secret", "InvalidSignatureException"},
+		"unknown key":  {"AKIDNOBODY0000000000", devaws.SecretAccessKey, "UnrecognizedClientException"},
+		"wrong secret": {devaws.AccessKeyID, "not-the-secret", "InvalidSignatureException"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			orgs := NewOrganizations(f.ConfigWithCredentials(cfg.key, cfg.secret))

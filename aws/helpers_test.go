@@ -6,16 +6,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acctflow/acctflow/aws/awstest"
+	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/retry"
 )
 
 // fast retries, so that retried tests take milliseconds.
 var fast = retry.Policy{Initial: time.Millisecond, Max: 5 * time.Millisecond, Attempts: 6}
 
-func newFake(t *testing.T) (*awstest.Server, *Organizations, *STS) {
+func newFake(t *testing.T) (*devaws.Server, *Organizations, *STS) {
 	t.Helper()
-	f := awstest.NewServer()
+	f := devaws.NewServer()
 	t.Cleanup(f.Close)
 	cfg := f.Config()
 	return f, NewOrganizations(cfg), NewSTS(cfg)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acctflow/acctflow/aws/awstest"
+	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/retry"
 )
 
@@ -43,7 +43,7 @@ func TestValidateRoleWrongExternalIDRejected(t *testing.T) {
 	_, err := s.ValidateRole(testCtx(t), customerRole, "someone-elses-id")
 	rej := mustRejected(t, err, RejectAssumeRoleDenied)
 	for _, want := range []string{
-		"trust policy", "account " + awstest.ManagementAccount, "arn:aws:iam::" + awstest.ManagementAccount + ":root",
+		"trust policy", "account " + devaws.ManagementAccount, "arn:aws:iam::" + devaws.ManagementAccount + ":root",
 		`"someone-elses-id"`, "sts:ExternalId", customerRole,
 	} {
 		if !strings.Contains(rej.Reason, want) {
@@ -100,7 +100,7 @@ func TestValidateRoleMalformedInputNoCall(t *testing.T) {
 }
 
 func TestValidateRoleTemporaryFaultsRetried(t *testing.T) {
-	for _, code := range []string{"ThrottlingException", "500", awstest.Reset} {
+	for _, code := range []string{"ThrottlingException", "500", devaws.Reset} {
 		t.Run(code, func(t *testing.T) {
 			f, _, s := newFake(t)
 			f.AddRole(customerRole, externalID)
@@ -124,10 +124,10 @@ func TestValidateRoleTemporaryFaultsRetried(t *testing.T) {
 }
 
 func TestValidateRoleRefusedCredentialsNotRejection(t *testing.T) {
-	f := awstest.NewServer()
+	f := devaws.NewServer()
 	t.Cleanup(f.Close)
 	f.AddRole(customerRole, externalID)
-	s := NewSTS(f.ConfigWithCredentials(awstest.AccessKeyID, "wrong"))
+	s := NewSTS(f.ConfigWithCredentials(devaws.AccessKeyID, "wrong"))
 	_, err := s.ValidateRole(testCtx(t), customerRole, externalID)
 	mustPermanent(t, err)
 	if !strings.Contains(err.Error(), "SignatureDoesNotMatch") {

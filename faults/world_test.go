@@ -13,10 +13,10 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/acctflow/acctflow/aws/awstest"
+	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/helpdesk/freshdesktest"
-	"github.com/acctflow/acctflow/mailer/sandbox"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
 // inbox is the workflow inbox the serve processes read over IMAP from the
@@ -34,10 +34,10 @@ type world struct {
 	t                  *testing.T
 	bin, dir           string
 	mu                 sync.Mutex // guards sb, replaced when the mail server restarts
-	sb                 *sandbox.Sandbox
+	sb                 *devmail.Sandbox
 	smtpAddr, imapAddr string
 	mailDir            string
-	aws                *awstest.Server
+	aws                *devaws.Server
 	desk               *freshdesktest.Server
 	apis               []string // base URLs of the serve processes' HTTP APIs
 	procs              []*proc
@@ -62,7 +62,7 @@ func newWorld(t *testing.T) *world {
 			_ = sb.Close()
 		}
 	})
-	w.aws = awstest.NewServer()
+	w.aws = devaws.NewServer()
 	t.Cleanup(w.aws.Close)
 	w.desk = freshdesktest.New(t)
 	return w
@@ -72,10 +72,10 @@ func newWorld(t *testing.T) *world {
 // port can be taken meanwhile by someone's outgoing connection: it tries
 // again for a while, as a restarted mail server would.
 func (w *world) startMail() {
-	var sb *sandbox.Sandbox
+	var sb *devmail.Sandbox
 	err := waitFor(context.Background(), 200*time.Millisecond, func() error {
 		var err error
-		sb, err = sandbox.Start(context.Background(), sandbox.Config{SMTPAddr: w.smtpAddr, IMAPAddr: w.imapAddr, Dir: w.mailDir})
+		sb, err = devmail.Start(context.Background(), devmail.Config{SMTPAddr: w.smtpAddr, IMAPAddr: w.imapAddr, Dir: w.mailDir})
 		return err
 	}, 50)
 	if err != nil {
@@ -91,7 +91,7 @@ func (w *world) startMail() {
 // (its store is still readable) until startMail replaces it.
 func (w *world) stopMail() { _ = w.mail().Close() }
 
-func (w *world) mail() *sandbox.Sandbox {
+func (w *world) mail() *devmail.Sandbox {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.sb
@@ -117,7 +117,7 @@ func (w *world) serve(name string, withAPI bool, args ...string) *proc {
 		"--smtp-host", host, "--smtp-port", port, "--smtp-tls", "none", "--smtp-timeout", "3s",
 		"--imap-host", host, "--imap-port", imapPort, "--imap-tls", "none", "--imap-mailboxes", inbox,
 		"--imap-poll", "1s", "--inbox-address", inbox, "--ops-email", opsMailbox,
-		"--provisioner", "organizations", "--distributor-account-id", awstest.ManagementAccount,
+		"--provisioner", "organizations", "--distributor-account-id", devaws.ManagementAccount,
 		"--aws-max-concurrent", "100", "--freshdesk-url", w.desk.URL}
 	env := append([]string{"ACCTFLOW_REPLY_KEY=fault-suite-reply-key-0123456789",
 		"ACCTFLOW_IMAP_PASSWORD=sandbox", "ACCTFLOW_FRESHDESK_API_KEY=" + freshdesktest.APIKey,

@@ -18,7 +18,7 @@ import (
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/mailer"
-	"github.com/acctflow/acctflow/mailer/sandbox"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 	"github.com/acctflow/acctflow/outbox"
 )
 
@@ -49,7 +49,7 @@ type mail struct {
 	Key     []byte // reply-token key
 	Inbox   string
 	Sig     mailer.Signature
-	Sandbox *sandbox.Sandbox // nil with a real SMTP server
+	Sandbox *devmail.Sandbox // nil with a real SMTP server
 }
 
 // mail builds the outbound side once: the SMTP sender (or the sandbox) and
@@ -101,9 +101,9 @@ func (d *deps) mail(ctx context.Context) (*mail, error) {
 	return m, nil
 }
 
-func (d *deps) startSandbox(ctx context.Context) (*sandbox.Sandbox, error) {
+func (d *deps) startSandbox(ctx context.Context) (*devmail.Sandbox, error) {
 	pw, _ := d.cmd.Flags().GetString("dev-mail-password")
-	sb, err := sandbox.Start(ctx, sandbox.Config{
+	sb, err := devmail.Start(ctx, devmail.Config{
 		SMTPAddr: d.flag("dev-smtp"), IMAPAddr: d.flag("dev-imap"), Password: pw,
 		Dir: filepath.Join(d.flag("data-dir"), "mail"), Logger: d.log.With("component", "sandbox"),
 	})

@@ -10,7 +10,7 @@ import (
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/handlers/confirmation"
 	"github.com/acctflow/acctflow/handlers/rejection"
-	"github.com/acctflow/acctflow/mailer/sandbox"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
 // mailHandlers: confirmation and rejection emails.
@@ -53,7 +53,7 @@ func newDevmail() *cobra.Command {
 			}
 			f := cmd.Flags()
 			get := func(n string) string { v, _ := f.GetString(n); return v }
-			sb, err := sandbox.Start(cmd.Context(), sandbox.Config{
+			sb, err := devmail.Start(cmd.Context(), devmail.Config{
 				SMTPAddr: get("dev-smtp"), IMAPAddr: get("dev-imap"), Password: get("dev-mail-password"),
 				Dir: get("data-dir"), Logger: log,
 			})

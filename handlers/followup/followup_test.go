@@ -9,20 +9,20 @@ import (
 	"time"
 
 	"github.com/acctflow/acctflow/aws"
-	"github.com/acctflow/acctflow/aws/awstest"
+	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/handlers/followup"
 	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/provisioning"
 	"github.com/acctflow/acctflow/mailer/mailtest"
-	"github.com/acctflow/acctflow/mailer/sandbox"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 	"github.com/acctflow/acctflow/ops"
 	"github.com/acctflow/acctflow/retry"
 )
 
 // TestCreatedThroughOrganizationsThenOneFollowup runs approval → provisioning
-// (real SDK against awstest, IN_PROGRESS then SUCCEEDED) → follow-up, with
+// (real SDK against devaws, IN_PROGRESS then SUCCEEDED) → follow-up, with
 // the follow-up handler crashing once after its work and a second replica.
 func TestCreatedThroughOrganizationsThenOneFollowup(t *testing.T) {
 	ctx := context.Background()
@@ -30,9 +30,9 @@ func TestCreatedThroughOrganizationsThenOneFollowup(t *testing.T) {
 	conn := brokertest.Connect(t, srv)
 	accounts := brokertest.KV(t, conn, broker.BucketAccounts)
 	store := handlertest.Store(t, conn)
-	sb := mailtest.Sandbox(t, sandbox.Config{})
+	sb := mailtest.Sandbox(t, devmail.Config{})
 	ob := handlertest.Outbox(t, conn, mailtest.Sender(t, sb.SMTPAddr(), "provisioning@acctflow.localhost"))
-	fake := awstest.NewServer()
+	fake := devaws.NewServer()
 	t.Cleanup(fake.Close)
 	fake.SetPolls(2)
 	key := []byte("0123456789abcdef0123456789abcdef")

@@ -19,14 +19,14 @@ import (
 	"github.com/acctflow/acctflow/handlers/ingest"
 	"github.com/acctflow/acctflow/mailer/inbox"
 	"github.com/acctflow/acctflow/mailer/mailtest"
-	"github.com/acctflow/acctflow/mailer/sandbox"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
 const box = "acct-replies@acctflow.localhost"
 
 type env struct {
 	conn    *broker.Conn
-	sb      *sandbox.Sandbox
+	sb      *devmail.Sandbox
 	objects jetstream.ObjectStore
 	cursor  ingest.Cursor
 }
@@ -38,7 +38,7 @@ func setup(t testing.TB) *env {
 	e.objects, err = e.conn.JS.ObjectStore(context.Background(), broker.ObjectMailRaw)
 	must(t, err)
 	e.cursor = ingest.Cursor{KV: brokertest.KV(t, e.conn, broker.BucketIMAPCursor)}
-	e.sb = mailtest.Sandbox(t, sandbox.Config{})
+	e.sb = mailtest.Sandbox(t, devmail.Config{})
 	return e
 }
 

@@ -9,7 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/acctflow/acctflow/aws"
-	"github.com/acctflow/acctflow/aws/awstest"
+	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
@@ -17,7 +17,7 @@ import (
 	"github.com/acctflow/acctflow/handlers/provisioning"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer/mailtest"
-	"github.com/acctflow/acctflow/mailer/sandbox"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 	"github.com/acctflow/acctflow/ops"
 	"github.com/acctflow/acctflow/outbox"
 	"github.com/acctflow/acctflow/retry"
@@ -34,8 +34,8 @@ type env struct {
 	store    *lifecycle.Store
 	accounts jetstream.KeyValue
 	outbox   *outbox.Outbox
-	sb       *sandbox.Sandbox
-	fake     *awstest.Server
+	sb       *devmail.Sandbox
+	fake     *devaws.Server
 	ops      *ops.Ops
 }
 
@@ -45,9 +45,9 @@ func setup(t *testing.T) *env {
 	e.conn = brokertest.Connect(t, e.srv)
 	e.store = handlertest.Store(t, e.conn)
 	e.accounts = brokertest.KV(t, e.conn, broker.BucketAccounts)
-	e.sb = mailtest.Sandbox(t, sandbox.Config{})
+	e.sb = mailtest.Sandbox(t, devmail.Config{})
 	e.outbox = handlertest.Outbox(t, e.conn, mailtest.Sender(t, e.sb.SMTPAddr(), "Provisioning <provisioning@acctflow.localhost>"))
-	e.fake = awstest.NewServer()
+	e.fake = devaws.NewServer()
 	t.Cleanup(e.fake.Close)
 	e.ops = &ops.Ops{JS: e.conn.JS, Requests: e.store, Source: "acctflow/test", Now: time.Now}
 	brokertest.Run(t, e.conn, handlertest.Projection(t, e.store))

@@ -23,7 +23,7 @@ import (
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/mailer/inbox"
 	"github.com/acctflow/acctflow/mailer/mailtest"
-	"github.com/acctflow/acctflow/mailer/sandbox"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 	"github.com/acctflow/acctflow/outbox"
 )
 
@@ -39,7 +39,7 @@ type env struct {
 	srv     *server.Server
 	conn    *broker.Conn
 	store   *lifecycle.Store
-	sb      *sandbox.Sandbox
+	sb      *devmail.Sandbox
 	outbox  *outbox.Outbox
 	objects jetstream.ObjectStore
 	roots   jetstream.KeyValue
@@ -59,7 +59,7 @@ func setup(t *testing.T) *env {
 	must(t, err)
 	e.objects, err = e.conn.JS.ObjectStore(ctx, broker.ObjectMailRaw)
 	must(t, err)
-	e.sb = mailtest.Sandbox(t, sandbox.Config{})
+	e.sb = mailtest.Sandbox(t, devmail.Config{})
 	e.outbox = handlertest.Outbox(t, e.conn, mailtest.Sender(t, e.sb.SMTPAddr(), "Provisioning <provisioning@"+domain+">"))
 	e.sink = &ingest.Sink{Objects: e.objects, JS: e.conn.JS, Logger: brokertest.Logger(t), Now: time.Now}
 	return e

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/acctflow/acctflow/aws"
-	"github.com/acctflow/acctflow/aws/awstest"
+	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
@@ -19,7 +19,7 @@ import (
 	"github.com/acctflow/acctflow/handlers/roles"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer/mailtest"
-	"github.com/acctflow/acctflow/mailer/sandbox"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 	"github.com/acctflow/acctflow/ops"
 )
 
@@ -32,8 +32,8 @@ type env struct {
 	conn  *broker.Conn
 	store *lifecycle.Store
 	ext   followup.ExternalIDs
-	sb    *sandbox.Sandbox
-	fake  *awstest.Server
+	sb    *devmail.Sandbox
+	fake  *devaws.Server
 	ops   *ops.Ops
 	calls atomic.Int32
 }
@@ -47,13 +47,13 @@ func setup(t *testing.T) *env {
 	srv := brokertest.Server(t)
 	e := &env{conn: brokertest.Connect(t, srv)}
 	e.store, e.ext = handlertest.Store(t, e.conn), followup.ExternalIDs{KV: brokertest.KV(t, e.conn, broker.BucketAccounts)}
-	e.sb = mailtest.Sandbox(t, sandbox.Config{})
+	e.sb = mailtest.Sandbox(t, devmail.Config{})
 	sender := mailtest.Sender(t, e.sb.SMTPAddr(), "provisioning@acctflow.localhost")
-	e.fake = awstest.NewServer()
+	e.fake = devaws.NewServer()
 	t.Cleanup(e.fake.Close)
 	h := &roles.Handler{JS: e.conn.JS, Requests: e.store, STS: aws.NewSTS(e.fake.Config()), ExternalIDs: e.ext,
 		Outbox: handlertest.Outbox(t, e.conn, sender), Domain: "acctflow.localhost",
-		DistributorAccountID: awstest.ManagementAccount, Logger: brokertest.Logger(t), Now: time.Now}
+		DistributorAccountID: devaws.ManagementAccount, Logger: brokertest.Logger(t), Now: time.Now}
 	brokertest.Run(t, e.conn, brokertest.CrashOnce(h.Broker(), &e.calls), handlertest.Projection(t, e.store))
 	e.ops = &ops.Ops{JS: e.conn.JS, Requests: e.store, Source: "test", Now: time.Now}
 

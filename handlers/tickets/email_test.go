@@ -14,12 +14,12 @@ import (
 	"github.com/acctflow/acctflow/handlers/tickets"
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/mailer/mailtest"
-	"github.com/acctflow/acctflow/mailer/sandbox"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
 func TestEmailFallbackSendsOneMailToTheSupportDesk(t *testing.T) {
 	e := setup(t)
-	sb := mailtest.Sandbox(t, sandbox.Config{Dir: t.TempDir(), Logger: brokertest.Logger(t)})
+	sb := mailtest.Sandbox(t, devmail.Config{Dir: t.TempDir(), Logger: brokertest.Logger(t)})
 	sender := mailtest.Sender(t, sb.SMTPAddr(), "Account Provisioning <provisioning@acctflow.localhost>")
 	const desk = "support-desk@acctflow.localhost"
 	h := &tickets.Handler{

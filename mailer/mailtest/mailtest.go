@@ -14,7 +14,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/acctflow/acctflow/mailer"
-	"github.com/acctflow/acctflow/mailer/sandbox"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
 // Parts parses raw and returns its header and the decoded body of each
@@ -65,9 +65,9 @@ func Texts(t testing.TB, raws [][]byte) []string {
 
 // Sandbox starts a sandbox mail server (loopback, random ports unless cfg
 // says otherwise) and closes it when the test ends.
-func Sandbox(t testing.TB, cfg sandbox.Config) *sandbox.Sandbox {
+func Sandbox(t testing.TB, cfg devmail.Config) *devmail.Sandbox {
 	t.Helper()
-	sb, err := sandbox.Start(context.Background(), cfg)
+	sb, err := devmail.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("starting sandbox: %v", err)
 	}
