@@ -4,6 +4,9 @@ type AccountApproved struct {
 	RequestID  string `json:"request_id"`
 	ApprovedBy string `json:"approved_by,omitempty"`
 	Note       string `json:"note,omitempty"`
+	// Retry numbers an ops retry of a creation whose outcome was unknown
+	// or failed; 0 for the first approval.
+	Retry      int    `json:"retry,omitempty"`
 	ApprovedAt string `json:"approved_at"`
 }
 

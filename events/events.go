@@ -64,6 +64,13 @@ var Kinds = map[string]string{
 	"support-group-missing":   SubjectSupportGroupMissing,
 	"support-changed":         SubjectSupportChanged,
 	"ticket-created":          SubjectTicketCreated,
+	"reply-held":              SubjectReplyHeld,
+	"reply-released":          SubjectReplyReleased,
+	"reply-discarded":         SubjectReplyDiscarded,
+	"reminder-sent":           SubjectReminderSent,
+	"request-expired":         SubjectExpired,
+	"effect-failed":           SubjectEffectFailed,
+	"role-unverified":         SubjectRoleUnverified,
 }
 
 // SchemaFor returns the schema name of the event published on subject.

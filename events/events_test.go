@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -175,5 +176,35 @@ func TestRequestIDs(t *testing.T) {
 	a, b := events.IDFromHash([]byte("x"))(), events.IDFromHash([]byte("x"))()
 	if a != b || !events.ValidRequestID(a) {
 		t.Fatalf("hash ids %q %q", a, b)
+	}
+}
+
+// KeyOf is injective over valid ids and always yields one NATS token that a
+// dot-atom accepts, the ids DESIGN §3 calls out included.
+func TestKeyOf(t *testing.T) {
+	token := regexp.MustCompile(`^[A-Za-z0-9=_-]+$`)
+	seen := map[string]string{}
+	ids := []string{"REQ..1", ".REQ2", "REQ3.", "REQ-1001", "a", ".", "..", "a.b", "a=b", "a_b", "A.B", "a-b.c_d"}
+	for _, id := range ids {
+		k := events.KeyOf(id)
+		if !events.ValidRequestID(id) {
+			if _, ok := events.IDOfKey(k); ok {
+				t.Errorf("IDOfKey(%q) accepted the key of an invalid id", k)
+			}
+			continue
+		}
+		if !token.MatchString(k) {
+			t.Errorf("KeyOf(%q) = %q: not one token", id, k)
+		}
+		if prev, dup := seen[k]; dup {
+			t.Errorf("KeyOf(%q) = KeyOf(%q) = %q", id, prev, k)
+		}
+		seen[k] = id
+		if back, ok := events.IDOfKey(k); !ok || back != id {
+			t.Errorf("IDOfKey(%q) = %q, %v; want %q", k, back, ok, id)
+		}
+	}
+	if a, b := events.JoinKey("confirmation", "REQ.1"), events.JoinKey("confirmation.REQ", "1"); a == b {
+		t.Errorf("JoinKey collides: %q", a)
 	}
 }

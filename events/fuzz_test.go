@@ -50,6 +50,15 @@ func samples() []events.Event {
 		events.SupportChanged{ChangeID: "CHG-1", AccountID: "123456789012", From: events.SupportBasic, To: events.SupportBusiness, ChangedAt: at,
 			ReportedBy: events.Party{Name: "Ops", Email: "ops@d.example"}, Reseller: events.ResellerName{ID: "R-1", Name: "Northwind IT"}},
 		events.TicketCreated{ChangeID: "CHG-1", TicketID: "77", System: events.TicketFreshdesk, CreatedAt: at},
+		events.ReplyHeld{ReplyID: "0123456789abcdef", RequestID: "REQ-1001", Reason: events.HoldUnverifiedSender, MatchedBy: events.MatchedSubject,
+			From: "jane@northwind.example", RootEmail: &root, Nickname: &nick, ConfirmationRequested: true, HeldAt: at},
+		events.ReplyReleased{ReplyID: "0123456789abcdef", RequestID: "REQ-1001", By: events.ReleasedByContact, ConfirmReplyID: "fedcba9876543210", ReleasedAt: at},
+		events.ReplyDiscarded{ReplyID: "0123456789abcdef", RequestID: "REQ-1001", Operator: "ops", Reason: "spoofed", DiscardedAt: at},
+		events.ReminderSent{RequestID: "REQ-1001", Number: 1, MessageID: "REQ-1001.0a1b2c3d4e5f.reminder-1@acctflow.example", Recipient: "jane@northwind.example", WaitingSince: at, SentAt: at},
+		events.RequestExpired{RequestID: "REQ-1001", WaitingSince: at, ExpiredAt: at},
+		events.EffectFailed{RequestID: "REQ-1001", Effect: events.EffectEmail, Kind: "confirmation", Outcome: events.OutcomeDeadLettered, Handler: "confirmation",
+			Input: "acct.routed.us", Error: "550 5.1.1 <jane@northwind.example>: Recipient address rejected", DLQSeq: 3, FailedAt: at},
+		events.RoleUnverified{RequestID: "REQ-1001", RoleARN: "arn:aws:iam::123456789012:role/Distributor", AccountID: "123456789012", Reason: "no AWS access configured", UnverifiedAt: at},
 	}
 }
 

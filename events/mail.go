@@ -31,9 +31,12 @@ func (ReplyReceived) Schema() string  { return "reply-received" }
 func (e ReplyReceived) Key() string   { return e.ReplyID }
 
 type DetailsSubmitted struct {
-	RequestID       string `json:"request_id"`
-	RootEmail       string `json:"root_email"`
-	Nickname        string `json:"nickname"`
+	RequestID string `json:"request_id"`
+	RootEmail string `json:"root_email"`
+	Nickname  string `json:"nickname"`
+	// AWSAccountName is the nickname as AWS will show it (printable
+	// ASCII, at most 50 characters).
+	AWSAccountName  string `json:"aws_account_name,omitempty"`
 	SupportType     string `json:"support_type"`
 	EnterpriseSales bool   `json:"enterprise_sales,omitempty"`
 	SourceMessageID string `json:"source_message_id,omitempty"`

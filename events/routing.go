@@ -14,6 +14,9 @@ const (
 	ReasonProviderNotEnabled     = "provider_not_enabled"
 	ReasonUnknownCountry         = "unknown_country"
 	ReasonOpsRejected            = "ops_rejected"
+	// ReasonRequestIDConflict: a different body under the id of a request
+	// already routed; the original is untouched.
+	ReasonRequestIDConflict = "request_id_conflict"
 )
 
 // AccountRouted carries the whole request so that ops need no lookup.
