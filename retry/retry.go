@@ -1,6 +1,7 @@
-// Package retry classifies failures as temporary or permanent and retries the
-// temporary ones with capped exponential backoff and jitter. Adapters mark
-// their errors; the decision to retry or give up is made here, in one place.
+// Package retry classifies failures and retries the temporary ones with capped
+// exponential backoff and jitter. Adapters mark their errors (Permanent, After,
+// Configuration); Classify is the one place that reads the marks, and both
+// Do and the broker decide with it.
 package retry
 
 import (
@@ -56,6 +57,84 @@ func RetryAfter(err error) (time.Duration, bool) {
 	return 0, false
 }
 
+type configError struct{ err error }
+
+func (e configError) Error() string { return e.err.Error() }
+func (e configError) Unwrap() error { return e.err }
+
+// Configuration marks err as a fault of the configuration (ours or the
+// server's), not of the message: a refused password (SMTP 535/530, IMAP
+// AUTHENTICATIONFAILED), an untrusted certificate, a rejected HELO, a help
+// desk's 401/403. Retrying the message cannot fix it and dead-lettering it
+// would be wrong: the adapter's circuit opens and the work waits for the fix.
+func Configuration(err error) error {
+	if err == nil {
+		return nil
+	}
+	return configError{err}
+}
+
+// IsConfiguration reports whether err, or any error it wraps, was marked
+// Configuration.
+func IsConfiguration(err error) bool {
+	var c configError
+	return errors.As(err, &c)
+}
+
+// Class is what a failed attempt means for the work behind it.
+type Class int
+
+const (
+	// ClassSuccess: no error.
+	ClassSuccess Class = iota
+	// ClassTemporary: try again with backoff; give up after a budget of failures.
+	ClassTemporary
+	// ClassDeferred: "come back in the given delay" (a lease held elsewhere, a
+	// Retry-After, an open circuit). Not a failure: it never counts towards
+	// giving up.
+	ClassDeferred
+	// ClassConfiguration: a configuration error. Like Deferred it never gives up;
+	// the adapter's circuit decides when to try again.
+	ClassConfiguration
+	// ClassPermanent: give up now.
+	ClassPermanent
+)
+
+func (c Class) String() string {
+	switch c {
+	case ClassSuccess:
+		return "success"
+	case ClassTemporary:
+		return "temporary"
+	case ClassDeferred:
+		return "deferred"
+	case ClassConfiguration:
+		return "configuration"
+	case ClassPermanent:
+		return "permanent"
+	}
+	return "unknown"
+}
+
+// Classify reads the marks on err, the one place that does. A configuration
+// error wins over every other mark (it must never be dead-lettered), then
+// Permanent, then After. The delay is the one attached by After, if any.
+func Classify(err error) (Class, time.Duration) {
+	if err == nil {
+		return ClassSuccess, 0
+	}
+	d, hinted := RetryAfter(err)
+	switch {
+	case IsConfiguration(err):
+		return ClassConfiguration, d
+	case IsPermanent(err):
+		return ClassPermanent, 0
+	case hinted:
+		return ClassDeferred, d
+	}
+	return ClassTemporary, 0
+}
+
 // Policy is a capped exponential backoff with full jitter.
 type Policy struct {
 	Initial  time.Duration // first delay
@@ -80,13 +159,14 @@ func (p Policy) Delay(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// Do calls fn until it succeeds, fails permanently, runs out of attempts or
-// ctx ends. A Retry-After hint longer than the computed delay wins, as the
-// server asked. The last error is returned.
+// Do calls fn until it succeeds, fails permanently or with a configuration
+// error (retrying in a loop cannot fix either), runs out of attempts or ctx
+// ends. A Retry-After hint longer than the computed delay wins, as the server
+// asked. The last error is returned.
 func Do(ctx context.Context, p Policy, fn func(context.Context) error) error {
 	for attempt := 1; ; attempt++ {
 		err := fn(ctx)
-		if err == nil || IsPermanent(err) {
+		if c, _ := Classify(err); c == ClassSuccess || c == ClassPermanent || c == ClassConfiguration {
 			return err
 		}
 		if p.Attempts > 0 && attempt >= p.Attempts {

@@ -77,3 +77,42 @@ func TestDo(t *testing.T) {
 		t.Fatalf("cancelled: %v", err)
 	}
 }
+
+func TestClassify(t *testing.T) {
+	base := errors.New("535 5.7.8 authentication failed")
+	cases := []struct {
+		name  string
+		err   error
+		class Class
+		delay time.Duration
+	}{
+		{"nil", nil, ClassSuccess, 0},
+		{"plain", base, ClassTemporary, 0},
+		{"permanent", fmt.Errorf("x: %w", Permanent(base)), ClassPermanent, 0},
+		{"after", After(base, time.Second), ClassDeferred, time.Second},
+		{"permanent beats after", After(Permanent(base), time.Second), ClassPermanent, 0},
+		{"configuration", Configuration(base), ClassConfiguration, 0},
+		{"configuration beats permanent", Permanent(Configuration(base)), ClassConfiguration, 0},
+		{"configuration keeps its delay", fmt.Errorf("open: %w", After(Configuration(base), 30*time.Second)), ClassConfiguration, 30 * time.Second},
+	}
+	for _, c := range cases {
+		class, d := Classify(c.err)
+		if class != c.class || d != c.delay {
+			t.Errorf("%s: Classify = %v %v, want %v %v", c.name, class, d, c.class, c.delay)
+		}
+	}
+	if Configuration(nil) != nil || !errors.Is(Configuration(base), base) {
+		t.Fatal("Configuration must keep nil and unwrap")
+	}
+}
+
+func TestDoStopsAtConfigurationError(t *testing.T) {
+	calls := 0
+	err := Do(context.Background(), Policy{Initial: time.Millisecond, Max: time.Millisecond, Attempts: 5}, func(context.Context) error {
+		calls++
+		return Configuration(errors.New("535"))
+	})
+	if calls != 1 || !IsConfiguration(err) {
+		t.Fatalf("calls = %d, err = %v: a configuration error must not be retried in a loop", calls, err)
+	}
+}
