@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/acctflow/acctflow/health"
 	"github.com/acctflow/acctflow/ops"
 	"github.com/acctflow/acctflow/schemas"
 )
@@ -26,7 +27,9 @@ const MaxBody = 64 << 10
 type Server struct {
 	Ops      *ops.Ops
 	Tokens   []string // empty: no authentication
-	Ready    func(ctx context.Context) error
+	Ready    func(ctx context.Context) error // used when Health is nil
+	Health   *health.Registry                // NATS, IMAP readers, adapter circuits (health.go)
+	DLQ      *ops.DLQ                        // dead letters (dlq.go); nil: no /v1/dlq
 	Gatherer prometheus.Gatherer
 	Logger   *slog.Logger
 }
@@ -34,23 +37,12 @@ type Server struct {
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", s.readyz)
+	s.healthRoutes(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
 	mux.Handle("POST /v1/requests", s.auth(s.createRequest))
 	mux.Handle("GET /v1/requests/{id}", s.auth(s.showRequest))
 	s.routes(mux)
 	return mux
-}
-
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	if err := s.Ready(r.Context()); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "error": err.Error()})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
 func (s *Server) auth(next http.HandlerFunc) http.Handler {

@@ -17,16 +17,24 @@ const (
 	metaSubject    = "nats-subject"
 	metaDeliveries = "nats-deliveries"
 	metaStreamSeq  = "nats-stream-seq"
-	metaRetryAfter = "acctflow-retry-after" // set by the handler side before a Nack
+	metaNakDelay   = "acctflow-nak-delay" // set by the outcome middleware before a Nack
 )
+
+// defaultAckWait is the consumer's AckWait when a handler sets none.
+const defaultAckWait = 30 * time.Second
 
 // subscriber is a watermill Subscriber bound to durable pull consumers that
 // acctflow provisioned itself. Unlike watermill-nats it never creates or
 // deletes consumers, and it keeps up to inFlight messages in progress at once:
 // the router runs each in its own goroutine, and acks go out asynchronously.
+// From receipt until the ack or nak, a heartbeat (InProgress) tells the server
+// the message is being worked on, so a handler slower than AckWait is not
+// handed to a second worker; the handler's context ends after timeout.
 type subscriber struct {
 	consumers map[string]jetstream.Consumer // topic (handler name) → consumer
 	inFlight  int
+	heartbeat time.Duration // InProgress interval, below AckWait
+	timeout   time.Duration // one attempt's deadline
 	nakDelay  func(deliveries uint64) time.Duration
 	logger    *slog.Logger
 
@@ -59,16 +67,24 @@ func (s *subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		mu.Unlock()
 		defer wg.Done()
 
+		// Keep the message alive from now on: waiting for a slot counts
+		// against AckWait too.
+		stopBeat := s.keepAlive(m)
 		select {
 		case slots <- struct{}{}:
 		case <-done:
+			stopBeat()
 			_ = m.Nak()
 			return
 		}
 		wm, deliveries := toWatermill(m)
+		hctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+		wm.SetContext(hctx)
 		select {
 		case out <- wm:
 		case <-done:
+			cancel()
+			stopBeat()
 			<-slots
 			_ = m.Nak()
 			return
@@ -77,14 +93,17 @@ func (s *subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
+			defer cancel()
 			select {
 			case <-wm.Acked():
+				stopBeat()
 				// Outputs are already stored; a lost ack only means a
 				// redelivery that the handler's idempotency absorbs.
 				_ = m.Ack()
 			case <-wm.Nacked():
+				stopBeat()
 				delay := s.nakDelay(deliveries)
-				if d, err := time.ParseDuration(wm.Metadata.Get(metaRetryAfter)); err == nil && d > 0 {
+				if d, err := time.ParseDuration(wm.Metadata.Get(metaNakDelay)); err == nil && d > 0 {
 					delay = d
 				}
 				_ = m.NakWithDelay(delay)
@@ -135,6 +154,35 @@ func (s *subscriber) Close() error {
 	}
 	s.stops = nil
 	return nil
+}
+
+// keepAlive sends InProgress every heartbeat until the returned stop is
+// called (before the ack or nak goes out).
+func (s *subscriber) keepAlive(m jetstream.Msg) (stop func()) {
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(s.heartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				if err := m.InProgress(); err != nil {
+					s.logger.Debug("progress heartbeat", "subject", m.Subject(), "err", err)
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(quit)
+			<-finished // no InProgress may follow the ack
+		})
+	}
 }
 
 func toWatermill(m jetstream.Msg) (*message.Message, uint64) {

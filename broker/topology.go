@@ -77,6 +77,7 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 		{Bucket: BucketTickets, Description: "support-change tickets by change id"},
 		{Bucket: BucketAccounts, Description: "per account support history and provisioning state"},
 		{Bucket: BucketThreads, Description: "reply threading (our Message-IDs) and clarification pacing"},
+		{Bucket: BucketDeliveryFailures, Description: "failed deliveries per handler and message (deferrals excluded)", TTL: FailureMemory},
 	} {
 		b.Storage = jetstream.FileStorage
 		b.Replicas = r
@@ -126,7 +127,7 @@ func Ready(ctx context.Context, js jetstream.JetStream) error {
 	for _, s := range []string{events.Stream, events.DLQStream} {
 		if _, err := js.Stream(ctx, s); err != nil {
 			if errors.Is(err, jetstream.ErrStreamNotFound) {
-				return fmt.Errorf("stream %s missing", s)
+				return fmt.Errorf("stream %s missing: %w", s, err)
 			}
 			return fmt.Errorf("stream %s: %w", s, err)
 		}

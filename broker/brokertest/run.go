@@ -26,7 +26,7 @@ func Run(t testing.TB, conn *broker.Conn, handlers ...broker.Handler) (stop func
 			Topology:      broker.Topology{Replicas: 1},
 			Logger:        Logger(t),
 			Metrics:       broker.NewMetrics(prometheus.NewRegistry()),
-			MaxDeliveries: 4,
+			MaxFailures:   4,
 			Redelivery:    retry.Policy{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond},
 			Started:       func() { close(started) },
 		}, handlers)

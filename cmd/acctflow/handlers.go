@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/health"
 	"github.com/acctflow/acctflow/handlers/projection"
 	"github.com/acctflow/acctflow/handlers/routing"
 	"github.com/acctflow/acctflow/lifecycle"
@@ -22,6 +23,7 @@ type deps struct {
 	conn       *broker.Conn
 	store      *lifecycle.Store
 	reg        *prometheus.Registry
+	health     *health.Registry // what /readyz and /healthz report: NATS, IMAP readers, circuits
 	background []func(ctx context.Context) error
 	closers    []func()
 	mailer     *mail

@@ -20,6 +20,7 @@ import (
 
 	"github.com/acctflow/acctflow/api"
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/health"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/ops"
 	"github.com/acctflow/acctflow/retry"
@@ -114,8 +115,12 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	deps := &deps{cmd: cmd, log: log, conn: conn, store: store, reg: reg}
+	deps := &deps{cmd: cmd, log: log, conn: conn, store: store, reg: reg, health: &health.Registry{}}
 	defer deps.close()
+	monitor := broker.NewMonitor(conn, 0, log) // consumer lag and stream checks, cached for /metrics and /readyz
+	reg.MustRegister(monitor)
+	deps.health.Add(monitor)
+	deps.background = append(deps.background, monitor.Run)
 	var handlers []broker.Handler
 	for _, name := range selected {
 		h, err := handlerFactories[name](ctx, deps)
@@ -150,12 +155,8 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 			Tokens:   splitList(tokens),
 			Gatherer: reg,
 			Logger:   log,
-			Ready: func(ctx context.Context) error {
-				if !conn.NC.IsConnected() {
-					return errors.New("NATS not connected")
-				}
-				return broker.Ready(ctx, conn.JS)
-			},
+			Health:   deps.health,
+			DLQ:      &ops.DLQ{JS: conn.JS},
 		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -175,7 +176,7 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	routerDone := make(chan error, 1)
 	go func() {
 		routerDone <- broker.Run(runCtx, conn, broker.RouterConfig{
-			Topology: topo, Logger: log, Metrics: broker.NewMetrics(reg), Registerer: reg,
+			Topology: topo, Logger: log, Metrics: broker.NewMetrics(reg), Monitor: monitor,
 			Started: func() { log.Info("handlers running", "handlers", strings.Join(selected, ",")) },
 		}, handlers)
 	}()

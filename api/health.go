@@ -1,0 +1,60 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/acctflow/acctflow/health"
+)
+
+// healthRoutes adds the probes. Both read state the components keep up to
+// date in the background, so they answer at once even while a NATS cluster
+// elects a leader or a mail server hangs.
+//
+//	GET /healthz  200 always while the process serves: every component's
+//	              state as JSON (liveness; a wrong SMTP password is no reason
+//	              to restart the process).
+//	GET /readyz   200 when every component is ready, else 503 naming each
+//	              component that is not and why.
+func (s *Server) healthRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+}
+
+type healthBody struct {
+	Status     string          `json:"status"` // ok, degraded (liveness); ready, not ready (readiness)
+	Ready      bool            `json:"ready"`
+	Error      string          `json:"error,omitempty"`
+	Components []health.Status `json:"components,omitempty"`
+}
+
+func (s *Server) report(r *http.Request) health.Report {
+	if s.Health != nil {
+		return s.Health.Check()
+	}
+	// Without a registry: the Ready function alone.
+	st := health.Status{Name: "nats", Kind: "nats", Ready: true, State: "ready"}
+	if s.Ready != nil {
+		if err := s.Ready(r.Context()); err != nil {
+			st.Ready, st.State, st.Reason = false, "not ready", err.Error()
+		}
+	}
+	return health.Report{Ready: st.Ready, Components: []health.Status{st}}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	rep := s.report(r)
+	b := healthBody{Status: "ok", Ready: rep.Ready, Components: rep.Components}
+	if !rep.Ready {
+		b.Status, b.Error = "degraded", rep.Summary()
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	rep := s.report(r)
+	if !rep.Ready {
+		writeJSON(w, http.StatusServiceUnavailable, healthBody{Status: "not ready", Error: rep.Summary(), Components: rep.NotReady()})
+		return
+	}
+	writeJSON(w, http.StatusOK, healthBody{Status: "ready", Ready: true})
+}
