@@ -26,7 +26,7 @@ const MaxBody = 64 << 10
 // Server serves the API.
 type Server struct {
 	Ops      *ops.Ops
-	Tokens   []string // empty: no authentication
+	Tokens   []string                        // empty: no authentication
 	Ready    func(ctx context.Context) error // used when Health is nil
 	Health   *health.Registry                // NATS, IMAP readers, adapter circuits (health.go)
 	DLQ      *ops.DLQ                        // dead letters (dlq.go); nil: no /v1/dlq

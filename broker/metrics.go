@@ -36,4 +36,3 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	reg.MustRegister(m.Processed, m.Failed, m.DeadLettered, m.Deferred, m.Latency)
 	return m
 }
-

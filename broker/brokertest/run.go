@@ -23,12 +23,12 @@ func Run(t testing.TB, conn *broker.Conn, handlers ...broker.Handler) (stop func
 	done := make(chan error, 1)
 	go func() {
 		done <- broker.Run(ctx, conn, broker.RouterConfig{
-			Topology:      broker.Topology{Replicas: 1},
-			Logger:        Logger(t),
-			Metrics:       broker.NewMetrics(prometheus.NewRegistry()),
-			MaxFailures:   4,
-			Redelivery:    retry.Policy{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond},
-			Started:       func() { close(started) },
+			Topology:    broker.Topology{Replicas: 1},
+			Logger:      Logger(t),
+			Metrics:     broker.NewMetrics(prometheus.NewRegistry()),
+			MaxFailures: 4,
+			Redelivery:  retry.Policy{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond},
+			Started:     func() { close(started) },
 		}, handlers)
 	}()
 	select {

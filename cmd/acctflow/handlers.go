@@ -9,9 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acctflow/acctflow/broker"
-	"github.com/acctflow/acctflow/health"
 	"github.com/acctflow/acctflow/handlers/projection"
 	"github.com/acctflow/acctflow/handlers/routing"
+	"github.com/acctflow/acctflow/health"
 	"github.com/acctflow/acctflow/lifecycle"
 )
 

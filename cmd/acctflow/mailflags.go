@@ -18,8 +18,8 @@ import (
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/mailer"
-	"github.com/acctflow/acctflow/sandbox/devmail"
 	"github.com/acctflow/acctflow/outbox"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
 // addMailFlags adds the outbound and inbound mail settings of serve.
