@@ -7,12 +7,49 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"strings"
 )
 
-var email = regexp.MustCompile(`([A-Za-z0-9])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+)`)
+var email = regexp.MustCompile(`([A-Za-z0-9][A-Za-z0-9._%+\-]*)@([A-Za-z0-9.\-]+)`)
 
 // Mask hides the local part of email addresses: jane.doe@x.example → j***@x.example.
-func Mask(s string) string { return email.ReplaceAllString(s, "$1***@$2") }
+// Our own Message-IDs are left whole, so that a sent email can be found in
+// the mail server's log.
+func Mask(s string) string {
+	return email.ReplaceAllStringFunc(s, func(m string) string {
+		at := strings.LastIndexByte(m, '@')
+		if ourMessageID(m[:at]) {
+			return m
+		}
+		return m[:1] + "***" + m[at:]
+	})
+}
+
+// ourMessageID reports whether local is the left part of a Message-ID we
+// generate: a dot-separated part of at least 12 hex digits (the hash or the
+// request's MAC) followed by another part (the kind), as in
+// 3f2a…c9.confirmation or REQ-1001.0a1b2c3d4e5f.confirmation. A person's
+// address does not look like that; our reply address
+// (acct-replies+REQ-1001.<mac>) ends with the MAC and stays masked.
+func ourMessageID(local string) bool {
+	parts := strings.Split(local, ".")
+	for i, p := range parts[:len(parts)-1] {
+		if i+1 < len(parts) && len(p) >= 12 && isHex(p) && parts[i+1] != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
 
 // New returns a logger writing format ("text" or "json") at level to w.
 func New(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {

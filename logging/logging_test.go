@@ -31,3 +31,35 @@ func TestMasksEmailLocalParts(t *testing.T) {
 		t.Error("xml format accepted")
 	}
 }
+
+func TestOurMessageIDsAreNotMasked(t *testing.T) {
+	var buf bytes.Buffer
+	log, err := New(&buf, "text", slog.LevelInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{
+		"<9f86d081884c7d659a2feaa0.confirmation@acctflow.example>",
+		"<REQ-1001.0a1b2c3d4e5f.confirmation@acctflow.example>",
+		"<REQ..1.0A1B2C3D4E5F.clarification.3f2a@acctflow.example>",
+	}
+	for _, id := range ids {
+		log.Info("email sent", "message_id", id, "to", "dana.whitfield@fabrikam.example",
+			"err", errors.New("sending mail "+id+" to jane.doe@northwind.example: 451"))
+	}
+	out := buf.String()
+	for _, id := range ids {
+		if strings.Count(out, id) != 2 {
+			t.Errorf("Message-ID %s masked or missing:\n%s", id, out)
+		}
+	}
+	for _, leak := range []string{"dana.whitfield", "jane.doe"} {
+		if strings.Contains(out, leak) {
+			t.Errorf("log leaks %q", leak)
+		}
+	}
+	// Our reply address ends with the MAC: it is an address, and masked.
+	if got := Mask("acct-replies+REQ-1001.0a1b2c3d4e5f@acctflow.example"); got != "a***@acctflow.example" {
+		t.Errorf("reply address masked as %q", got)
+	}
+}

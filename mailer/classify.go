@@ -2,48 +2,148 @@ package mailer
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net/textproto"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/acctflow/acctflow/retry"
 	gomail "github.com/wneessen/go-mail"
+	gmlog "github.com/wneessen/go-mail/log"
+	"github.com/wneessen/go-mail/smtp"
+
+	"github.com/acctflow/acctflow/retry"
 )
 
-// classify decides once whether a failed send may succeed later. Permanent:
-// a 5xx reply at any step (greeting, EHLO, AUTH, MAIL, RCPT, DATA), an
-// address go-mail could not use, a message we refused to build. Everything
-// else — connection errors, timeouts, TLS trouble, 4xx — is temporary, so the
-// caller retries with backoff and dead-letters only what retrying cannot fix.
-func classify(err error) error {
+// classify decides once what a failed session means. It knows which SMTP
+// command was answered (step, from the session's protocol log), because the
+// same 5xx means different things at different steps:
+//
+//   - Configuration (retry.Configuration: the adapter's circuit opens, no
+//     message is dead-lettered): a refused AUTH (535, 534, 538, any 5xx),
+//     530 "authentication required" at any step, a 5xx to EHLO/HELO (Postfix
+//     answers 504 to a HELO name that is not fully qualified), a 5xx greeting
+//     (the server refuses this client), a certificate that does not verify,
+//     credentials the server gives no way to use (no AUTH offered, no common
+//     mechanism, a clear connection).
+//   - Permanent (dead-lettered): a 5xx to MAIL, RCPT or DATA — this message
+//     or this recipient (550 unknown user) — and a message we refused to
+//     build.
+//   - Temporary (retried with backoff): everything else — connection errors,
+//     timeouts, 4xx, a server that does not offer STARTTLS under a mandatory
+//     policy (a downgrade can be transient).
+func classify(err error, step string) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, errInvalid) {
 		return retry.Permanent(err)
 	}
-	var se *gomail.SendError
-	if errors.As(err, &se) {
-		switch {
-		case se.IsTemp():
-			return err
-		case se.ErrorCode()/100 == 5:
-			return retry.Permanent(err)
-		case se.Reason == gomail.ErrGetSender || se.Reason == gomail.ErrGetRcpts || se.Reason == gomail.ErrNoUnencoded:
-			return retry.Permanent(err)
-		}
-		return err
+	if tlsVerification(err) || authUnusable(err) {
+		return retry.Configuration(err)
 	}
-	// Failures before MAIL FROM (greeting, EHLO, STARTTLS, AUTH) are not
-	// SendErrors; their reply code is in a textproto.Error.
-	var te *textproto.Error
-	if errors.As(err, &te) && te.Code/100 == 5 {
+	code := replyCode(err)
+	var se *gomail.SendError
+	isSend := errors.As(err, &se)
+	switch {
+	case code == 530:
+		return retry.Configuration(err)
+	case code/100 == 5 && (step == stepGreeting || step == "EHLO" || step == "HELO" || step == "AUTH" || step == "STARTTLS"):
+		return retry.Configuration(err)
+	case code/100 == 5:
+		return retry.Permanent(err)
+	case code/100 == 4:
+		return err
+	case isSend && (se.Reason == gomail.ErrGetSender || se.Reason == gomail.ErrGetRcpts || se.Reason == gomail.ErrNoUnencoded):
 		return retry.Permanent(err)
 	}
 	return err
 }
+
+// replyCode is the SMTP reply code in err's chain, 0 when there is none.
+func replyCode(err error) int {
+	var se *gomail.SendError
+	if errors.As(err, &se) && se.ErrorCode() != 0 {
+		return se.ErrorCode()
+	}
+	// Failures before MAIL FROM (greeting, EHLO, STARTTLS, AUTH) are not
+	// SendErrors; their reply code is in a textproto.Error.
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return te.Code
+	}
+	return 0
+}
+
+// tlsVerification reports a server certificate that does not verify: an
+// unknown (private) CA without --smtp-ca, a name mismatch, an expired
+// certificate. Retrying cannot fix it; the configuration (or the server's
+// certificate) must change.
+func tlsVerification(err error) bool {
+	var cve *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	return errors.As(err, &cve) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci)
+}
+
+// authUnusable reports credentials the server offers no way to use.
+func authUnusable(err error) bool {
+	for _, e := range []error{
+		smtp.ErrUnencrypted, smtp.ErrWrongHostname, gomail.ErrNoSupportedAuthDiscovered,
+		gomail.ErrPlainAuthNotSupported, gomail.ErrLoginAuthNotSupported, gomail.ErrSCRAMSHA256AuthNotSupported,
+	} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return strings.Contains(err.Error(), "server does not support SMTP AUTH")
+}
+
+// stepGreeting is the step before any command: the server's greeting.
+const stepGreeting = "greeting"
+
+// stepTracker is go-mail's protocol logger, reduced to remembering the last
+// command the client sent, so that classify knows which step a reply
+// answers. It never keeps arguments (addresses, credentials).
+type stepTracker struct {
+	mu   sync.Mutex
+	last string
+}
+
+func (t *stepTracker) step() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.last == "" {
+		return stepGreeting
+	}
+	return t.last
+}
+
+func (t *stepTracker) Debugf(l gmlog.Log) {
+	if l.Direction != gmlog.DirClientToServer {
+		return
+	}
+	verb := strings.ToUpper(strings.TrimSpace(l.Format))
+	if i := strings.IndexAny(verb, " :"); i >= 0 {
+		verb = verb[:i]
+	}
+	if verb == "%S" {
+		// Only AUTH and its continuation lines are logged as a bare "%s"
+		// (their argument holds the credentials, which go-mail redacts).
+		verb = "AUTH"
+	}
+	t.mu.Lock()
+	t.last = verb
+	t.mu.Unlock()
+}
+
+func (t *stepTracker) Infof(gmlog.Log)  {}
+func (t *stepTracker) Warnf(gmlog.Log)  {}
+func (t *stepTracker) Errorf(gmlog.Log) {}
 
 // sendError reports a failed send with every email address in the server's
 // text masked (DESIGN §7: logs and dead-letter reasons carry no local parts),
@@ -60,7 +160,7 @@ func (e *sendError) Error() string {
 func (e *sendError) Unwrap() error { return e.err }
 
 // wrapSend adds context and the ctx cause, then classifies.
-func wrapSend(ctx context.Context, what, id string, err error) error {
+func wrapSend(ctx context.Context, what, id, step string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -73,7 +173,10 @@ func wrapSend(ctx context.Context, what, id string, err error) error {
 	if cause != nil && !errors.Is(err, cause) {
 		err = errors.Join(err, cause)
 	}
-	return classify(&sendError{what: what, id: id, err: err})
+	if step != "" && step != stepGreeting {
+		what += " (at " + step + ")"
+	}
+	return classify(&sendError{what: what, id: id, err: err}, step)
 }
 
 var addressPattern = regexp.MustCompile(`[A-Za-z0-9!#$%&'*+/=?^_{|}~.-]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)`)

@@ -85,13 +85,15 @@ func TestOpportunisticTLS(t *testing.T) {
 	}
 }
 
-func TestAuthFailureIsPermanent(t *testing.T) {
+// A refused password is the configuration's fault, not the message's: it
+// must never be dead-lettered (see TestWrongPasswordOpensTheCircuitAndTheFixClosesIt).
+func TestAuthFailureIsAConfigurationError(t *testing.T) {
 	ts := startServer(t, serverOpts{startTLS: true, user: "acctflow", pass: "s3cret"})
 	s := tlsSender(t, ts, func(c *Config) {
 		c.TLSPolicy, c.Username, c.Password = TLSMandatory, "acctflow", "wrong"
 	})
 	err := s.Send(context.Background(), confirmationMessage(t, harborview(), testInbox))
-	if err == nil || !retry.IsPermanent(err) {
-		t.Fatalf("err = %v, want permanent (535)", err)
+	if c, _ := retry.Classify(err); c != retry.ClassConfiguration {
+		t.Fatalf("err = %v (class %v), want a configuration error (535)", err, c)
 	}
 }
