@@ -1,14 +1,19 @@
 package inbox
 
 import (
+	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/acctflow/acctflow/circuit"
+	"github.com/acctflow/acctflow/health"
 	"github.com/acctflow/acctflow/retry"
 )
 
@@ -28,17 +33,26 @@ const (
 )
 
 // defaultBackoff paces reconnects and retries of a failing Sink or Cursor
-// (1s doubling to 2m, jittered): a mail server that just dropped us should
+// (1s doubling to 30s, jittered): a mail server that just dropped us should
 // not be hammered, but a short outage should not leave replies waiting long.
-var defaultBackoff = retry.Policy{Initial: time.Second, Max: 2 * time.Minute}
+var defaultBackoff = retry.Policy{Initial: time.Second, Max: 30 * time.Second}
 
 // Config describes one folder of one IMAP account.
 type Config struct {
 	Addr      string      // host:port
 	TLS       string      // "implicit" | "starttls" | "none"; empty means implicit
 	TLSConfig *tls.Config // optional (tests: self-signed)
+	// CAFile is a PEM file of CA certificates trusted in addition to the
+	// system roots (a private CA).
+	CAFile string
+	// TLSServerName is the name the server's certificate must carry when it
+	// differs from the host of Addr.
+	TLSServerName string
 
 	Username, Password string
+	// PasswordFile, when set, is read at every login instead of Password,
+	// so that a rotated password takes effect without a restart.
+	PasswordFile string
 
 	Folder string // default "INBOX"
 
@@ -55,7 +69,16 @@ type Config struct {
 	MoveTo           string // optional folder processed messages are moved to
 
 	DisableIdle bool         // poll even when the server offers IDLE
-	Backoff     retry.Policy // reconnects and Sink/Cursor retries; default 1s doubling to 2m; Attempts is ignored
+	Backoff     retry.Policy // reconnects and Sink/Cursor retries; default 1s doubling to 30s; Attempts is ignored
+
+	// The mailbox's circuit: a refused login, a certificate that does not
+	// verify or a missing folder opens it (readiness names the mailbox and
+	// the reason, one ERROR line, Alert once); the reader keeps trying
+	// every ProbeInterval (default 30s) and the circuit closes when a login
+	// succeeds.
+	ProbeInterval time.Duration
+	Alert         func(ctx context.Context, s health.Status) error // optional
+	Metrics       *circuit.Metrics                                 // optional
 
 	Logger *slog.Logger
 }
@@ -103,6 +126,30 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Password != "" && cfg.PasswordFile != "" {
+		errs = append(errs, errors.New("password and password file both given"))
+	}
+	if cfg.CAFile != "" {
+		pool, err := poolWithCA(cfg.CAFile)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			if cfg.TLSConfig == nil {
+				cfg.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+			} else {
+				cfg.TLSConfig = cfg.TLSConfig.Clone()
+			}
+			cfg.TLSConfig.RootCAs = pool
+		}
+	}
+	if cfg.TLSServerName != "" {
+		if cfg.TLSConfig == nil {
+			cfg.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		} else {
+			cfg.TLSConfig = cfg.TLSConfig.Clone()
+		}
+		cfg.TLSConfig.ServerName = cfg.TLSServerName
+	}
 	if len(errs) > 0 {
 		return cfg, fmt.Errorf("inbox config: %w", errors.Join(errs...))
 	}
@@ -131,4 +178,21 @@ func validKeyword(k string) bool {
 		}
 	}
 	return true
+}
+
+// poolWithCA returns the system roots plus the certificates in the PEM file
+// at path.
+func poolWithCA(path string) (*x509.CertPool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading CA file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("CA file %s holds no PEM certificate", path)
+	}
+	return pool, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -42,7 +43,7 @@ func (r *Reader) connect(ctx context.Context) (*session, error) {
 	cfg := r.cfg
 	conn, err := r.dial(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to %s: %w", cfg.Addr, err)
+		return nil, &connectError{"dial", fmt.Errorf("connecting to %s: %w", cfg.Addr, err)}
 	}
 	s := &session{r: r, conn: conn, news: make(chan struct{}, 1)}
 	// imapclient takes no context: closing the connection is what unblocks
@@ -71,20 +72,20 @@ func (r *Reader) connect(ctx context.Context) (*session, error) {
 	}
 	if cfg.TLS == TLSStartTLS {
 		if s.c, err = imapclient.NewStartTLS(conn, opts); err != nil {
-			return nil, fmt.Errorf("starting TLS with %s: %w", cfg.Addr, err)
+			return nil, &connectError{"starttls", fmt.Errorf("starting TLS with %s: %w", cfg.Addr, err)}
 		}
 	} else {
 		s.c = imapclient.New(conn, opts)
 	}
 	if err := s.c.WaitGreeting(); err != nil {
-		return nil, fmt.Errorf("reading greeting of %s: %w", cfg.Addr, err)
+		return nil, &connectError{"greeting", fmt.Errorf("reading greeting of %s: %w", cfg.Addr, err)}
 	}
-	if err := s.c.Login(cfg.Username, cfg.Password).Wait(); err != nil {
-		return nil, fmt.Errorf("logging in to %s as %s: %w", cfg.Addr, maskUser(cfg.Username), err)
+	if err := s.c.Login(cfg.Username, r.password()).Wait(); err != nil {
+		return nil, &connectError{"login", fmt.Errorf("logging in to %s as %s: %w", cfg.Addr, maskUser(cfg.Username), err)}
 	}
 	sel, err := s.c.Select(cfg.Folder, nil).Wait()
 	if err != nil {
-		return nil, fmt.Errorf("selecting %s: %w", cfg.Folder, err)
+		return nil, &connectError{"select", fmt.Errorf("selecting %s: %w", cfg.Folder, err)}
 	}
 	if sel.UIDValidity == 0 {
 		return nil, fmt.Errorf("selecting %s: server sent no UIDVALIDITY", cfg.Folder)
@@ -137,6 +138,19 @@ func (s *session) loadCursor(ctx context.Context, sel *imap.SelectData) error {
 		}
 	}
 	return nil
+}
+
+// password is Config.Password, or PasswordFile's content read now.
+func (r *Reader) password() string {
+	if r.cfg.PasswordFile == "" {
+		return r.cfg.Password
+	}
+	data, err := os.ReadFile(r.cfg.PasswordFile)
+	if err != nil {
+		r.log.Warn("reading the IMAP password file", "err", err)
+		return ""
+	}
+	return strings.TrimSpace(string(data))
 }
 
 func (r *Reader) dial(ctx context.Context) (net.Conn, error) {

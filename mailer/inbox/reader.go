@@ -10,13 +10,22 @@ package inbox
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
+
+	"github.com/acctflow/acctflow/circuit"
+	"github.com/acctflow/acctflow/health"
+	"github.com/acctflow/acctflow/retry"
 )
 
 // Reader reads one folder of one account. Create it with NewReader and call
@@ -32,6 +41,11 @@ type Reader struct {
 	running   atomic.Bool
 	connected atomic.Bool // a session is logged in with the folder selected
 	caughtUp  atomic.Bool // some session has read the folder to its end
+
+	breaker *circuit.Breaker
+	mu      sync.Mutex
+	lastErr error     // why the last session ended or could not start
+	since   time.Time // when the reader last lost (or never had) its session
 }
 
 // NewReader validates cfg, fills in its defaults and returns a Reader that
@@ -53,6 +67,12 @@ func NewReader(cfg Config, sink Sink, cur Cursor) (*Reader, error) {
 		key:     cursorKey(account, cfg.Folder),
 	}
 	r.log = cfg.Logger.With("imap_addr", cfg.Addr, "imap_user", maskUser(cfg.Username), "imap_folder", cfg.Folder)
+	r.since = time.Now()
+	r.breaker = circuit.New(circuit.Config{
+		Name: r.Name(), Kind: "imap", Interval: max(cfg.ProbeInterval, 0),
+		Alert: cfg.Alert, Logger: r.log, Metrics: cfg.Metrics,
+		// No Probe: the reader's own reconnect is the probe.
+	})
 	if cfg.TLS == TLSNone && cfg.Password != "" && !loopback(cfg.Addr) {
 		r.log.Warn("IMAP password will cross the network unencrypted (tls=none)")
 	}
@@ -62,6 +82,46 @@ func NewReader(cfg Config, sink Sink, cur Cursor) (*Reader, error) {
 // Ready reports whether the reader is connected and has caught up with the
 // folder at least once (for /readyz).
 func (r *Reader) Ready() bool { return r.connected.Load() && r.caughtUp.Load() }
+
+// Name identifies the mailbox in /readyz, logs and alerts (the user's local
+// part masked, as in every log).
+func (r *Reader) Name() string {
+	return "imap " + maskUser(r.cfg.Username) + " at " + r.cfg.Addr + "/" + r.cfg.Folder
+}
+
+// Breaker is the mailbox's circuit; run it (Breaker().Run) for the ops
+// alert.
+func (r *Reader) Breaker() *circuit.Breaker { return r.breaker }
+
+// Health reports the reader for /readyz: ready once connected and caught up;
+// otherwise the circuit's reason (a configuration error) or why the last
+// session ended.
+func (r *Reader) Health() health.Status {
+	if h := r.breaker.Health(); !h.Ready {
+		return h
+	}
+	s := health.Status{Name: r.Name(), Kind: "imap", Ready: r.Ready(), State: "connected"}
+	if s.Ready {
+		return s
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s.State, s.Since = "connecting", r.since
+	if r.connected.Load() {
+		s.State = "catching up"
+	}
+	if r.lastErr != nil {
+		s.Reason = r.lastErr.Error()
+	}
+	return s
+}
+
+func (r *Reader) noteEnded(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lastErr = err
+	r.since = time.Now()
+}
 
 // Run connects, catches up, then waits for new mail with IDLE (or polls), and
 // reconnects with capped, jittered backoff whenever the connection fails. It
@@ -78,12 +138,20 @@ func (r *Reader) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		r.noteEnded(err)
 		if progressed {
 			attempt = 0 // the server worked for a while: start the backoff over
 		}
 		attempt++
 		delay := r.cfg.Backoff.Delay(attempt)
-		r.log.Warn("IMAP session ended; reconnecting", "err", err, "attempt", attempt, "delay", delay)
+		if c, wait := retry.Classify(err); c == retry.ClassConfiguration {
+			// The circuit is open and said so once (ERROR); come back for
+			// the next probe, quietly.
+			delay = max(wait, time.Second)
+			r.log.Debug("IMAP login blocked by a configuration error; trying again", "err", err, "delay", delay)
+		} else {
+			r.log.Warn("IMAP session ended; reconnecting", "err", err, "attempt", attempt, "delay", delay)
+		}
 		if err := sleep(ctx, delay); err != nil {
 			return err
 		}
@@ -106,7 +174,12 @@ func (r *Reader) safeSession(ctx context.Context) (progressed bool, err error) {
 // until something fails. A failing Sink or Cursor does not cost the
 // connection: the session backs off and reads again from the saved cursor.
 func (r *Reader) session(ctx context.Context) (progressed bool, err error) {
-	s, err := r.connect(ctx)
+	var s *session
+	err = r.breaker.Do(ctx, func(ctx context.Context) error {
+		var err error
+		s, err = r.connect(ctx)
+		return classifyConnect(err)
+	})
 	if err != nil {
 		return false, err
 	}
@@ -167,3 +240,42 @@ func loopback(addr string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// classifyConnect marks what a new session cannot get past without a change
+// of configuration: a refused login (wrong password, account disabled,
+// login refused without TLS), a certificate that does not verify, a folder
+// that does not exist. Everything else (the server down, a dropped
+// connection, NO [UNAVAILABLE]) is temporary.
+func classifyConnect(err error) error {
+	if err == nil {
+		return nil
+	}
+	var cve *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	if errors.As(err, &cve) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) {
+		return retry.Configuration(err)
+	}
+	var ie *imap.Error
+	if errors.As(err, &ie) {
+		switch ie.Code {
+		case imap.ResponseCodeUnavailable, imap.ResponseCodeServerBug, imap.ResponseCodeLimit, imap.ResponseCodeInUse:
+			return err
+		}
+		var ce *connectError
+		if errors.As(err, &ce) && (ce.step == "login" || ce.step == "select") {
+			return retry.Configuration(err)
+		}
+	}
+	return err
+}
+
+// connectError says which step of connect failed.
+type connectError struct {
+	step string // dial, greeting, login, select, cursor
+	err  error
+}
+
+func (e *connectError) Error() string { return e.err.Error() }
+func (e *connectError) Unwrap() error { return e.err }

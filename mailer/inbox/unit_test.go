@@ -128,6 +128,9 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 		cfg.MaxSize != 10<<20 || cfg.ProcessedKeyword != "$AcctflowProcessed" || cfg.Backoff != defaultBackoff || cfg.Logger == nil {
 		t.Errorf("defaults not applied: %+v", cfg)
 	}
+	if cfg.Backoff.Max != 30*time.Second {
+		t.Errorf("reconnect backoff capped at %s, want 30s", cfg.Backoff.Max)
+	}
 	bad := map[string]Config{
 		"no port":          {Addr: "imap.example.com", Username: "u"},
 		"tls mode":         {Addr: "h:1", Username: "u", TLS: "ssl"},
