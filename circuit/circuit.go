@@ -205,6 +205,7 @@ func (b *Breaker) wait() time.Duration {
 func (b *Breaker) changed(_ string, from, to gobreaker.State) {
 	now := time.Now()
 	b.mu.Lock()
+	openSince := b.since
 	switch to {
 	case gobreaker.StateOpen:
 		b.probeAt = now.Add(b.cfg.Interval)
@@ -218,7 +219,7 @@ func (b *Breaker) changed(_ string, from, to gobreaker.State) {
 	case gobreaker.StateClosed:
 		b.since, b.cause, b.lastSeen = time.Time{}, nil, nil
 	}
-	since, cause, opening := b.since, b.cause, b.opening
+	cause, opening := b.cause, b.opening
 	b.mu.Unlock()
 	for _, w := range []chan struct{}{b.wakeProbe, b.wakeAlert} {
 		select {
@@ -245,7 +246,7 @@ func (b *Breaker) changed(_ string, from, to gobreaker.State) {
 		if m != nil {
 			m.Open.WithLabelValues(b.cfg.Name).Set(0)
 		}
-		b.log.Info("circuit closed: probe succeeded, work resumes", "kind", b.cfg.Kind, "was_open_since", since)
+		b.log.Info("circuit closed: probe succeeded, work resumes", "kind", b.cfg.Kind, "was_open_since", openSince, "was_open_for", now.Sub(openSince).Round(time.Millisecond))
 	}
 }
 

@@ -16,10 +16,11 @@ func TestCreateClassifiesEveryStatus(t *testing.T) {
 	for _, c := range []struct {
 		status               int
 		permanent, uncertain bool
+		config               bool
 	}{
-		{400, true, false}, {401, true, false}, {403, true, false}, {404, true, false}, {409, true, false},
-		{422, true, false}, {408, false, false}, {429, false, false},
-		{500, false, true}, {502, false, true}, {503, false, true}, {504, false, true},
+		{400, true, false, false}, {401, false, false, true}, {403, false, false, true}, {404, true, false, false}, {409, true, false, false},
+		{422, true, false, false}, {408, false, false, false}, {429, false, false, false},
+		{500, false, true, false}, {502, false, true, false}, {503, false, true, false}, {504, false, true, false},
 	} {
 		t.Run(fmt.Sprint(c.status), func(t *testing.T) {
 			s := freshdesktest.New(t)
@@ -28,6 +29,9 @@ func TestCreateClassifiesEveryStatus(t *testing.T) {
 			var apiErr *APIError
 			if !errors.As(err, &apiErr) || apiErr.Status != c.status || apiErr.Text == "" {
 				t.Fatalf("error %v: want an APIError with status %d and text", err, c.status)
+			}
+			if retry.IsConfiguration(err) != c.config {
+				t.Fatalf("error %v: configuration=%v, want %v (401/403: the API key, not the ticket)", err, retry.IsConfiguration(err), c.config)
 			}
 			if retry.IsPermanent(err) != c.permanent || errors.Is(err, ErrOutcomeUnknown) != c.uncertain {
 				t.Fatalf("error %v: permanent=%v uncertain=%v, want %v %v", err,

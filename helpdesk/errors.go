@@ -37,8 +37,10 @@ const (
 )
 
 // classify returns nil for a 2xx answer and otherwise an *APIError marked for
-// the retry package: 429 with its Retry-After, 408 and 5xx temporary, any
-// other status (3xx, 4xx) permanent.
+// the retry package: 401 and 403 a configuration error (the API key is wrong
+// or lacks a permission: every ticket would fail alike, so the help desk's
+// circuit opens instead of dead-lettering them), 429 with its Retry-After, 408
+// and 5xx temporary, any other status (3xx, 4xx) permanent.
 func (f *Freshdesk) classify(resp *http.Response) error {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
@@ -49,6 +51,8 @@ func (f *Freshdesk) classify(resp *http.Response) error {
 		apiErr.Text = http.StatusText(resp.StatusCode)
 	}
 	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return retry.Configuration(apiErr)
 	case resp.StatusCode == http.StatusTooManyRequests:
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), f.now()); ok {
 			return retry.After(apiErr, d)

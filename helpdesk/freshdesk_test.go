@@ -172,7 +172,9 @@ func TestCreateTimeoutWithTicketCreatedIsFoundByTagNotDuplicated(t *testing.T) {
 	}
 }
 
-func TestCreateUnauthorizedIsPermanentWithTheHelpDesksText(t *testing.T) {
+// A wrong key is the configuration's fault: no retry loop, no dead letter
+// (the help desk's circuit opens; see guard_test.go).
+func TestCreateUnauthorizedIsAConfigurationErrorWithTheHelpDesksText(t *testing.T) {
 	s := freshdesktest.New(t)
 	const key = "not-the-key"
 	f := newClient(t, s.URL, key)
@@ -183,8 +185,8 @@ func TestCreateUnauthorizedIsPermanentWithTheHelpDesksText(t *testing.T) {
 			_, err := f.Create(ctx, changeTicket())
 			return err
 		})
-	if !retry.IsPermanent(err) || calls != 1 || errors.Is(err, ErrOutcomeUnknown) {
-		t.Fatalf("want one permanent failure, got %v after %d calls", err, calls)
+	if !retry.IsConfiguration(err) || retry.IsPermanent(err) || calls != 1 || errors.Is(err, ErrOutcomeUnknown) {
+		t.Fatalf("want one configuration error, got %v after %d calls", err, calls)
 	}
 	want := "help desk answered HTTP 401: invalid_credentials: You have to be logged in to perform this action."
 	if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), key) {

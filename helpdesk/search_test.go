@@ -61,7 +61,7 @@ func TestFindByTagClassifiesErrors(t *testing.T) {
 		t.Fatalf("502: %v", err)
 	}
 	_, _, err := newClient(t, s.URL, "wrong").FindByTag(t.Context(), "x")
-	if !retry.IsPermanent(err) || !strings.Contains(err.Error(), "You have to be logged in") {
+	if !retry.IsConfiguration(err) || !strings.Contains(err.Error(), "You have to be logged in") {
 		t.Fatalf("401: %v", err)
 	}
 }
