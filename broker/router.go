@@ -230,8 +230,12 @@ func (o *outcome) middleware(h message.HandlerFunc) message.HandlerFunc {
 		log := o.cfg.Logger.With("handler", name, "subject", m.Subject, "stream_seq", m.StreamSeq,
 			"correlation_id", m.Env.CorrelationID, "deliveries", m.Deliveries)
 		nak := func(d time.Duration) ([]*message.Message, error) {
+			// Nack here and return no error: the router would log every
+			// returned error at ERROR, deferrals included. This middleware
+			// has logged it at the level it deserves.
 			wm.Metadata.Set(metaNakDelay, d.String())
-			return nil, err
+			wm.Nack()
+			return nil, nil
 		}
 		switch class {
 		case retry.ClassDeferred, retry.ClassConfiguration:

@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
@@ -304,4 +307,63 @@ func TestReplayForOneHandlerSkipsTheOthers(t *testing.T) {
 
 func natsMsg(subject string, data []byte) *nats.Msg {
 	return &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
+}
+
+// Deferrals and the failures before the budget is spent are not errors in
+// the log: only a dead letter is.
+func TestDeferralsAreNotLoggedAsErrors(t *testing.T) {
+	conn := brokertest.Connect(t, brokertest.Server(t))
+	var logs syncBuffer
+	var calls atomic.Int32
+	h := counting("quiet", "acct.test.quiet", &calls, func(n int32) error {
+		switch {
+		case n <= 3:
+			return retry.After(errors.New("lease held by another worker"), 5*time.Millisecond)
+		case n <= 4:
+			return retry.After(retry.Configuration(errors.New("535 authentication failed")), 5*time.Millisecond)
+		case n <= 5:
+			return errors.New("451 try later")
+		}
+		return nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	started := make(chan struct{})
+	go func() {
+		done <- broker.Run(ctx, conn, broker.RouterConfig{
+			Topology:   broker.Topology{Replicas: 1},
+			Logger:     slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			Metrics:    broker.NewMetrics(prometheus.NewRegistry()),
+			Redelivery: retry.Policy{Initial: 5 * time.Millisecond, Max: 10 * time.Millisecond},
+			Started:    func() { close(started) },
+		}, []broker.Handler{h})
+	}()
+	defer func() { cancel(); <-done }()
+	<-started
+	brokertest.PublishRaw(t, conn, "acct.test.quiet", payload("REQ-Q"), "q1")
+	brokertest.WaitCalls(t, &calls, 6)
+	brokertest.WaitIdle(t, conn, "quiet")
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatalf("deferrals or a retried failure logged at ERROR:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "handling deferred") {
+		t.Fatalf("deferrals not logged at all:\n%s", logs.String())
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -27,6 +27,7 @@ func Run(t testing.TB, conn *broker.Conn, handlers ...broker.Handler) (stop func
 			Logger:      Logger(t),
 			Metrics:     broker.NewMetrics(prometheus.NewRegistry()),
 			MaxFailures: 4,
+			ConfigDelay: 50 * time.Millisecond,
 			Redelivery:  retry.Policy{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond},
 			Started:     func() { close(started) },
 		}, handlers)
