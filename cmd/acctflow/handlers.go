@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/circuit"
 	"github.com/acctflow/acctflow/handlers/projection"
 	"github.com/acctflow/acctflow/handlers/routing"
 	"github.com/acctflow/acctflow/health"
@@ -24,6 +25,7 @@ type deps struct {
 	store      *lifecycle.Store
 	reg        *prometheus.Registry
 	health     *health.Registry // what /readyz and /healthz report: NATS, IMAP readers, circuits
+	circuits   *circuit.Metrics // shared by every adapter's circuit (mailflags.go)
 	background []func(ctx context.Context) error
 	closers    []func()
 	mailer     *mail

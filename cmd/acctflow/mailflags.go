@@ -17,6 +17,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/circuit"
+	"github.com/acctflow/acctflow/health"
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/outbox"
 	"github.com/acctflow/acctflow/sandbox/devmail"
@@ -30,8 +32,12 @@ func addMailFlags(cmd *cobra.Command) {
 	f.String("smtp-host", "", "SMTP server; empty starts the dev mail sandbox")
 	f.Int("smtp-port", 587, "SMTP port (465 means implicit TLS)")
 	f.String("smtp-user", "", "SMTP user name (password from ACCTFLOW_SMTP_PASSWORD)")
-	f.String("smtp-tls", "mandatory", "SMTP TLS policy: mandatory, opportunistic or none")
+	f.String("smtp-tls", "mandatory", "SMTP TLS policy: mandatory (verify), opportunistic (encrypt when offered; verify only with --smtp-ca) or none")
 	f.Duration("smtp-timeout", 30*time.Second, "SMTP connection and command timeout")
+	f.String("smtp-ca", "", "PEM file of CA certificates to trust for SMTP, in addition to the system roots (a private CA)")
+	f.String("smtp-tls-server-name", "", "name the SMTP server's certificate must carry (default: --smtp-host)")
+	f.String("smtp-helo", "", "name announced in EHLO (default: the domain of --mail-from, or this host's FQDN)")
+	f.Duration("circuit-probe-interval", circuit.DefaultInterval, "how often an adapter stopped by a configuration error (SMTP/IMAP login, TLS, HELO, help desk 401/403) is probed")
 	f.String("mail-from", "Account Provisioning <provisioning@acctflow.localhost>", "sender of every email")
 	f.String("inbox-address", "acct-replies@acctflow.localhost", "workflow inbox that US/CA resellers reply to (plus-addressed per request)")
 	f.String("company-name", "", "company named in email signatures")
@@ -50,6 +56,7 @@ type mail struct {
 	Inbox   string
 	Sig     mailer.Signature
 	Sandbox *devmail.Sandbox // nil with a real SMTP server
+	Sender  *mailer.Sender   // the SMTP adapter (behind its circuit)
 }
 
 // mail builds the outbound side once: the SMTP sender (or the sandbox) and
@@ -68,14 +75,16 @@ func (d *deps) mail(ctx context.Context) (*mail, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := mailer.Config{From: from, TLSPolicy: d.flag("smtp-tls")}
+	cfg := mailer.Config{From: from, TLSPolicy: d.flag("smtp-tls"), HELO: d.flag("smtp-helo"),
+		CAFile: d.flag("smtp-ca"), TLSServerName: d.flag("smtp-tls-server-name"),
+		Logger: d.log, Metrics: d.circuitMetrics(), ProbeInterval: d.probeInterval()}
 	cfg.Timeout, _ = f.GetDuration("smtp-timeout")
 	m := &mail{Domain: domain, Key: key, Inbox: d.flag("inbox-address"), Sig: mailer.Signature{Company: d.flag("company-name")}}
 	if host := d.flag("smtp-host"); host != "" {
 		cfg.Host = host
 		cfg.Port, _ = f.GetInt("smtp-port")
 		cfg.Username = d.flag("smtp-user")
-		if cfg.Password, err = secret("ACCTFLOW_SMTP_PASSWORD"); err != nil {
+		if cfg.Password, cfg.PasswordFile, err = rotatableSecret("ACCTFLOW_SMTP_PASSWORD"); err != nil {
 			return nil, err
 		}
 	} else {
@@ -92,6 +101,8 @@ func (d *deps) mail(ctx context.Context) (*mail, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.Sender = sender
+	d.addCircuit(sender.Breaker())
 	kv, err := d.conn.JS.KeyValue(ctx, broker.BucketMailSent)
 	if err != nil {
 		return nil, fmt.Errorf("opening KV %s: %w", broker.BucketMailSent, err)
@@ -155,4 +166,77 @@ func mailAddr(s string) string {
 		return strings.ToLower(strings.TrimSpace(s[i+1 : j]))
 	}
 	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// rotatableSecret is secret(name) for a password that may be rotated while
+// acctflow runs: when it comes from NAME_FILE, the adapter re-reads the file
+// at every login, so writing the new password there is enough.
+func rotatableSecret(name string) (value, file string, err error) {
+	if v := os.Getenv(name); v != "" {
+		return v, "", nil
+	}
+	if path := os.Getenv(name + "_FILE"); path != "" {
+		if _, err := os.Stat(path); err != nil {
+			return "", "", fmt.Errorf("reading %s_FILE: %w", name, err)
+		}
+		return "", path, nil
+	}
+	return "", "", nil
+}
+
+func (d *deps) circuitMetrics() *circuit.Metrics {
+	if d.circuits == nil {
+		d.circuits = circuit.NewMetrics(d.reg)
+	}
+	return d.circuits
+}
+
+func (d *deps) probeInterval() time.Duration {
+	v, _ := d.cmd.Flags().GetDuration("circuit-probe-interval")
+	return v
+}
+
+// addCircuit reports b in /readyz and /healthz and runs its probes and
+// alert beside the handlers.
+func (d *deps) addCircuit(b *circuit.Breaker) {
+	d.health.Add(b)
+	d.background = append(d.background, b.Run)
+}
+
+// opsAlert mails ops once per opening of a circuit (IMAP, help desk) —
+// straight through the SMTP sender, not the outbox: it is about acctflow,
+// not a request. With the SMTP circuit itself open it waits like any mail
+// (the circuit's alert loop retries), and the ERROR line has been logged.
+func (d *deps) opsAlert(m *mail) func(ctx context.Context, s health.Status) error {
+	to := mailAddr(d.flag("ops-email"))
+	return func(ctx context.Context, s health.Status) error {
+		if !strings.Contains(to, "@") {
+			d.log.Warn("ops alert not mailed: no --ops-email", "circuit", s.Name, "reason", s.Reason)
+			return nil
+		}
+		subject := s.Name + " refuses acctflow's configuration"
+		body := fmt.Sprintf("%s stopped at %s because of a configuration error:\n\n%s\n\n"+
+			"acctflow keeps the work waiting (nothing is dead-lettered) and probes every %s; it resumes by itself once the "+
+			"configuration is fixed. GET /readyz shows the state.",
+			s.Name, s.Since.UTC().Format(time.RFC3339), s.Reason, d.probeInterval())
+		subj, text, html, err := mailer.Render(mailer.AlertData{Subject: subject, Body: body})
+		if err != nil {
+			return err
+		}
+		msg := mailer.Message{
+			MessageID: mailer.MessageID("circuit", mailer.KindAlert+"."+s.Name+"."+s.Since.UTC().Format(time.RFC3339Nano), m.Domain),
+			To:        mailer.Address{Name: "acctflow ops", Email: to}, Subject: subj, Text: text, HTML: html,
+		}
+		return m.Sender.Send(ctx, msg)
+	}
+}
+
+// helpdeskCircuit configures the help desk's circuit; ops are mailed when
+// this process also sends mail.
+func (d *deps) helpdeskCircuit() circuit.Config {
+	c := circuit.Config{Interval: d.probeInterval(), Logger: d.log, Metrics: d.circuitMetrics()}
+	if d.mailer != nil {
+		c.Alert = d.opsAlert(d.mailer)
+	}
+	return c
 }

@@ -87,6 +87,10 @@ func startReaders(ctx context.Context, d *deps, m *mail) error {
 		}
 		readers = append(readers, r)
 	}
+	for _, r := range readers {
+		d.health.Add(r)
+		d.background = append(d.background, r.Breaker().Run)
+	}
 	d.background = append(d.background, func(ctx context.Context) error {
 		var wg sync.WaitGroup
 		for _, r := range readers {
@@ -105,7 +109,8 @@ func startReaders(ctx context.Context, d *deps, m *mail) error {
 // sandbox's workflow inbox and every region's support mailbox.
 func imapConfigs(d *deps, m *mail) ([]inbox.Config, error) {
 	f := d.cmd.Flags()
-	base := inbox.Config{MoveTo: d.flag("imap-move-to"), Logger: d.log.With("component", "inbox")}
+	base := inbox.Config{MoveTo: d.flag("imap-move-to"), Logger: d.log.With("component", "inbox"),
+		ProbeInterval: d.probeInterval(), Metrics: d.circuitMetrics(), Alert: d.opsAlert(m)}
 	base.Poll, _ = f.GetDuration("imap-poll")
 	size, _ := f.GetInt64("imap-max-size")
 	base.MaxSize = size
@@ -139,11 +144,12 @@ func imapConfigs(d *deps, m *mail) ([]inbox.Config, error) {
 	}
 	port, _ := f.GetInt("imap-port")
 	base.Addr, base.TLS = net.JoinHostPort(host, fmt.Sprint(port)), d.flag("imap-tls")
-	pw, err := secret("ACCTFLOW_IMAP_PASSWORD")
+	base.CAFile, base.TLSServerName = d.flag("imap-ca"), d.flag("imap-tls-server-name")
+	pw, pwFile, err := rotatableSecret("ACCTFLOW_IMAP_PASSWORD")
 	if err != nil {
 		return nil, err
 	}
-	base.Password = pw
+	base.Password, base.PasswordFile = pw, pwFile
 	return parseMailboxes(base, d.flag("imap-mailboxes"), d.flag("imap-user"))
 }
 
@@ -195,6 +201,8 @@ func addRepliesFlags(cmd *cobra.Command) {
 	f.Int("imap-port", 993, "IMAP port")
 	f.String("imap-user", "", "IMAP user name (password from ACCTFLOW_IMAP_PASSWORD or ACCTFLOW_IMAP_PASSWORD_FILE)")
 	f.String("imap-tls", inbox.TLSImplicit, "IMAP TLS: implicit, starttls or none")
+	f.String("imap-ca", "", "PEM file of CA certificates to trust for IMAP, in addition to the system roots (a private CA)")
+	f.String("imap-tls-server-name", "", "name the IMAP server's certificate must carry (default: --imap-host)")
 	f.String("imap-mailboxes", "", "comma-separated USER or USER/FOLDER entries to read (default: --imap-user's INBOX)")
 	f.Duration("imap-poll", inbox.DefaultPoll, "polling interval without IDLE, and IDLE restart interval")
 	f.Int64("imap-max-size", inbox.DefaultMaxSize, "messages larger than this are recorded as too large, not downloaded")

@@ -64,7 +64,9 @@ func ticketDesk(ctx context.Context, d *deps) (tickets.Desk, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &tickets.Freshdesk{API: api, Requester: mailAddr(d.flag("ticket-requester")), Priority: priority}, nil
+		guarded := helpdesk.NewGuarded(api, d.helpdeskCircuit())
+		d.addCircuit(guarded.Breaker())
+		return &tickets.Freshdesk{API: guarded, Requester: mailAddr(d.flag("ticket-requester")), Priority: priority}, nil
 	}
 	m, err := d.mail(ctx)
 	if err != nil {
