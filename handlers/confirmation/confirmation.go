@@ -36,7 +36,7 @@ type Handler struct {
 const Name = "confirmation"
 
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectRoutedPrefix + "*"}, Handle: h.Handle}
+	return broker.Handler{Name: Name, Subjects: []string{events.SubjectRoutedPrefix + "*"}, Handle: h.Handle, Effect: events.EffectEmail, EffectKind: "confirmation"}
 }
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {

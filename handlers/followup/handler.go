@@ -50,7 +50,7 @@ type Handler struct {
 }
 
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectCreated}, Handle: h.Handle}
+	return broker.Handler{Name: Name, Subjects: []string{events.SubjectCreated}, Handle: h.Handle, Effect: events.EffectEmail, EffectKind: "followup"}
 }
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {

@@ -35,7 +35,7 @@ type Handler struct {
 }
 
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectApproved}, Handle: h.Handle}
+	return broker.Handler{Name: Name, Subjects: []string{events.SubjectApproved}, Handle: h.Handle, Effect: events.EffectCreateAccount}
 }
 
 // Manual is the handler run with --provisioner manual: ops record accounts

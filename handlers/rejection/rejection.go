@@ -37,7 +37,7 @@ type Handler struct {
 const Name = "rejection"
 
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectRejected}, Handle: h.Handle}
+	return broker.Handler{Name: Name, Subjects: []string{events.SubjectRejected}, Handle: h.Handle, Effect: events.EffectEmail, EffectKind: "rejection"}
 }
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {

@@ -56,7 +56,7 @@ type Handler struct {
 }
 
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectRoleSubmitted}, Handle: h.Handle}
+	return broker.Handler{Name: Name, Subjects: []string{events.SubjectRoleSubmitted}, Handle: h.Handle, Effect: events.EffectRoleCheck}
 }
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {

@@ -52,7 +52,7 @@ type Handler struct {
 }
 
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectSupportChanged}, Handle: h.Handle}
+	return broker.Handler{Name: Name, Subjects: []string{events.SubjectSupportChanged}, Handle: h.Handle, Effect: events.EffectTicket}
 }
 
 var (
