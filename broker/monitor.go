@@ -61,7 +61,9 @@ func NewMonitor(conn *Conn, every time.Duration, log *slog.Logger) *Monitor {
 	}
 }
 
-func (m *Monitor) addConsumer(name string, c jetstream.Consumer) {
+// AddConsumer reports a handler's consumer (Run does it for every handler
+// when RouterConfig.Monitor is set).
+func (m *Monitor) AddConsumer(name string, c jetstream.Consumer) {
 	m.mu.Lock()
 	m.consumers[name] = c
 	m.mu.Unlock()

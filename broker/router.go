@@ -136,7 +136,7 @@ func Run(ctx context.Context, conn *Conn, cfg RouterConfig, handlers []Handler) 
 		}
 		oc.handlers[h.Name] = h
 		if cfg.Monitor != nil {
-			cfg.Monitor.addConsumer(h.Name, cons)
+			cfg.Monitor.AddConsumer(h.Name, cons)
 		}
 		sub := &subscriber{
 			consumers: map[string]jetstream.Consumer{h.Name: cons},
