@@ -23,7 +23,7 @@ import (
 	"github.com/acctflow/acctflow/retry"
 )
 
-const maxFailures = 4 // brokertest.Run's budget
+const maxFailures = 6 // brokertest.Run's budget
 
 func payload(requestID string) []byte {
 	b, _ := json.Marshal(map[string]string{"request_id": requestID})

@@ -26,9 +26,9 @@ func Run(t testing.TB, conn *broker.Conn, handlers ...broker.Handler) (stop func
 			Topology:    broker.Topology{Replicas: 1},
 			Logger:      Logger(t),
 			Metrics:     broker.NewMetrics(prometheus.NewRegistry()),
-			MaxFailures: 4,
+			MaxFailures: 6,
 			ConfigDelay: 50 * time.Millisecond,
-			Redelivery:  retry.Policy{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond},
+			Redelivery:  retry.Policy{Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond},
 			Started:     func() { close(started) },
 		}, handlers)
 	}()

@@ -157,7 +157,7 @@ func TestUnauthorizedWaitsAndIsNeverDeadLettered(t *testing.T) {
 	brokertest.Run(t, e.conn, e.handler(t, e.conn, e.client(t, "wrong-key", 5*time.Second), m).Broker())
 	publish(t, e.conn, changeJSON("CHG-401", "123456789012", "developer", "business", ""), "")
 
-	const tries = 8 // twice the broker's failure budget in brokertest
+	const tries = 12 // twice the broker's failure budget in brokertest
 	brokertest.CheckFor(t, 20*time.Second, 10*time.Millisecond, func() error {
 		if n := e.desk.Creates(); n < tries {
 			return fmt.Errorf("%d creates", n)
