@@ -137,5 +137,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // a JSON API: "<id@host>" stays readable
 	_ = enc.Encode(v)
 }

@@ -106,25 +106,38 @@ func authUnusable(err error) bool {
 // stepGreeting is the step before any command: the server's greeting.
 const stepGreeting = "greeting"
 
-// stepTracker is go-mail's protocol logger, reduced to remembering the last
-// command the client sent, so that classify knows which step a reply
-// answers. It never keeps arguments (addresses, credentials).
+// stepTracker is go-mail's protocol logger, reduced to remembering which
+// command failed, so that classify knows which step a reply answers. It
+// never keeps arguments (addresses, credentials). go-mail logs each command
+// before sending it and the server's reply only when it is a success, so a
+// command followed by another command without a reply in between is the one
+// that failed (go-mail goes on with RSET or QUIT after a failure).
 type stepTracker struct {
-	mu   sync.Mutex
-	last string
+	mu      sync.Mutex
+	pending string // the last command sent, until its success is logged
+	failed  string // the first command that got no successful reply
+	last    string // the last command sent (DATA's final reply is never logged)
 }
 
 func (t *stepTracker) step() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.last == "" {
-		return stepGreeting
+	switch {
+	case t.failed != "":
+		return t.failed
+	case t.pending != "":
+		return t.pending
+	case t.last != "":
+		return t.last
 	}
-	return t.last
+	return stepGreeting
 }
 
 func (t *stepTracker) Debugf(l gmlog.Log) {
-	if l.Direction != gmlog.DirClientToServer {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if l.Direction == gmlog.DirServerToClient {
+		t.pending = ""
 		return
 	}
 	verb := strings.ToUpper(strings.TrimSpace(l.Format))
@@ -136,9 +149,10 @@ func (t *stepTracker) Debugf(l gmlog.Log) {
 		// (their argument holds the credentials, which go-mail redacts).
 		verb = "AUTH"
 	}
-	t.mu.Lock()
-	t.last = verb
-	t.mu.Unlock()
+	if t.pending != "" && t.failed == "" {
+		t.failed = t.pending
+	}
+	t.pending, t.last = verb, verb
 }
 
 func (t *stepTracker) Infof(gmlog.Log)  {}

@@ -120,3 +120,12 @@ func TestMaskAddress(t *testing.T) {
 		}
 	}
 }
+
+// The step is the command the server refused, not the QUIT that followed.
+func TestStepIsTheRefusedCommand(t *testing.T) {
+	ts := startServer(t, serverOpts{rcptErr: smtpErr(550, smtp.EnhancedCode{5, 1, 1}, "no such user")})
+	err := newTestSender(t, ts, nil).Send(context.Background(), confirmationMessage(t, harborview(), testInbox))
+	if err == nil || !strings.Contains(err.Error(), "(at RCPT)") {
+		t.Fatalf("err = %v, want the step RCPT named", err)
+	}
+}
