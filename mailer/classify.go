@@ -24,8 +24,11 @@ import (
 //
 //   - Configuration (retry.Configuration: the adapter's circuit opens, no
 //     message is dead-lettered): a refused AUTH (535, 534, 538, any 5xx),
-//     530 "authentication required" at any step, a 5xx to EHLO/HELO (Postfix
-//     answers 504 to a HELO name that is not fully qualified), a 5xx greeting
+//     530 "authentication required" at any step, a 5xx to EHLO/HELO, a 5xx
+//     at any step that refuses this client rather than the message (Postfix
+//     answers "504 5.5.2 <vm>: Helo command rejected: need fully-qualified
+//     hostname" at RCPT time by default; likewise "Client host rejected",
+//     "Sender address rejected"), a 5xx greeting
 //     (the server refuses this client), a certificate that does not verify,
 //     credentials the server gives no way to use (no AUTH offered, no common
 //     mechanism, a clear connection).
@@ -51,6 +54,8 @@ func classify(err error, step string) error {
 	switch {
 	case code == 530:
 		return retry.Configuration(err)
+	case code/100 == 5 && refusesUs(err):
+		return retry.Configuration(err)
 	case code/100 == 5 && (step == stepGreeting || step == "EHLO" || step == "HELO" || step == "AUTH" || step == "STARTTLS"):
 		return retry.Configuration(err)
 	case code/100 == 5:
@@ -61,6 +66,20 @@ func classify(err error, step string) error {
 		return retry.Permanent(err)
 	}
 	return err
+}
+
+// refusesUs reports a 5xx that refuses this client, not this message. With
+// smtpd_delay_reject (the default), Postfix answers its HELO, client and
+// sender restrictions at RCPT time, in these words; the same refusal would
+// meet every message.
+func refusesUs(err error) bool {
+	s := err.Error()
+	for _, marker := range []string{"Helo command rejected", "Client host rejected", "Sender address rejected"} {
+		if strings.Contains(s, marker) {
+			return true
+		}
+	}
+	return false
 }
 
 // replyCode is the SMTP reply code in err's chain, 0 when there is none.

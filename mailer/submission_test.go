@@ -214,15 +214,20 @@ func TestWrongPasswordOpensTheCircuitAndTheFixClosesIt(t *testing.T) {
 // the configuration, not the message: circuit, not DLQ. The default HELO (the
 // domain of From) passes.
 func TestBareHELORejectedWith504(t *testing.T) {
+	// Postfix by default answers at RCPT time (smtpd_delay_reject=yes), or
+	// at EHLO with smtpd_delay_reject=no.
+	for _, atEHLO := range []bool{false, true} {
+		srv, ca := privateSubmission(t, func(c *smtptest.SubmissionConfig) { c.RequireFQDNHelo, c.HeloRejectAtEHLO = true, atEHLO })
+		bare, _ := submissionSender(t, srv, func(c *Config) { c.CAFile, c.HELO = ca.File(t), "vm" })
+		err := send(t, bare, "REQ-1")
+		if c, _ := retry.Classify(err); c != retry.ClassConfiguration || !strings.Contains(err.Error(), "504") {
+			t.Fatalf("504 to HELO (at EHLO: %v): %v (class %v); want a configuration error", atEHLO, err, c)
+		}
+		if want := map[bool]string{true: "(at EHLO)", false: "(at RCPT)"}[atEHLO]; !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say which step failed (%s): %v", want, err)
+		}
+	}
 	srv, ca := privateSubmission(t, func(c *smtptest.SubmissionConfig) { c.RequireFQDNHelo = true })
-	bare, _ := submissionSender(t, srv, func(c *Config) { c.CAFile, c.HELO = ca.File(t), "vm" })
-	err := send(t, bare, "REQ-1")
-	if c, _ := retry.Classify(err); c != retry.ClassConfiguration || !strings.Contains(err.Error(), "504") {
-		t.Fatalf("504 to HELO: %v (class %v); want a configuration error", err, c)
-	}
-	if !strings.Contains(err.Error(), "HELO") {
-		t.Errorf("the error does not say which step failed: %v", err)
-	}
 
 	def, _ := submissionSender(t, srv, func(c *Config) { c.CAFile = ca.File(t) })
 	if def.HELO() != testIDHost {

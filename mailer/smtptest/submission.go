@@ -21,9 +21,14 @@ import (
 // PLAIN only after STARTTLS, mail only after AUTH, and optionally Postfix's
 // reject_non_fqdn_helo_hostname.
 type SubmissionConfig struct {
-	Cert            tls.Certificate // required
-	User, Password  string          // required
-	RequireFQDNHelo bool            // 504 to a HELO name without a dot
+	Cert           tls.Certificate // required
+	User, Password string          // required
+	// RequireFQDNHelo refuses a HELO name without a dot as Postfix's
+	// reject_non_fqdn_helo_hostname does: with its default
+	// smtpd_delay_reject=yes the 504 comes at RCPT time, or at EHLO with
+	// HeloRejectAtEHLO (smtpd_delay_reject=no).
+	RequireFQDNHelo  bool
+	HeloRejectAtEHLO bool
 	// RejectRcpt answers RCPT TO for addresses it returns an error for
 	// (550 unknown user).
 	RejectRcpt func(addr string) *smtp.SMTPError
@@ -131,17 +136,26 @@ func (s *Submission) newSession(c *smtp.Conn) (smtp.Session, error) {
 	s.mu.Lock()
 	s.helos = append(s.helos, helo)
 	s.mu.Unlock()
-	if s.cfg.RequireFQDNHelo && !strings.Contains(helo, ".") && !strings.HasPrefix(helo, "[") {
-		// Postfix, reject_non_fqdn_helo_hostname.
-		return nil, &smtp.SMTPError{Code: 504, EnhancedCode: smtp.EnhancedCode{5, 5, 2},
-			Message: "<" + helo + ">: Helo command rejected: need fully-qualified hostname"}
+	if s.helloRefused(helo) && s.cfg.HeloRejectAtEHLO {
+		return nil, heloRejected(helo)
 	}
-	return &submissionSession{s: s, conn: c}, nil
+	return &submissionSession{s: s, conn: c, helo: helo}, nil
+}
+
+func (s *Submission) helloRefused(helo string) bool {
+	return s.cfg.RequireFQDNHelo && !strings.Contains(helo, ".") && !strings.HasPrefix(helo, "[")
+}
+
+// heloRejected is Postfix's answer, word for word.
+func heloRejected(helo string) *smtp.SMTPError {
+	return &smtp.SMTPError{Code: 504, EnhancedCode: smtp.EnhancedCode{5, 5, 2},
+		Message: "<" + helo + ">: Helo command rejected: need fully-qualified hostname"}
 }
 
 type submissionSession struct {
 	s    *Submission
 	conn *smtp.Conn
+	helo string
 	user string
 	from string
 	to   []string
@@ -171,6 +185,9 @@ func (ss *submissionSession) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *submissionSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if ss.s.helloRefused(ss.helo) {
+		return heloRejected(ss.helo)
+	}
 	if ss.s.cfg.RejectRcpt != nil {
 		if err := ss.s.cfg.RejectRcpt(to); err != nil {
 			return err
