@@ -83,10 +83,11 @@ func NewReader(cfg Config, sink Sink, cur Cursor) (*Reader, error) {
 // folder at least once (for /readyz).
 func (r *Reader) Ready() bool { return r.connected.Load() && r.caughtUp.Load() }
 
-// Name identifies the mailbox in /readyz, logs and alerts (the user's local
-// part masked, as in every log).
+// Name identifies the mailbox in /readyz and ops alerts. The account is
+// acctflow's own (a workflow or support mailbox), named in full so that ops
+// can tell the mailboxes apart; logs still mask it like every address.
 func (r *Reader) Name() string {
-	return "imap " + maskUser(r.cfg.Username) + " at " + r.cfg.Addr + "/" + r.cfg.Folder
+	return "imap " + r.cfg.Username + " at " + r.cfg.Addr + "/" + r.cfg.Folder
 }
 
 // Breaker is the mailbox's circuit; run it (Breaker().Run) for the ops
