@@ -69,7 +69,7 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	qualifier := events.DerivedID(strings.Join(rej.Reasons, ","), rej.Detail)[:12]
 	kind := mailer.KindRejection
 	msg := mailer.Message{
-		MessageID: mailer.MessageID(rej.RequestID, kind+"."+qualifier, h.Domain),
+		MessageID: mailer.MessageID(nil, rej.RequestID, kind+"."+qualifier, h.Domain),
 		To:        mailer.Address{Name: contact.Name, Email: contact.Email},
 		Subject:   subject, Text: text, HTML: html,
 	}
