@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/acctflow/acctflow/broker"
@@ -44,6 +45,11 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	var rej events.RequestRejected
 	if err := events.Unmarshal("request-rejected", m.Data, &rej); err != nil {
 		return retry.Permanent(fmt.Errorf("invalid RequestRejected: %w", err))
+	}
+	if slices.Contains(rej.Reasons, events.ReasonRequestIDConflict) {
+		// An upstream mistake for ops to look at: the original request goes
+		// on, and its reseller is told nothing.
+		return nil
 	}
 	req := rej.Request
 	if req == nil {
