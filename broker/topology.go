@@ -19,6 +19,7 @@ const (
 	BucketIMAPCursor = "imap-cursor"
 	BucketTickets    = "tickets"
 	BucketAccounts   = "accounts"
+	BucketOpen       = "open-requests"
 	ObjectMailRaw    = "mail-raw"
 )
 
@@ -75,6 +76,7 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 		{Bucket: BucketIMAPCursor, Description: "per mailbox UIDVALIDITY and last UID"},
 		{Bucket: BucketTickets, Description: "support-change tickets by change id"},
 		{Bucket: BucketAccounts, Description: "per account support history and provisioning state"},
+		{Bucket: BucketOpen, Description: "each region's open requests: one line per request, deleted when it ends"},
 	} {
 		b.Storage = jetstream.FileStorage
 		b.Replicas = r
