@@ -127,7 +127,7 @@ func (s *Server) createAccount(w http.ResponseWriter, body []byte) {
 			message: "devaws: " + rule.token + " in the root email: this first call is refused, the next one goes through"})
 		return
 	}
-	t := now()
+	t := s.clock().UTC()
 	c := &car{req: req, requested: t, ready: t.Add(s.delay), pollsLeft: s.polls}
 	if ruled && rule.slow {
 		c.ready = t.Add(slowFactor * s.delay)
@@ -182,7 +182,7 @@ func (s *Server) describeStatus(w http.ResponseWriter, body []byte) {
 	c, ok := s.cars[id]
 	var status map[string]any
 	if ok {
-		t := now()
+		t := s.clock().UTC()
 		if c.pollsLeft > 0 {
 			c.pollsLeft--
 			status = c.inProgress()

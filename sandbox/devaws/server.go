@@ -43,6 +43,7 @@ type Server struct {
 	signer  *v4.Signer
 	log     *slog.Logger
 	delay   time.Duration
+	clock   func() time.Time
 	journal *journal // nil: memory only
 
 	closeOnce sync.Once
@@ -83,6 +84,7 @@ func newServer(cfg Config) *Server {
 		signer:    v4.NewSigner(),
 		log:       cfg.Logger,
 		delay:     cfg.CreateDelay,
+		clock:     cfg.Now,
 		trust:     cfg.Trust,
 		prefix:    randHex(4),
 		failFor:   map[string]string{},

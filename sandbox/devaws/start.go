@@ -27,6 +27,9 @@ type Config struct {
 	Trust TrustFunc
 	// Logger receives what the sandbox does; nil discards.
 	Logger *slog.Logger
+	// Now is the clock creations are timed by (tests); nil is time.Now.
+	// Signatures and temporary credentials always use the real time.
+	Now func() time.Time
 }
 
 const shutdownTimeout = 5 * time.Second
@@ -40,6 +43,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.CreateDelay < 0 {
 		return nil, fmt.Errorf("starting AWS sandbox: CreateDelay %v is negative", cfg.CreateDelay)
@@ -89,13 +95,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 // seconds) and the accept loop, and closes the state file.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
+		// Our own client's spare connections first: the server counts a
+		// connection that never sent a request as busy for five seconds.
+		s.client.CloseIdleConnections()
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
 		if err := s.httpSrv.Shutdown(ctx); err != nil {
 			_ = s.httpSrv.Close()
 		}
 		<-s.serving
-		s.client.CloseIdleConnections()
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.journal.close()

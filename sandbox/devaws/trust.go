@@ -37,7 +37,7 @@ func (s *Server) grant(ctx context.Context, roleARN, externalID string, sent boo
 	accountID, name, parsed := parseRoleARN(roleARN)
 	var acct Account
 	var created bool
-	if c := s.accounts[accountID]; parsed && c != nil && c.finished(now()) {
+	if c := s.accounts[accountID]; parsed && c != nil && c.finished(s.clock().UTC()) {
 		created = true
 		acct = Account{ID: c.accountID, Email: c.req.Email, Name: c.req.AccountName, Tags: maps.Clone(c.req.Tags)}
 	}
