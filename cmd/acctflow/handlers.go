@@ -25,6 +25,7 @@ type deps struct {
 	background []func(ctx context.Context) error
 	closers    []func()
 	mailer     *mail
+	awsw       awsWiring // see wire_awssandbox.go
 }
 
 func (d *deps) close() {
