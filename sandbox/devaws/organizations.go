@@ -34,7 +34,8 @@ func (c *car) finished(t time.Time) bool { return c.pollsLeft == 0 && !t.Before(
 
 // SetPolls sets how many DescribeCreateAccountStatus calls answer
 // IN_PROGRESS before a creation started afterwards reaches its final state
-// (default 1; 0 finishes on the first poll).
+// (NewServer: 1; Start: 0, the creation delay alone decides), on top of
+// Config.CreateDelay.
 func (s *Server) SetPolls(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -42,10 +43,8 @@ func (s *Server) SetPolls(n int) {
 }
 
 // FailCreation makes every later creation for email end FAILED with reason
-// (an AWS CreateAccountFailureReason such as "EMAIL_ALREADY_EXISTS").
-// Without it a creation fails with EMAIL_ALREADY_EXISTS when an earlier one
-// already holds the email, and with INVALID_EMAIL when the email breaks
-// AWS's rules; otherwise it succeeds with a new 12-digit account id.
+// (an AWS CreateAccountFailureReason such as "EMAIL_ALREADY_EXISTS"),
+// before the outcome table of the package comment is consulted.
 func (s *Server) FailCreation(email, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
