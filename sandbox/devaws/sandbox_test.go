@@ -41,6 +41,7 @@ func (c *clock) Advance(d time.Duration) {
 
 func startSandbox(t *testing.T, cfg devaws.Config) *devaws.Server {
 	t.Helper()
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true") // no test may ask IMDS, even by mistake
 	s, err := devaws.Start(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
