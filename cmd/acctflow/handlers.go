@@ -26,6 +26,9 @@ type deps struct {
 	closers    []func()
 	mailer     *mail
 	awsw       awsWiring // see wire_awssandbox.go
+	// external: the broker is not the embedded one, so other processes may
+	// share the work and every shared secret must be configured.
+	external bool
 }
 
 func (d *deps) close() {
