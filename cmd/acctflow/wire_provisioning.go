@@ -101,7 +101,7 @@ func newFollowupHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 // newRolesHandler also starts the support plan group check: both act on
 // created accounts.
 func newRolesHandler(ctx context.Context, d *deps) (broker.Handler, error) {
-	cfg, err := d.awsConfig(ctx)
+	access, err := d.aws(ctx)
 	if err != nil {
 		return broker.Handler{}, err
 	}
@@ -120,9 +120,14 @@ func newRolesHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 		Logger: d.log.With("component", "support-group-check"), Now: time.Now}
 	d.background = append(d.background, check.Run)
 	h := &roles.Handler{
-		JS: d.conn.JS, Requests: d.store, STS: aws.NewSTS(cfg), ExternalIDs: followup.ExternalIDs{KV: accounts},
+		JS: d.conn.JS, Requests: d.store, ExternalIDs: followup.ExternalIDs{KV: accounts},
 		Outbox: m.Outbox, Domain: m.Domain, ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, DistributorAccountID: distributorAccount(d, m),
 		Logger: d.log, Now: time.Now,
+	}
+	// Without AWS access a role cannot be assumed: it is marked unverified
+	// at once for ops, instead of retried for nothing.
+	if access.Access != aws.AccessNone {
+		h.STS = aws.NewSTS(access.Config)
 	}
 	return h.Broker(), nil
 }
