@@ -25,13 +25,14 @@ const MaxBody = 64 << 10
 
 // Server serves the API.
 type Server struct {
-	Ops      *ops.Ops
-	Tokens   []string                        // empty: no authentication
-	Ready    func(ctx context.Context) error // used when Health is nil
-	Health   *health.Registry                // NATS, IMAP readers, adapter circuits (health.go)
-	DLQ      *ops.DLQ                        // dead letters (dlq.go); nil: no /v1/dlq
-	Gatherer prometheus.Gatherer
-	Logger   *slog.Logger
+	Ops        *ops.Ops
+	Tokens     []string                        // empty: no authentication
+	Ready      func(ctx context.Context) error // used when Components is nil
+	Components *health.Registry                // NATS, IMAP readers, adapter circuits (health.go)
+	DLQ        *ops.DLQ                        // dead letters (dlq.go); nil: no /v1/dlq
+	Gatherer   prometheus.Gatherer
+	Logger     *slog.Logger
+	Health     map[string]string // facts /healthz shows beside its status, e.g. "aws": "sandbox"
 }
 
 // Handler returns the routes.
@@ -111,13 +112,16 @@ func (s *Server) showRequest(w http.ResponseWriter, r *http.Request) {
 func (s *Server) fail(w http.ResponseWriter, err error) {
 	var ve *schemas.ValidationError
 	var se *ops.StageError
+	var he *ops.HeldError
 	switch {
 	case errors.As(err, &ve):
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid " + ve.Schema, "errors": ve.Fields})
 	case ops.IsNotFound(err):
 		writeError(w, http.StatusNotFound, "request not found")
 	case errors.As(err, &se):
-		writeJSON(w, http.StatusConflict, map[string]string{"error": se.Error(), "stage": se.Stage})
+		writeJSON(w, http.StatusConflict, map[string]string{"error": se.Error(), "stage": string(se.Stage)})
+	case errors.As(err, &he):
+		writeError(w, http.StatusConflict, he.Error())
 	case errors.Is(err, errBadInput):
 		writeError(w, http.StatusBadRequest, err.Error())
 	default:

@@ -19,7 +19,7 @@ const (
 	BucketIMAPCursor = "imap-cursor"
 	BucketTickets    = "tickets"
 	BucketAccounts   = "accounts"
-	BucketThreads    = "reply-threads"
+	BucketOpen       = "open-requests"
 	ObjectMailRaw    = "mail-raw"
 )
 
@@ -76,7 +76,7 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 		{Bucket: BucketIMAPCursor, Description: "per mailbox UIDVALIDITY and last UID"},
 		{Bucket: BucketTickets, Description: "support-change tickets by change id"},
 		{Bucket: BucketAccounts, Description: "per account support history and provisioning state"},
-		{Bucket: BucketThreads, Description: "reply threading (our Message-IDs) and clarification pacing"},
+		{Bucket: BucketOpen, Description: "each region's open requests: one line per request, deleted when it ends"},
 		{Bucket: BucketDeliveryFailures, Description: "failed deliveries per handler and message (deferrals excluded)", TTL: FailureMemory},
 	} {
 		b.Storage = jetstream.FileStorage

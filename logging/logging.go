@@ -51,6 +51,17 @@ func isHex(s string) bool {
 	return true
 }
 
+// Verbatim is a log value written as is, never masked: an identifier of our
+// own that looks like an address, such as a Message-ID we generated, which
+// must stay whole so that a send can be found in the mail server's log.
+type Verbatim string
+
+// String implements fmt.Stringer.
+func (v Verbatim) String() string { return string(v) }
+
+// MarshalText keeps text and JSON output a plain string.
+func (v Verbatim) MarshalText() ([]byte, error) { return []byte(v), nil }
+
 // New returns a logger writing format ("text" or "json") at level to w.
 func New(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
@@ -58,8 +69,12 @@ func New(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
 		case slog.KindString:
 			a.Value = slog.StringValue(Mask(a.Value.String()))
 		case slog.KindAny:
-			if err, ok := a.Value.Any().(error); ok {
-				a.Value = slog.StringValue(Mask(err.Error()))
+			switch v := a.Value.Any().(type) {
+			case Verbatim:
+			case error:
+				a.Value = slog.StringValue(Mask(v.Error()))
+			case fmt.Stringer:
+				a.Value = slog.StringValue(Mask(v.String()))
 			}
 		}
 		return a

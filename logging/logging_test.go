@@ -58,6 +58,13 @@ func TestOurMessageIDsAreNotMasked(t *testing.T) {
 			t.Errorf("log leaks %q", leak)
 		}
 	}
+	// A Message-ID without a MAC (tickets, alerts) is logged whole as a
+	// Verbatim value.
+	buf.Reset()
+	log.Info("email sent", "message_id", Verbatim("<CHG-1.ticket@acctflow.example>"), "to", Verbatim("x").String()+"@y.example")
+	if !strings.Contains(buf.String(), "<CHG-1.ticket@acctflow.example>") || strings.Contains(buf.String(), "x@y.example") {
+		t.Errorf("Verbatim masked, or a plain string not masked: %s", buf.String())
+	}
 	// Our reply address ends with the MAC: it is an address, and masked.
 	if got := Mask("acct-replies+REQ-1001.0a1b2c3d4e5f@acctflow.example"); got != "a***@acctflow.example" {
 		t.Errorf("reply address masked as %q", got)

@@ -18,6 +18,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/acctflow/acctflow/circuit"
+	"github.com/acctflow/acctflow/logging"
 	"github.com/acctflow/acctflow/retry"
 )
 
@@ -183,7 +184,7 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 		// err != nil here means only QUIT failed: the server has the
 		// message, and reporting a failure would make the caller send it a
 		// second time.
-		s.log.Info("email sent", "message_id", id, "to", MaskAddress(m.To.Email), "helo", s.helo)
+		s.log.Info("email sent", "message_id", logging.Verbatim(id), "to", MaskAddress(m.To.Email), "helo", s.helo)
 		return nil
 	})
 }

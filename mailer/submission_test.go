@@ -100,7 +100,7 @@ func TestPrivateCARefusedWithoutCAFileAcceptedWithIt(t *testing.T) {
 		t.Fatalf("%d messages delivered", n)
 	}
 	// One INFO line per email, with its Message-ID whole.
-	id := MessageID("REQ-1001", KindConfirmation, testIDHost)
+	id := MessageID(nil, "REQ-1001", KindConfirmation, testIDHost)
 	if !strings.Contains(logs.String(), "email sent") || !strings.Contains(logs.String(), "<"+id+">") {
 		t.Fatalf("no INFO line naming the Message-ID:\n%s", logs)
 	}

@@ -51,6 +51,7 @@ func newServe() *cobra.Command {
 	addRepliesFlags(cmd)
 	addTicketFlags(cmd)
 	addProvisioningFlags(cmd)
+	addAWSFlags(cmd)
 	addNATSFlags(cmd, "", "external NATS server or cluster URL(s); empty runs the embedded server")
 	return cmd
 }
@@ -70,7 +71,8 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if cfg.URL == "" {
+	external := cfg.URL != ""
+	if !external {
 		ns, err := startEmbedded(get("data-dir"), get("nats-listen"), get("nats-sync"), log)
 		if err != nil {
 			return err
@@ -115,11 +117,11 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	deps := &deps{cmd: cmd, log: log, conn: conn, store: store, reg: reg, health: &health.Registry{}}
+	deps := &deps{cmd: cmd, log: log, conn: conn, store: store, reg: reg, external: external, components: &health.Registry{}}
 	defer deps.close()
 	monitor := broker.NewMonitor(conn, 0, log) // consumer lag and stream checks, cached for /metrics and /readyz
 	reg.MustRegister(monitor)
-	deps.health.Add(monitor)
+	deps.components.Add(monitor)
 	deps.background = append(deps.background, monitor.Run)
 	var handlers []broker.Handler
 	for _, name := range selected {
@@ -151,12 +153,13 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 			return err
 		}
 		a := &api.Server{
-			Ops:      &ops.Ops{JS: conn.JS, Requests: store, Source: "acctflow/api", Now: time.Now},
-			Tokens:   splitList(tokens),
-			Gatherer: reg,
-			Logger:   log,
-			Health:   deps.health,
-			DLQ:      &ops.DLQ{JS: conn.JS},
+			Ops:        &ops.Ops{JS: conn.JS, Requests: store, Source: "acctflow/api", Now: time.Now},
+			Tokens:     splitList(tokens),
+			Gatherer:   reg,
+			Logger:     log,
+			Health:     deps.health(),
+			Components: deps.components,
+			DLQ:        &ops.DLQ{JS: conn.JS},
 		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {

@@ -30,7 +30,7 @@ func provisioningHandlers() ([]string, map[string]factory) {
 // addProvisioningFlags adds this area's serve flags.
 func addProvisioningFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.String("provisioner", "manual", "how approved accounts are created: manual (ops run acctflow account record) or organizations (AWS Organizations CreateAccount; AWS config from the SDK's standard chain)")
+	f.String("provisioner", "", "how approved accounts are created: manual (ops run acctflow account record) or organizations (AWS Organizations CreateAccount; AWS config from the SDK's standard chain); default organizations with the AWS sandbox, else manual")
 	f.String("aws-role-name", aws.DefaultRoleName, "role CreateAccount creates in the new account for the management account")
 	f.Int("aws-max-concurrent", 5, "account creations in progress at once, per process")
 	f.Duration("aws-create-deadline", 30*time.Minute, "alert ops (--ops-email) once when a creation is still in progress after this; polling goes on")
@@ -51,14 +51,18 @@ func mailAndAccounts(ctx context.Context, d *deps) (*mail, jetstream.KeyValue, e
 }
 
 func newProvisioningHandler(ctx context.Context, d *deps) (broker.Handler, error) {
-	switch p := d.flag("provisioner"); p {
+	p, err := d.provisioner(ctx)
+	if err != nil {
+		return broker.Handler{}, err
+	}
+	switch p {
 	case "manual", "":
 		return provisioning.Manual(), nil
 	case "organizations":
 	default:
 		return broker.Handler{}, fmt.Errorf("--provisioner %q: want manual or organizations", p)
 	}
-	cfg, err := aws.LoadConfig(ctx)
+	cfg, err := d.awsConfig(ctx)
 	if err != nil {
 		return broker.Handler{}, err
 	}
@@ -97,7 +101,7 @@ func newFollowupHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 // newRolesHandler also starts the support plan group check: both act on
 // created accounts.
 func newRolesHandler(ctx context.Context, d *deps) (broker.Handler, error) {
-	cfg, err := aws.LoadConfig(ctx)
+	access, err := d.aws(ctx)
 	if err != nil {
 		return broker.Handler{}, err
 	}
@@ -116,9 +120,14 @@ func newRolesHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 		Logger: d.log.With("component", "support-group-check"), Now: time.Now}
 	d.background = append(d.background, check.Run)
 	h := &roles.Handler{
-		JS: d.conn.JS, Requests: d.store, STS: aws.NewSTS(cfg), ExternalIDs: followup.ExternalIDs{KV: accounts},
-		Outbox: m.Outbox, Domain: m.Domain, Sig: m.Sig, DistributorAccountID: distributorAccount(d, m),
+		JS: d.conn.JS, Requests: d.store, ExternalIDs: followup.ExternalIDs{KV: accounts},
+		Outbox: m.Outbox, Domain: m.Domain, ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, DistributorAccountID: distributorAccount(d, m),
 		Logger: d.log, Now: time.Now,
+	}
+	// Without AWS access a role cannot be assumed: it is marked unverified
+	// at once for ops, instead of retried for nothing.
+	if access.Access != aws.AccessNone {
+		h.STS = aws.NewSTS(access.Config)
 	}
 	return h.Broker(), nil
 }

@@ -9,16 +9,16 @@ import (
 	"time"
 
 	"github.com/acctflow/acctflow/aws"
-	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/handlers/followup"
 	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/provisioning"
 	"github.com/acctflow/acctflow/mailer/mailtest"
-	"github.com/acctflow/acctflow/sandbox/devmail"
 	"github.com/acctflow/acctflow/ops"
 	"github.com/acctflow/acctflow/retry"
+	"github.com/acctflow/acctflow/sandbox/devaws"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
 // TestCreatedThroughOrganizationsThenOneFollowup runs approval → provisioning
@@ -56,6 +56,7 @@ func TestCreatedThroughOrganizationsThenOneFollowup(t *testing.T) {
 
 	req := handlertest.Request("REQ-FU1")
 	brokertest.Publish(t, conn, handlertest.Routed(req), "seed-0")
+	brokertest.Publish(t, conn, handlertest.Confirmed("REQ-FU1"), "seed-0c")
 	brokertest.Publish(t, conn, handlertest.Details("REQ-FU1", "root@acme.example", "Café Étoile", "business"), "seed-1")
 	o := &ops.Ops{JS: conn.JS, Requests: store, Source: "test", Now: time.Now}
 	brokertest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
