@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/mailer/reply"
-	"github.com/acctflow/acctflow/outbox"
 )
 
 // incomplete asks the sender back (at most once per request per
@@ -101,7 +101,7 @@ func (h *Handler) clarify(ctx context.Context, in events.ReplyReceived, r reply.
 	if err := h.threads().Remember(ctx, msg.MessageID, rec.RequestID); err != nil {
 		return err
 	}
-	_, err = h.Outbox.Send(ctx, outbox.Key(mailer.KindClarification, rec.RequestID, in.ReplyID), mailer.KindClarification, msg)
+	_, err = h.Outbox.Send(ctx, effect.Key(mailer.KindClarification, rec.RequestID, in.ReplyID), mailer.KindClarification, msg)
 	return err
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/ingest"
@@ -24,7 +25,6 @@ import (
 	"github.com/acctflow/acctflow/mailer/inbox"
 	"github.com/acctflow/acctflow/mailer/mailtest"
 	"github.com/acctflow/acctflow/sandbox/devmail"
-	"github.com/acctflow/acctflow/outbox"
 )
 
 const (
@@ -40,7 +40,7 @@ type env struct {
 	conn    *broker.Conn
 	store   *lifecycle.Store
 	sb      *devmail.Sandbox
-	outbox  *outbox.Outbox
+	outbox  *effect.Email
 	objects jetstream.ObjectStore
 	roots   jetstream.KeyValue
 	threads jetstream.KeyValue

@@ -9,10 +9,10 @@ import (
 
 	"github.com/acctflow/acctflow/aws"
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
-	"github.com/acctflow/acctflow/outbox"
 	"github.com/acctflow/acctflow/retry"
 )
 
@@ -133,6 +133,6 @@ func (h *Handler) mail(ctx context.Context, sub events.RoleSubmitted, rec lifecy
 		MessageID: mailer.MessageID(sub.RequestID, kind, h.Domain), To: mailer.Address{Name: c.Name, Email: c.Email},
 		Subject: subject, Text: text, HTML: html,
 	}
-	_, err = h.Outbox.Send(ctx, outbox.Key(mailer.KindRoleRejected, sub.RequestID, key), mailer.KindRoleRejected, msg)
+	_, err = h.Outbox.Send(ctx, effect.Key(mailer.KindRoleRejected, sub.RequestID, key), mailer.KindRoleRejected, msg)
 	return err
 }
