@@ -6,4 +6,5 @@ import "net/http"
 func (s *Server) routes(mux *http.ServeMux) {
 	s.supportRoutes(mux)
 	s.accountRoutes(mux)
+	s.provisioningRoutes(mux)
 }

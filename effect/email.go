@@ -120,7 +120,7 @@ func (e *Email) SendMarked(ctx context.Context, key, kind string, m mailer.Messa
 func (e *Email) send(ctx context.Context, key, kind string, m mailer.Message, mark *Mark) (bool, error) {
 	eff := Effect{
 		Key: key, What: kind + " email " + m.MessageID, Policy: e.policy,
-		Attempt: func(ctx context.Context) ([]byte, error) {
+		Attempt: func(ctx context.Context, _ Record) ([]byte, error) {
 			err := e.sender.Send(ctx, m)
 			if err == nil {
 				e.sent.WithLabelValues(kind).Inc()

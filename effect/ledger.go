@@ -69,9 +69,9 @@ type Effect struct {
 	Key    string // see Key
 	What   string // for errors and logs, e.g. "confirmation email to REQ-1"
 	Policy Policy
-	// Attempt makes one attempt and returns what to remember of it. Its
-	// errors are classified with package retry.
-	Attempt func(ctx context.Context) ([]byte, error)
+	// Attempt makes one attempt under the claim r and returns what to
+	// remember of it. Its errors are classified with package retry.
+	Attempt func(ctx context.Context, r Record) ([]byte, error)
 	// Doubtful reports whether a failed attempt may have had its effect
 	// anyway. Nil: never.
 	Doubtful func(error) bool
@@ -219,7 +219,7 @@ func (l *Ledger) attempt(ctx context.Context, e Effect, step Step, claim Record,
 		}
 		l.log.Warn("an earlier attempt may have had its effect; attempting again", "effect", e.What, "key", e.Key)
 	}
-	result, err := e.Attempt(actx)
+	result, err := e.Attempt(actx, claim)
 	if err != nil {
 		doubtful := e.Doubtful != nil && e.Doubtful(err)
 		return l.settle(ctx, e, claim, rev, fmt.Errorf("%s: %w", e.What, err), doubtful)

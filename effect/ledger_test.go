@@ -35,7 +35,7 @@ type counting struct {
 	next func(n int32) error
 }
 
-func (c *counting) attempt(context.Context) ([]byte, error) {
+func (c *counting) attempt(context.Context, effect.Record) ([]byte, error) {
 	n := c.n.Add(1)
 	if c.next == nil {
 		return []byte(`"ok"`), nil
@@ -130,10 +130,10 @@ func TestConcurrentCallsOfOneProcessDoNotTakeEachOthersClaim(t *testing.T) {
 	started := make(chan struct{})
 	var c counting
 	e := effect.Effect{Key: effect.Key("x", "1"), What: "test", Policy: effect.Policy{Lease: time.Hour, Budget: 3},
-		Attempt: func(ctx context.Context) ([]byte, error) {
+		Attempt: func(ctx context.Context, r effect.Record) ([]byte, error) {
 			close(started)
 			<-release
-			return c.attempt(ctx)
+			return c.attempt(ctx, r)
 		}}
 	done := make(chan error, 1)
 	go func() {

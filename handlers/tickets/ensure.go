@@ -33,7 +33,7 @@ func (h *Handler) ensure(ctx context.Context, changeID string, t Ticket) (Opened
 	out, err := h.Ledger.Do(ctx, effect.Effect{
 		Key: effect.Key(EffectKind, changeID), What: "ticket for change " + changeID,
 		Policy: effect.Policy{Lease: h.lease(), Timeout: h.lease() * 5 / 6, Budget: h.budget(), Backoff: h.backoff()},
-		Attempt: func(ctx context.Context) ([]byte, error) {
+		Attempt: func(ctx context.Context, _ effect.Record) ([]byte, error) {
 			o, err := h.Desk.Open(ctx, t)
 			if err != nil {
 				h.count(err)
