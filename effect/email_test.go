@@ -1,9 +1,9 @@
 package effect_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"bytes"
 	"io"
 	"net"
 	"net/mail"
