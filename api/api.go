@@ -119,13 +119,16 @@ func (s *Server) showRequest(w http.ResponseWriter, r *http.Request) {
 func (s *Server) fail(w http.ResponseWriter, err error) {
 	var ve *schemas.ValidationError
 	var se *ops.StageError
+	var he *ops.HeldError
 	switch {
 	case errors.As(err, &ve):
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid " + ve.Schema, "errors": ve.Fields})
 	case ops.IsNotFound(err):
 		writeError(w, http.StatusNotFound, "request not found")
 	case errors.As(err, &se):
-		writeJSON(w, http.StatusConflict, map[string]string{"error": se.Error(), "stage": se.Stage})
+		writeJSON(w, http.StatusConflict, map[string]string{"error": se.Error(), "stage": string(se.Stage)})
+	case errors.As(err, &he):
+		writeError(w, http.StatusConflict, he.Error())
 	case errors.Is(err, errBadInput):
 		writeError(w, http.StatusBadRequest, err.Error())
 	default:

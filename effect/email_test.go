@@ -84,7 +84,7 @@ func (s *mtaSession) Data(r io.Reader) error {
 }
 
 func message(id string) mailer.Message {
-	return mailer.Message{MessageID: mailer.MessageID(id, "test", "acctflow.localhost"), To: mailer.Address{Email: "jane@northwind.example"},
+	return mailer.Message{MessageID: mailer.MessageID(nil, id, "test", "acctflow.localhost"), To: mailer.Address{Email: "jane@northwind.example"},
 		Subject: "Test " + id, Text: "Hello"}
 }
 

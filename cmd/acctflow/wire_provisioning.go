@@ -121,7 +121,7 @@ func newRolesHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 	d.background = append(d.background, check.Run)
 	h := &roles.Handler{
 		JS: d.conn.JS, Requests: d.store, STS: aws.NewSTS(cfg), ExternalIDs: followup.ExternalIDs{KV: accounts},
-		Outbox: m.Outbox, Domain: m.Domain, Sig: m.Sig, DistributorAccountID: distributorAccount(d, m),
+		Outbox: m.Outbox, Domain: m.Domain, ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, DistributorAccountID: distributorAccount(d, m),
 		Logger: d.log, Now: time.Now,
 	}
 	return h.Broker(), nil

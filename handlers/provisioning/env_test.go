@@ -80,6 +80,7 @@ func (e *env) seed(t *testing.T, id, rootEmail, nickname string) {
 	t.Helper()
 	for i, ev := range []events.Event{
 		handlertest.Routed(handlertest.Request(id)),
+		handlertest.Confirmed(id),
 		handlertest.Details(id, rootEmail, nickname, events.SupportBusiness),
 	} {
 		brokertest.Publish(t, e.conn, ev, fmt.Sprintf("seed-%s-%d-%s", id, i, rootEmail))
@@ -87,7 +88,7 @@ func (e *env) seed(t *testing.T, id, rootEmail, nickname string) {
 	e.waitStage(t, id, lifecycle.StageDetailsReceived)
 }
 
-func (e *env) waitStage(t *testing.T, id, stage string) lifecycle.Record {
+func (e *env) waitStage(t *testing.T, id string, stage lifecycle.Stage) lifecycle.Record {
 	t.Helper()
 	return handlertest.WaitStage(t, e.store, id, stage)
 }
