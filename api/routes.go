@@ -7,5 +7,6 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.supportRoutes(mux)
 	s.accountRoutes(mux)
 	s.replyRoutes(mux)
+	s.provisioningRoutes(mux)
 	s.dlqRoutes(mux)
 }
