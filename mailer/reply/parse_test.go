@@ -61,7 +61,7 @@ func TestRenderingsAgree(t *testing.T) {
 			continue
 		}
 		n++
-		p, r := readLines(v.plain), readLines(v.rich)
+		p, r := readLines(v.plain, false), readLines(v.rich, false)
 		if !sameFields(p.fields, r.fields) {
 			t.Errorf("%s: plain %s, html %s", filepath.Base(path), showFields(p.fields), showFields(r.fields))
 		}
