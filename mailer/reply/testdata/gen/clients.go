@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"html"
 	"strings"
+
+	"github.com/acctflow/acctflow/aws"
+	"github.com/acctflow/acctflow/mailer"
 )
 
 type person struct{ name, email string }
@@ -27,6 +30,7 @@ type fixture struct {
 	body      string // what the sender typed, LF line ends
 	inline    [3]string
 	fwd       *inner
+	oursKind  string // "" for the confirmation, "followup" for the email after creation
 	date      string
 	want      truth
 	seeds     int
@@ -38,6 +42,7 @@ type inner struct {
 	from, to person
 	date     string // as the forwarding client writes it
 	body     string
+	ours     bool // the forwarded message is our own email, forwarded back as it came
 }
 
 // seed derives stable ids and boundaries from the file name, a different
@@ -83,6 +88,11 @@ func (f *fixture) toAddr(withName bool) string {
 func (f *fixture) domain() string { return f.from.email[strings.IndexByte(f.from.email, '@')+1:] }
 
 func (f *fixture) ours() original {
+	if f.oursKind == "followup" {
+		return renderOurs(mailer.FollowupData{RequestID: f.id, ContactName: firstName(f.from.name), CustomerName: f.customer,
+			AccountID: "210987654321", AccountName: aws.AccountName(f.customer), RootEmail: "aws-root@" + f.domain(), SupportType: "business",
+			DistributorAccountID: "111122223333", ExternalID: "ext-" + f.seed(16), RoleName: "MeridianBillingAccess", Sig: sig}, f.id)
+	}
 	lang := "en"
 	if f.localOurs {
 		lang = locales[f.loc].lang
@@ -111,6 +121,34 @@ func outlookDesktop(f *fixture, l *locale) string {
 	block := fmt.Sprintf("%s %s\n%s %s\n%s %s <%s>\n%s %s", l.from, ourAddress(), l.sent, l.outlookDate, l.to,
 		f.from.name, f.from.email, l.subject, o.subject)
 	text := outlookAutolinkText(f.body) + "\n\n" + block + "\n\n" + outlookText(o, f.inline)
+	var fwdHTML string
+	if in := f.fwd; in != nil {
+		// Forwarding the customer's reply, which quotes the reseller's own
+		// forward of our email: three header blocks, newest first.
+		subj = l.fw + " " + l.re + " " + l.fw + " " + o.subject
+		custBlock := fmt.Sprintf("%s %s <%s>\n%s %s\n%s %s <%s>\n%s %s", l.from, in.from.name, in.from.email, l.sent, in.date, l.to,
+			in.to.name, in.to.email, l.subject, l.re+" "+l.fw+" "+o.subject)
+		resBlock := fmt.Sprintf("%s %s <%s>\n%s %s\n%s %s <%s>\n%s %s", l.from, in.to.name, in.to.email, l.sent, l.outlookDate, l.to,
+			in.from.name, in.from.email, l.subject, l.fw+" "+o.subject)
+		text = outlookAutolinkText(f.body) + "\n\n" + custBlock + "\n\n" + outlookAutolinkText(in.body) + "\n\n" + resBlock + "\n\n" +
+			block + "\n\n" + outlookText(o, f.inline)
+		hblock := func(b string) string {
+			var out strings.Builder
+			out.WriteString(`<div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm'><p class=MsoNormal>`)
+			for i, ln := range strings.Split(b, "\n") {
+				k, v, _ := strings.Cut(ln, ": ")
+				if i > 0 {
+					out.WriteString("<br>")
+				}
+				out.WriteString(`<b><span lang=` + l.wordLang + `>` + html.EscapeString(k+":") + `</span></b><span lang=` + l.wordLang + `> ` + html.EscapeString(v) + `</span>`)
+			}
+			out.WriteString(`<o:p></o:p></p></div>` + "\n" + `<p class=MsoNormal><o:p>&nbsp;</o:p></p>` + "\n")
+			return out.String()
+		}
+		fwdHTML = hblock(custBlock) + textHTML(in.body, func(s string) string {
+			return `<p class=MsoNormal><span lang=` + l.wordLang + `>` + s + `<o:p></o:p></span></p>` + "\n"
+		}, `<p class=MsoNormal><o:p>&nbsp;</o:p></p>`+"\n") + `<p class=MsoNormal><o:p>&nbsp;</o:p></p>` + "\n" + hblock(resBlock)
+	}
 
 	wl := l.wordLang
 	var h strings.Builder
@@ -127,6 +165,7 @@ func outlookDesktop(f *fixture, l *locale) string {
 		return `<p class=MsoNormal><span lang=` + wl + `>` + s + `<o:p></o:p></span></p>` + "\n"
 	}, `<p class=MsoNormal><span lang=`+wl+`><o:p>&nbsp;</o:p></span></p>`+"\n"))
 	h.WriteString(`<p class=MsoNormal><span lang=` + wl + `><o:p>&nbsp;</o:p></span></p>` + "\n")
+	h.WriteString(fwdHTML)
 	h.WriteString(`<div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm'><p class=MsoNormal><b><span lang=` + wl + `>` +
 		html.EscapeString(l.from) + `</span></b><span lang=` + wl + `> ` + html.EscapeString(ourAddress()) + ` <br><b>` + html.EscapeString(l.sent) + `</b> ` +
 		html.EscapeString(l.outlookDate) + `<br><b>` + html.EscapeString(l.to) + `</b> ` + html.EscapeString(f.from.name+" <"+f.from.email+">") +
@@ -148,6 +187,9 @@ func outlookDesktop(f *fixture, l *locale) string {
 		{"X-Mailer", "Microsoft Outlook 16.0"},
 		{"Thread-Index", "AQH" + f.seed(20) + "rA=="},
 		{"Content-Language", strings.ToLower(l.tag)},
+	}
+	if f.fwd != nil { // a forward starts a new thread
+		hs = append(hs[:2], hs[4:]...)
 	}
 	return writeHeaders(hs) + "\r\nThis is a multipart message in MIME format.\r\n\r\n" + multipart(boundary,
 		part{ctype: "text/plain;\r\n\tcharset=\"" + cs + "\"", cte: cte, payload: encodeCharset(text, cs)}.render(),
@@ -231,7 +273,16 @@ func gmail(f *fixture, l *locale) string {
 	h.WriteString(textHTML(f.body, func(s string) string { return "<div>" + s + "</div>" }, "<div><br></div>"))
 	subj := "Re: " + o.subject
 	refs := "<" + o.messageID + ">"
-	if f.fwd != nil {
+	if f.fwd != nil && f.fwd.ours {
+		subj = "Fwd: " + o.subject
+		text = f.body + "\n\n" + l.gmailFwd + "\n" + l.gmailFwdFrom + " " + ourAddress() + "\nDate: " + l.gmailOrigDate() + "\nSubject: " +
+			o.subject + "\nTo: " + f.from.name + " <" + f.from.email + ">\n\n\n" + o.text
+		h.WriteString(`<br><div class="gmail_quote gmail_quote_container"><div dir="ltr" class="gmail_attr">` + html.EscapeString(l.gmailFwd) + `<br>` +
+			html.EscapeString(l.gmailFwdFrom) + ` <strong class="gmail_sendername" dir="auto">` + ourName + `</strong> <span dir="auto">&lt;<a href="mailto:` +
+			ourFrom + `">` + ourFrom + `</a>&gt;</span><br>Date: ` + html.EscapeString(l.gmailOrigDate()) + `<br>Subject: ` + html.EscapeString(o.subject) +
+			`<br>To: ` + html.EscapeString(f.from.name) + ` &lt;<a href="mailto:` + f.from.email + `">` + f.from.email + `</a>&gt;<br></div><br><br>` +
+			o.html + "</div></div>\n")
+	} else if f.fwd != nil {
 		in := f.fwd
 		subj = "Fwd: " + l.re + " " + l.fw + " " + o.subject
 		innerSubj := l.re + " " + l.fw + " " + o.subject
@@ -298,7 +349,16 @@ func apple(f *fixture, l *locale) string {
 	h.WriteString(`<html aria-label="message body"><head><meta http-equiv="content-type" content="text/html; charset=utf-8"></head><body style="overflow-wrap: break-word; -webkit-nbsp-mode: space; line-break: after-white-space;">`)
 	h.WriteString(textHTML(f.body, func(s string) string { return "<div>" + s + "</div>" }, "<div><br></div>"))
 	subj := "Re: " + o.subject
-	if f.fwd != nil {
+	if f.fwd != nil && f.fwd.ours {
+		subj = "Fwd: " + o.subject
+		text = f.body + "\n\n" + l.gmailFwd + "\n" + l.gmailFwdFrom + " " + ourAddress() + "\nDate: " + l.gmailOrigDate() + "\nSubject: " +
+			o.subject + "\nTo: " + f.from.name + " <" + f.from.email + ">\n\n\n" + o.text
+		h.WriteString(`<br><div class="gmail_quote gmail_quote_container"><div dir="ltr" class="gmail_attr">` + html.EscapeString(l.gmailFwd) + `<br>` +
+			html.EscapeString(l.gmailFwdFrom) + ` <strong class="gmail_sendername" dir="auto">` + ourName + `</strong> <span dir="auto">&lt;<a href="mailto:` +
+			ourFrom + `">` + ourFrom + `</a>&gt;</span><br>Date: ` + html.EscapeString(l.gmailOrigDate()) + `<br>Subject: ` + html.EscapeString(o.subject) +
+			`<br>To: ` + html.EscapeString(f.from.name) + ` &lt;<a href="mailto:` + f.from.email + `">` + f.from.email + `</a>&gt;<br></div><br><br>` +
+			o.html + "</div></div>\n")
+	} else if f.fwd != nil {
 		in := f.fwd
 		subj = "Fwd: " + l.re + " " + l.fw + " " + o.subject
 		innerSubj := l.re + " " + l.fw + " " + o.subject
