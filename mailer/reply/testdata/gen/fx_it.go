@@ -1,2 +1,94 @@
 package main
-var fixturesIT []fixture
+
+var fixturesIT = []fixture{
+	{
+		file: "181-it-outlook-labels-cp1252.eml", loc: "it-IT", client: "outlook", charset: "windows-1252",
+		from: person{"Giulia Bianchi", "giulia.bianchi@nuvola-informatica.example"}, customer: "Pasticceria Rossi",
+		id: "REQ-3181", mailbox: emea,
+		body: "Buongiorno,\n\necco i dati richiesti:\n\nIndirizzo email root: aws-root@pasticceria-rossi.example\nNome dell'account: Pasticceria Rossi – Produzione\n" +
+			"Tipo di supporto: Sviluppatore\n\nCordiali saluti\nGiulia Bianchi\nNuvola Informatica S.r.l.",
+		want: want("aws-root@pasticceria-rossi.example", "Pasticceria Rossi – Produzione", "developer"),
+	},
+	{
+		file: "182-it-owa-translated-base64.eml", loc: "it-IT", client: "owa", charset: "utf-8", cte: "base64", localOurs: true,
+		from: person{"Paolo Greco", "paolo.greco@sistemi-adriatico.example"}, customer: "Farmacia Centrale Bari",
+		id: "REQ-3182", mailbox: emea,
+		body: "Salve,\n\nRoot email: it@farmacia-centrale.example\nAccount nickname: Farmacia Centrale Bari\nSupport type: Nessun supporto\n\nSaluti\nPaolo",
+		want: want("it@farmacia-centrale.example", "Farmacia Centrale Bari", "basic"),
+	},
+	{
+		file: "183-it-gmail-prose.eml", loc: "it-IT", client: "gmail",
+		from: person{"Marco Esposito", "marco.esposito@cloudvesuvio.example"}, customer: "Cantina Valpolicella",
+		id: "REQ-4H7C1V9M3N", mailbox: emea,
+		body: "Ciao,\n\nla email root sarà cloud@cantina-valpolicella.example, il nome dell’account sarà Cantina Valpolicella e il tipo\ndi supporto Business.\n\nGrazie mille\nMarco",
+		want: want("cloud@cantina-valpolicella.example", "Cantina Valpolicella", "business"),
+	},
+	{
+		file: "184-it-gmail-forwarded-customer.eml", loc: "it-IT", client: "gmail", localOurs: true, noToken: true,
+		from: person{"Giulia Bianchi", "giulia.bianchi@nuvola-informatica.example"}, customer: "Hotel Bellavista Como",
+		id: "REQ-3184", mailbox: emea,
+		body: "Buongiorno,\n\nvi inoltro la risposta del cliente.\n\nCordiali saluti\nGiulia",
+		fwd: &inner{from: person{"Stefano Colombo", "stefano@hotel-bellavista.example"}, to: person{"Giulia Bianchi", "giulia.bianchi@nuvola-informatica.example"},
+			date: "gio 26 nov 2026 alle ore 08:02",
+			body: "Ciao Giulia,\n\nEmail root: aws@hotel-bellavista.example\nNome account: Hotel Bellavista Como\nLivello di supporto: Aziendale\n\nUn saluto,\nStefano"},
+		want: want("aws@hotel-bellavista.example", "Hotel Bellavista Como", "business"),
+	},
+	{
+		file: "185-it-apple-prose.eml", loc: "it-IT", client: "apple",
+		from: person{"Luca Ferrari", "luca@studio-ferrari.example"}, customer: "Studio Ferrari",
+		id: "REQ-3185", mailbox: emea,
+		body: "Buongiorno,\n\nper la root usate aws@studio-ferrari.example. Chiamatelo \"Studio Ferrari – Contabilità\".\nSupporto: nessuno per ora.\n\nSaluti\nLuca Ferrari",
+		want: want("aws@studio-ferrari.example", "Studio Ferrari – Contabilità", "basic"),
+	},
+	{
+		file: "186-it-iphone-numbered-one-line.eml", loc: "it-IT", client: "iphone",
+		from: person{"Chiara Romano", "chiara@dolcecloud.example"}, customer: "Gelateria Dolce Vita",
+		id: "REQ-3186", mailbox: emea,
+		body: "1. aws@gelateria-dolce.example 2. Gelateria Dolce Vita 🍦 3. Base",
+		want: want("aws@gelateria-dolce.example", "Gelateria Dolce Vita 🍦", "basic"),
+	},
+	{
+		file: "187-it-samsung-base64.eml", loc: "it-IT", client: "samsung",
+		from: person{"Andrea Conti", "andrea.conti@officina-it.example"}, customer: "Officina Meccanica Conti",
+		id: "REQ-3187", mailbox: emea,
+		body: "Email root: aws@officina-conti.example\nNome account: Officina Meccanica Conti\nSupporto: Enterprise",
+		want: want("aws@officina-conti.example", "Officina Meccanica Conti", "enterprise"),
+	},
+	{
+		file: "188-it-thunderbird-inline-latin9-8bit.eml", loc: "it-IT", client: "thunderbird", charset: "ISO-8859-15",
+		from: person{"Niccolò Galli", "niccolo@agriturismo-colle.example"}, customer: "Agriturismo Il Colle",
+		id: "REQ-3188", mailbox: emea,
+		body:   "Buongiorno,\nrispondo sotto, riga per riga.\n\n{{quote}}\n\nNiccolò",
+		inline: [3]string{"aws-root@agriturismo-colle.example", "Agriturismo Il Colle", "Sviluppatore"},
+		want:   want("aws-root@agriturismo-colle.example", "Agriturismo Il Colle", "developer"),
+	},
+	{
+		file: "189-it-zimbra-labels.eml", loc: "it-IT", client: "zimbra", noToken: true,
+		from: person{"Francesca Moretti", "f.moretti@torrefazione-it.example"}, customer: "Caffè Nerò",
+		id: "REQ-3189", mailbox: emea,
+		body: "Buonasera,\n\nEmail root: aws-cassa@caffe-nero.example\nNome dell'account: Caffè Nerò – Cassa\nTipo supporto: Business\n\nDistinti saluti\nFrancesca Moretti",
+		want: want("aws-cassa@caffe-nero.example", "Caffè Nerò – Cassa", "business"),
+	},
+	{
+		file: "190-it-outlook-inline-red.eml", loc: "it-IT", client: "outlook", localOurs: true,
+		from: person{"Giulia Bianchi", "giulia.bianchi@nuvola-informatica.example"}, customer: "Ceramiche Deruta",
+		id: "REQ-3190", mailbox: emea,
+		body:   "Buongiorno,\n\nho risposto in rosso sotto ogni domanda.\n\nCordiali saluti\nGiulia",
+		inline: [3]string{"aws@ceramiche-deruta.example", "Ceramiche Deruta – E-commerce", "Base"},
+		want:   want("aws@ceramiche-deruta.example", "Ceramiche Deruta – E-commerce", "basic"),
+	},
+	{
+		file: "191-it-gmail-question-only.eml", loc: "it-IT", client: "gmail", localOurs: true,
+		from: person{"Giulia Bianchi", "giulia.bianchi@nuvola-informatica.example"}, customer: "Lanificio Biella",
+		id: "REQ-3191", mailbox: emea,
+		body: "Buongiorno,\n\nprima di rispondere: il supporto Business ha un costo minimo? L'indirizzo email root può essere una lista\ndi distribuzione?\n\nGrazie\nGiulia",
+		want: want("", "", "", "root_email_missing", "nickname_missing", "support_type_missing"),
+	},
+	{
+		file: "192-it-outlook-android-emoji-nickname.eml", loc: "it-IT", client: "outlook-android",
+		from: person{"Matteo Ricci", "matteo.ricci@barcloud.example"}, customer: "Bar Centrale",
+		id: "REQ-3192", mailbox: emea,
+		body: "Email root: aws@bar-centrale.example\nNome dell'account: ☕☕\nTipo di supporto: Sviluppatore",
+		want: want("aws@bar-centrale.example", "", "developer", "nickname_unusable"),
+	},
+}

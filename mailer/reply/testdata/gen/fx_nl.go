@@ -1,2 +1,94 @@
 package main
-var fixturesNL []fixture
+
+var fixturesNL = []fixture{
+	{
+		file: "161-nl-outlook-labels-cp1252.eml", loc: "nl-NL", client: "outlook", charset: "windows-1252",
+		from: person{"Sanne de Jong", "sanne.dejong@polder-it.example"}, customer: "Bakkerij De Vries",
+		id: "REQ-3161", mailbox: emea,
+		body: "Goedemiddag,\n\nHierbij de gegevens:\n\nRoot-e-mailadres: aws-root@bakkerij-devries.example\nAccountnaam: Bakkerij De Vries – Webwinkel\n" +
+			"Type ondersteuning: Ontwikkelaar\n\nMet vriendelijke groet,\nSanne de Jong\nPolder IT B.V.",
+		want: want("aws-root@bakkerij-devries.example", "Bakkerij De Vries – Webwinkel", "developer"),
+	},
+	{
+		file: "162-nl-owa-translated-base64.eml", loc: "nl-NL", client: "owa", charset: "utf-8", cte: "base64", localOurs: true,
+		from: person{"Pieter van Dam", "p.vandam@delta-ict.example"}, customer: "Huisartsenpraktijk Zuid",
+		id: "REQ-3162", mailbox: emea,
+		body: "Hallo,\n\nRoot email: ict@huisarts-zuid.example\nAccount nickname: Huisartsenpraktijk Zuid\nSupport type: Geen\n\nGroet,\nPieter",
+		want: want("ict@huisarts-zuid.example", "Huisartsenpraktijk Zuid", "basic"),
+	},
+	{
+		file: "163-nl-gmail-prose.eml", loc: "nl-NL", client: "gmail",
+		from: person{"Daan Visser", "daan@fietswolk.example"}, customer: "Fietsenmaker Jansen",
+		id: "REQ-9D4F7H2J8K", mailbox: emea,
+		body: "Hoi,\n\nHet root-adres wordt aws@fietsenmaker-jansen.example, de accountnaam wordt Fietsenmaker Jansen en qua ondersteuning\nkiezen we voor Business.\n\nGroeten,\nDaan",
+		want: want("aws@fietsenmaker-jansen.example", "Fietsenmaker Jansen", "business"),
+	},
+	{
+		file: "164-nl-gmail-forwarded-customer.eml", loc: "nl-NL", client: "gmail", localOurs: true,
+		from: person{"Sanne de Jong", "sanne.dejong@polder-it.example"}, customer: "Tandartspraktijk Smit",
+		id: "REQ-3164", mailbox: emea,
+		body: "Hallo,\n\nHieronder het antwoord van onze klant. Willen jullie het account zo aanmaken?\n\nGroet,\nSanne",
+		fwd: &inner{from: person{"Eva Smit", "eva@tandarts-smit.example"}, to: person{"Sanne de Jong", "sanne.dejong@polder-it.example"},
+			date: "do 26 nov 2026 om 08:02",
+			body: "Hoi Sanne,\n\nRoot e-mail: aws@tandarts-smit.example\nNaam van het account: Tandartspraktijk Smit\nSupporttype: Basis\n\nGroetjes,\nEva"},
+		want: want("aws@tandarts-smit.example", "Tandartspraktijk Smit", "basic"),
+	},
+	{
+		file: "165-nl-apple-prose.eml", loc: "nl-NL", client: "apple",
+		from: person{"Pieter van Dam", "p.vandam@delta-ict.example"}, customer: "Gemeente Zeewolde",
+		id: "REQ-3165", mailbox: emea,
+		body: "Hallo,\n\nGebruik aws-admin@gemeente-zeewolde.example als root-e-mailadres. Het account mag „Gemeente Zeewolde – Archief”\nheten. Ondersteuning: geen.\n\nMvg,\nPieter",
+		want: want("aws-admin@gemeente-zeewolde.example", "Gemeente Zeewolde – Archief", "basic"),
+	},
+	{
+		file: "166-nl-iphone-numbered-one-line.eml", loc: "nl-NL", client: "iphone",
+		from: person{"Lotte Bakker", "lotte@kaasit.example"}, customer: "Kaasboerderij Van Dijk",
+		id: "REQ-3166", mailbox: emea,
+		body: "1. aws@kaasboerderij.example 2. Kaasboerderij Van Dijk 🧀 3. Ontwikkelaar",
+		want: want("aws@kaasboerderij.example", "Kaasboerderij Van Dijk 🧀", "developer"),
+	},
+	{
+		file: "167-nl-samsung-base64.eml", loc: "nl-NL", client: "samsung",
+		from: person{"Bram Mulder", "bram.mulder@groen-ict.example"}, customer: "Hoveniersbedrijf Groen",
+		id: "REQ-3167", mailbox: emea,
+		body: "Root email: aws@hovenier-groen.example\nAccountnaam: Hoveniersbedrijf Groen\nSupport: Zakelijk",
+		want: want("aws@hovenier-groen.example", "Hoveniersbedrijf Groen", "business"),
+	},
+	{
+		file: "168-nl-thunderbird-inline-latin1-8bit.eml", loc: "nl-NL", client: "thunderbird", charset: "ISO-8859-1",
+		from: person{"Joëlle Bakker", "joelle@notaris-bakker.example"}, customer: "Notariskantoor Bakker",
+		id: "REQ-3168", mailbox: emea,
+		body:   "Goedemorgen,\n\nZie mijn antwoorden hieronder.\n\nJoëlle\n\n{{quote}}",
+		inline: [3]string{"aws-root@notaris-bakker.example", "Notariskantoor Bakker", "Basis"},
+		want:   want("aws-root@notaris-bakker.example", "Notariskantoor Bakker", "basic"),
+	},
+	{
+		file: "169-nl-zimbra-labels.eml", loc: "nl-NL", client: "zimbra", noToken: true,
+		from: person{"Kees de Boer", "kees@horeca-ict.example"}, customer: "Café ’t Hoekje",
+		id: "REQ-3169", mailbox: emea,
+		body: "Beste,\n\nRoot-e-mailadres: aws@hoekje-cafe.example\nAccountnaam: Café ’t Hoekje – Kassa\nType ondersteuning: Enterprise\n\nMet vriendelijke groeten,\nKees de Boer",
+		want: want("aws@hoekje-cafe.example", "Café ’t Hoekje – Kassa", "enterprise"),
+	},
+	{
+		file: "170-nl-outlook-inline-red.eml", loc: "nl-NL", client: "outlook", localOurs: true,
+		from: person{"Sanne de Jong", "sanne.dejong@polder-it.example"}, customer: "Visser Logistiek",
+		id: "REQ-3170", mailbox: emea,
+		body:   "Hallo,\n\nMijn antwoorden staan hieronder in het rood.\n\nGroet,\nSanne",
+		inline: [3]string{"aws@logistiek-visser.example", "Visser Logistiek – TMS", "Business"},
+		want:   want("aws@logistiek-visser.example", "Visser Logistiek – TMS", "business"),
+	},
+	{
+		file: "171-nl-gmail-question-only.eml", loc: "nl-NL", client: "gmail", localOurs: true,
+		from: person{"Sanne de Jong", "sanne.dejong@polder-it.example"}, customer: "Zorggroep Oost",
+		id: "REQ-3171", mailbox: emea,
+		body: "Hallo,\n\nKunnen we het supporttype later nog wijzigen van Developer naar Business? En moet het root-e-mailadres echt\nnieuw zijn?\n\nBedankt,\nSanne",
+		want: want("", "", "", "root_email_missing", "nickname_missing", "support_type_missing"),
+	},
+	{
+		file: "172-nl-webmail-html-only-cp1252.eml", loc: "nl-NL", client: "webmail", charset: "windows-1252",
+		from: person{"Femke Sterre", "femke.sterre@web-post.example"}, customer: "Bloemenhuis Sterre",
+		id: "REQ-3172", mailbox: emea,
+		body: "Goedendag,\n\nRoot-e-mailadres: aws@bloemenhuis-sterre.example\nBijnaam van het account: Bloemenhuis Sterre\nSoort ondersteuning: Ontwikkelaar\n\nGroeten,\nFemke",
+		want: want("aws@bloemenhuis-sterre.example", "Bloemenhuis Sterre", "developer"),
+	},
+}
