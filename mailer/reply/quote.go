@@ -9,16 +9,24 @@ import "strings"
 // quoted, so answers typed between the quoted lines further down still count.
 // A separator counts even inside a quote container: Gmail puts its
 // "Forwarded message" line in one and the forwarded text after it, unquoted.
+// It does not inside a quote opened by an attribution line: that is the
+// quoted message's own history, and answers may still be typed below it.
 // Every marker is read in every language of lang/.
 func cutHistory(ls []line) []line {
+	quoting := false // an attribution line opened the quote below it
 	for i := 0; i < len(ls); i++ {
 		if ls[i].text == "" {
 			continue
 		}
-		if separatorKind(ls[i].text) != notSeparator {
+		if separatorKind(ls[i].text) != notSeparator && (ls[i].depth == 0 || !quoting) {
 			return ls[:i]
 		}
 		if ls[i].depth > 0 {
+			if !quoting {
+				// Gmail and Thunderbird put the attribution inside the quote
+				// container, already quoted.
+				_, quoting = attribution(ls, i)
+			}
 			continue
 		}
 		if isHeaderBlock(ls, i) {
@@ -29,7 +37,7 @@ func cutHistory(ls []line) []line {
 				for k := i; k <= end; k++ {
 					ls[k].depth = 1
 				}
-				i = end
+				i, quoting = end, true
 				continue
 			}
 			return ls[:i]

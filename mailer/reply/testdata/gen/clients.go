@@ -42,7 +42,8 @@ type inner struct {
 	from, to person
 	date     string // as the forwarding client writes it
 	body     string
-	ours     bool // the forwarded message is our own email, forwarded back as it came
+	ours     bool      // the forwarded message is our own email, forwarded back as it came
+	inline   [3]string // the customer typed the answers under our quoted fill-in lines
 }
 
 // seed derives stable ids and boundaries from the file name, a different
@@ -275,11 +276,11 @@ func gmail(f *fixture, l *locale) string {
 	refs := "<" + o.messageID + ">"
 	if f.fwd != nil && f.fwd.ours {
 		subj = "Fwd: " + o.subject
-		text = f.body + "\n\n" + l.gmailFwd + "\n" + l.gmailFwdFrom + " " + ourAddress() + "\nDate: " + l.gmailOrigDate() + "\nSubject: " +
+		text = f.body + "\n\n" + l.gmailFwd + "\n" + l.gmailFwdFrom + " " + ourAddress() + "\nDate: " + l.gmailOrigDate + "\nSubject: " +
 			o.subject + "\nTo: " + f.from.name + " <" + f.from.email + ">\n\n\n" + o.text
 		h.WriteString(`<br><div class="gmail_quote gmail_quote_container"><div dir="ltr" class="gmail_attr">` + html.EscapeString(l.gmailFwd) + `<br>` +
 			html.EscapeString(l.gmailFwdFrom) + ` <strong class="gmail_sendername" dir="auto">` + ourName + `</strong> <span dir="auto">&lt;<a href="mailto:` +
-			ourFrom + `">` + ourFrom + `</a>&gt;</span><br>Date: ` + html.EscapeString(l.gmailOrigDate()) + `<br>Subject: ` + html.EscapeString(o.subject) +
+			ourFrom + `">` + ourFrom + `</a>&gt;</span><br>Date: ` + html.EscapeString(l.gmailOrigDate) + `<br>Subject: ` + html.EscapeString(o.subject) +
 			`<br>To: ` + html.EscapeString(f.from.name) + ` &lt;<a href="mailto:` + f.from.email + `">` + f.from.email + `</a>&gt;<br></div><br><br>` +
 			o.html + "</div></div>\n")
 	} else if f.fwd != nil {
@@ -287,9 +288,9 @@ func gmail(f *fixture, l *locale) string {
 		subj = "Fwd: " + l.re + " " + l.fw + " " + o.subject
 		innerSubj := l.re + " " + l.fw + " " + o.subject
 		// The customer quotes the reseller's forward of our email.
-		fwdOurs := l.gmailFwd + "\n" + l.gmailFwdFrom + " " + ourAddress() + "\nDate: " + l.gmailOrigDate() + "\nSubject: " + o.subject +
+		fwdOurs := l.gmailFwd + "\n" + l.gmailFwdFrom + " " + ourAddress() + "\nDate: " + l.gmailOrigDate + "\nSubject: " + o.subject +
 			"\nTo: " + in.to.name + " <" + in.to.email + ">\n\n\n" + o.text
-		innerText := in.body + "\n\n" + gmailWrap(fmt.Sprintf(l.gmailAttr, in.to.name, in.to.email)) + "\n\n" + quote(fwdOurs)
+		innerText := in.body + "\n\n" + gmailWrap(fmt.Sprintf(l.gmailAttr, in.to.name, in.to.email)) + "\n\n" + quoteWithAnswers(fwdOurs, in.inline)
 		text = f.body + "\n\n" + l.gmailFwd + "\n" + l.gmailFwdFrom + " " + in.from.name + " <" + in.from.email + ">\nDate: " +
 			in.date + "\nSubject: " + innerSubj + "\nTo: " + in.to.name + " <" + in.to.email + ">\n\n\n" + innerText
 		h.WriteString(`<br><div class="gmail_quote gmail_quote_container"><div dir="ltr" class="gmail_attr">` + html.EscapeString(l.gmailFwd) + `<br>` +
@@ -301,8 +302,8 @@ func gmail(f *fixture, l *locale) string {
 			`<br></div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex"><div dir="ltr">` +
 			`<br><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">` + html.EscapeString(l.gmailFwd) + `<br>` + html.EscapeString(l.gmailFwdFrom) +
 			` <strong class="gmail_sendername" dir="auto">` + ourName + `</strong> <span dir="auto">&lt;<a href="mailto:` + ourFrom + `">` + ourFrom +
-			`</a>&gt;</span><br>Date: ` + html.EscapeString(l.gmailOrigDate()) + `<br>Subject: ` + html.EscapeString(o.subject) + `<br>To: ` +
-			html.EscapeString(in.to.name) + ` &lt;<a href="mailto:` + in.to.email + `">` + in.to.email + `</a>&gt;<br></div><br><br>` + o.html +
+			`</a>&gt;</span><br>Date: ` + html.EscapeString(l.gmailOrigDate) + `<br>Subject: ` + html.EscapeString(o.subject) + `<br>To: ` +
+			html.EscapeString(in.to.name) + ` &lt;<a href="mailto:` + in.to.email + `">` + in.to.email + `</a>&gt;<br></div><br><br>` + inlineOurs(o, in.inline) +
 			`</div></div></blockquote></div></div>`)
 		h.WriteString("</div>\n")
 	} else {
@@ -351,11 +352,11 @@ func apple(f *fixture, l *locale) string {
 	subj := "Re: " + o.subject
 	if f.fwd != nil && f.fwd.ours {
 		subj = "Fwd: " + o.subject
-		text = f.body + "\n\n" + l.gmailFwd + "\n" + l.gmailFwdFrom + " " + ourAddress() + "\nDate: " + l.gmailOrigDate() + "\nSubject: " +
+		text = f.body + "\n\n" + l.gmailFwd + "\n" + l.gmailFwdFrom + " " + ourAddress() + "\nDate: " + l.gmailOrigDate + "\nSubject: " +
 			o.subject + "\nTo: " + f.from.name + " <" + f.from.email + ">\n\n\n" + o.text
 		h.WriteString(`<br><div class="gmail_quote gmail_quote_container"><div dir="ltr" class="gmail_attr">` + html.EscapeString(l.gmailFwd) + `<br>` +
 			html.EscapeString(l.gmailFwdFrom) + ` <strong class="gmail_sendername" dir="auto">` + ourName + `</strong> <span dir="auto">&lt;<a href="mailto:` +
-			ourFrom + `">` + ourFrom + `</a>&gt;</span><br>Date: ` + html.EscapeString(l.gmailOrigDate()) + `<br>Subject: ` + html.EscapeString(o.subject) +
+			ourFrom + `">` + ourFrom + `</a>&gt;</span><br>Date: ` + html.EscapeString(l.gmailOrigDate) + `<br>Subject: ` + html.EscapeString(o.subject) +
 			`<br>To: ` + html.EscapeString(f.from.name) + ` &lt;<a href="mailto:` + f.from.email + `">` + f.from.email + `</a>&gt;<br></div><br><br>` +
 			o.html + "</div></div>\n")
 	} else if f.fwd != nil {
@@ -635,4 +636,26 @@ func quoteWithAnswers(text string, answers [3]string) string {
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// inlineOurs is our HTML email with answers typed under its fill-in lines,
+// as Gmail keeps them: the quote is closed around each answer.
+func inlineOurs(o original, answers [3]string) string {
+	if answers == [3]string{} {
+		return o.html
+	}
+	out := o.html
+	for i, p := range []string{"Root email:", "Account nickname:", "Support type:"} {
+		if answers[i] == "" {
+			continue
+		}
+		j := strings.Index(out, p)
+		if j < 0 {
+			panic("no " + p)
+		}
+		j += len(p)
+		out = out[:j] + `</p></blockquote><div>` + autolink(html.EscapeString(answers[i])) +
+			`</div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex"><p>` + out[j:]
+	}
+	return out
 }

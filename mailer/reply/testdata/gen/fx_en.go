@@ -1,2 +1,107 @@
 package main
-var fixturesEN []fixture
+
+// English shapes: forwarded answers, answers inline in our email, numbered
+// answers on one line, replies that only ask, our own emails below a reply.
+var fixturesEN = []fixture{
+	{
+		file: "67-en-gmail-forwarded-customer.eml", loc: "en-US", client: "gmail", noToken: true,
+		from: person{"Dana Whitfield", "dana.whitfield@fabrikam.example"}, customer: "Harbor Freight Lines",
+		id:   "REQ-3067",
+		body: "Hi team,\n\nForwarding our customer's answer below. Please go ahead.\n\nThanks,\nDana",
+		fwd: &inner{from: person{"Owen Park", "owen.park@harborfreight-lines.example"}, to: person{"Dana Whitfield", "dana.whitfield@fabrikam.example"},
+			date: "Thu, Nov 26, 2026 at 8:02 AM",
+			body: "Hi Dana,\n\nRoot email: aws-root@harborfreight-lines.example\nAccount nickname: Harbor Freight – Dispatch\nSupport type: Business\n\nOwen"},
+		want: want("aws-root@harborfreight-lines.example", "Harbor Freight – Dispatch", "business"),
+	},
+	{
+		file: "68-en-outlook-forwarded-customer-prose.eml", loc: "en-US", client: "outlook",
+		from: person{"Marcus Lee", "marcus.lee@tailspin.example"}, customer: "Bayside Orthopedics",
+		id:   "REQ-3068",
+		body: "Hello,\n\nSee the customer's reply below.\n\nMarcus Lee\nTailspin Cloud Services",
+		fwd: &inner{from: person{"Priya Nair", "pnair@bayside-ortho.example"}, to: person{"Marcus Lee", "marcus.lee@tailspin.example"},
+			date: "Thursday, November 26, 2026 8:02 AM",
+			body: "Hi Marcus,\n\nPlease use aws-imaging@bayside-ortho.example as the root email, call it Bayside Ortho Imaging, and Developer support is\nfine for now.\n\nThanks,\nPriya"},
+		want: want("aws-imaging@bayside-ortho.example", "Bayside Ortho Imaging", "developer"),
+	},
+	{
+		file: "69-en-apple-begin-forwarded-numbered.eml", loc: "en-US", client: "apple",
+		from: person{"Grace Kim", "grace.kim@contoso.example"}, customer: "Northshore Rowing Club",
+		id:   "REQ-3069",
+		body: "FYI, answers from the club below.\n\nGrace",
+		fwd: &inner{from: person{"Tom Baker", "tom@northshore-rowing.example"}, to: person{"Grace Kim", "grace.kim@contoso.example"},
+			date: "November 26, 2026 at 8:02:11 AM EST",
+			body: "Hi Grace,\n\n1. aws@northshore-rowing.example\n2. Northshore Rowing – Members\n3. Basic\n\nTom"},
+		want: want("aws@northshore-rowing.example", "Northshore Rowing – Members", "basic"),
+	},
+	{
+		file: "70-en-outlook-inline-red.eml", loc: "en-US", client: "outlook",
+		from: person{"Omar Haddad", "omar.haddad@northwind.example"}, customer: "Lakeside Pediatrics",
+		id:     "REQ-3070",
+		body:   "Hi,\n\nPlease see my answers inline below in red.\n\nOmar",
+		inline: [3]string{"aws-peds@lakeside-peds.example", "Lakeside Pediatrics – EHR", "Business Support"},
+		want:   want("aws-peds@lakeside-peds.example", "Lakeside Pediatrics – EHR", "business"),
+	},
+	{
+		file: "71-en-owa-inline-in-list.eml", loc: "en-US", client: "owa", charset: "utf-8",
+		from: person{"Hannah Cole", "hannah.cole@adatum.example"}, customer: "Redwood Credit Union",
+		id:     "REQ-3071",
+		body:   "Answers inline.\n\nHannah",
+		inline: [3]string{"aws-core@redwood-cu.example", "Redwood CU Core", "Developer"},
+		want:   want("aws-core@redwood-cu.example", "Redwood CU Core", "developer"),
+	},
+	{
+		file: "72-en-iphone-numbered-one-line.eml", loc: "en-US", client: "iphone",
+		from: person{"Dana Whitfield", "dana.whitfield@fabrikam.example"}, customer: "Pinecrest Dental",
+		id:   "REQ-3072",
+		body: "1. aws-root@pinecrest-dental.example 2. Pinecrest Dental Prod 3. Business",
+		want: want("aws-root@pinecrest-dental.example", "Pinecrest Dental Prod", "business"),
+	},
+	{
+		file: "73-en-gmail-numbered-labels-one-line.eml", loc: "en-US", client: "gmail",
+		from: person{"Leo Martins", "leo.martins@wingtip.example"}, customer: "Summit Ski Rentals",
+		id:   "REQ-3073",
+		body: "1. Root email: aws@summit-ski.example 2. Nickname: Summit Ski Rentals 3. Support: Developer\n\nLeo",
+		want: want("aws@summit-ski.example", "Summit Ski Rentals", "developer"),
+	},
+	{
+		file: "74-en-gmail-question-only.eml", loc: "en-US", client: "gmail",
+		from: person{"Dana Whitfield", "dana.whitfield@fabrikam.example"}, customer: "Coastal Realty Group",
+		id:   "REQ-3074",
+		body: "Hi,\n\nA couple of questions before we answer: what's the difference between Business Support and Developer Support\nin your payer account? Can the root email be a distribution list?\n\nThanks,\nDana",
+		want: want("", "", "", "root_email_missing", "nickname_missing", "support_type_missing"),
+	},
+	{
+		file: "75-en-outlook-numbered-questions.eml", loc: "en-US", client: "outlook",
+		from: person{"Marcus Lee", "marcus.lee@tailspin.example"}, customer: "Mesa Verde Foods",
+		id: "REQ-3075",
+		body: "Hello,\n\nBefore we send the details:\n\n1. Does the root email need to be a brand-new mailbox?\n2. Can the account nickname contain spaces?\n" +
+			"3. Is Business Support billed monthly on the account?\n\nThanks,\nMarcus",
+		want: want("", "", "", "root_email_missing", "nickname_missing", "support_type_missing"),
+	},
+	{
+		file: "76-en-gmail-forwarded-ours-back.eml", loc: "en-US", client: "gmail", noToken: true,
+		from: person{"Grace Kim", "grace.kim@contoso.example"}, customer: "Oakridge Veterinary",
+		id:   "REQ-3076",
+		body: "Hi,\n\nForwarding this back: our customer has not decided yet. What happens if we do not answer within a week?\n\nGrace",
+		fwd:  &inner{ours: true},
+		want: want("", "", "", "root_email_missing", "nickname_missing", "support_type_missing"),
+	},
+	{
+		file: "77-en-outlook-followup-role-arn.eml", loc: "en-US", client: "outlook", oursKind: "followup",
+		from: person{"Omar Haddad", "omar.haddad@northwind.example"}, customer: "Meridian Clinics",
+		id:   "REQ-3077",
+		body: "Hello,\n\nRole ARN: arn:aws:iam::210987654321:role/MeridianBillingAccess\n\nOmar",
+		want: want("", "", "", "root_email_missing", "nickname_missing", "support_type_missing"),
+	},
+	{
+		file: "78-en-gmail-forwarded-customer-inline.eml", loc: "en-US", client: "gmail",
+		from: person{"Leo Martins", "leo.martins@wingtip.example"}, customer: "Granite Peak Brewing",
+		id:   "REQ-3078",
+		body: "Customer filled it in, see below.\n\nLeo",
+		fwd: &inner{from: person{"Sam Ortiz", "sam@granitepeak-brewing.example"}, to: person{"Leo Martins", "leo.martins@wingtip.example"},
+			date:   "Thu, Nov 26, 2026 at 8:02 AM",
+			body:   "Done, answers under each line.",
+			inline: [3]string{"aws-brewery@granitepeak-brewing.example", "Granite Peak Taproom", "Basic"}},
+		want: want("aws-brewery@granitepeak-brewing.example", "Granite Peak Taproom", "basic"),
+	},
+}

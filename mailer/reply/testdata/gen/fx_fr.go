@@ -1,2 +1,94 @@
 package main
-var fixturesFR []fixture
+
+var fixturesFR = []fixture{
+	{
+		file: "201-fr-outlook-labels-cp1252.eml", loc: "fr-FR", client: "outlook", charset: "windows-1252",
+		from: person{"Camille Durand", "camille.durand@nuage-services.example"}, customer: "Boulangerie Martin",
+		id: "REQ-3201", mailbox: emea,
+		body: "Bonjour,\n\nVoici les informations demandées :\n\nAdresse e-mail racine : aws-root@boulangerie-martin.example\n" +
+			"Nom du compte : Boulangerie Martin – Production\nType de support : Développeur\n\nCordialement,\nCamille Durand\nNuage Services SAS",
+		want: want("aws-root@boulangerie-martin.example", "Boulangerie Martin – Production", "developer"),
+	},
+	{
+		file: "202-fr-owa-translated-base64.eml", loc: "fr-FR", client: "owa", charset: "utf-8", cte: "base64", localOurs: true,
+		from: person{"Nicolas Petit", "nicolas.petit@hexagone-it.example"}, customer: "Librairie Le Passage",
+		id: "REQ-3202", mailbox: emea,
+		body: "Bonjour,\n\nRoot email: informatique@librairie-passage.example\nAccount nickname: Librairie Le Passage\nSupport type: De base / aucun\n\nBien cordialement,\nNicolas",
+		want: want("informatique@librairie-passage.example", "Librairie Le Passage", "basic"),
+	},
+	{
+		file: "203-fr-gmail-prose.eml", loc: "fr-FR", client: "gmail",
+		from: person{"Thomas Moreau", "thomas.moreau@cabinet-moreau.example"}, customer: "Cabinet Moreau",
+		id: "REQ-7B3X9Q1Z5W", mailbox: emea,
+		body: "Bonjour,\n\nPour le compte root, utilisez cloud@cabinet-moreau.example. Le nom du compte sera «\u00a0Cabinet Moreau – Archives\u00a0» et\nnous prendrons le support Business.\n\nBonne journée,\nThomas",
+		want: want("cloud@cabinet-moreau.example", "Cabinet Moreau – Archives", "business"),
+	},
+	{
+		file: "204-fr-gmail-forwarded-customer.eml", loc: "fr-FR", client: "gmail", localOurs: true,
+		from: person{"Camille Durand", "camille.durand@nuage-services.example"}, customer: "Pharmacie du Port",
+		id: "REQ-3204", mailbox: emea,
+		body: "Bonjour,\n\nCi-dessous la réponse de notre client.\n\nCordialement,\nCamille",
+		fwd: &inner{from: person{"Hélène Garnier", "helene@pharmacie-du-port.example"}, to: person{"Camille Durand", "camille.durand@nuage-services.example"},
+			date: "jeu. 26 nov. 2026 à 08:02",
+			body: "Bonjour Camille,\n\nCourriel racine : aws@pharmacie-du-port.example\nSurnom du compte : Pharmacie du Port\nNiveau de support : Entreprise\n\nBien à vous,\nHélène"},
+		want: want("aws@pharmacie-du-port.example", "Pharmacie du Port", "enterprise"),
+	},
+	{
+		file: "205-fr-apple-prose.eml", loc: "fr-FR", client: "apple",
+		from: person{"Émilie Lambert", "emilie.lambert@vignoble-it.example"}, customer: "Château Lafleur",
+		id: "REQ-3205", mailbox: emea,
+		body: "Bonjour,\n\nL'adresse racine sera aws@vignoble-chateau.example, appelez le compte «\u00a0Château Lafleur – Ventes\u00a0», soutien de\nbase.\n\nBien à vous,\nÉmilie",
+		want: want("aws@vignoble-chateau.example", "Château Lafleur – Ventes", "basic"),
+	},
+	{
+		file: "206-fr-iphone-numbered-one-line.eml", loc: "fr-FR", client: "iphone",
+		from: person{"Yann Le Gall", "yann@breizh-cloud.example"}, customer: "Crêperie Ty Breizh",
+		id: "REQ-3206", mailbox: emea,
+		body: "1. aws@creperie-bzh.example 2. Crêperie Ty Breizh 🥞 3. Développeur",
+		want: want("aws@creperie-bzh.example", "Crêperie Ty Breizh 🥞", "developer"),
+	},
+	{
+		file: "207-fr-samsung-base64.eml", loc: "fr-FR", client: "samsung",
+		from: person{"Julien Lefèvre", "julien@garage-lefevre.example"}, customer: "Garage Lefèvre",
+		id: "REQ-3207", mailbox: emea,
+		body: "Email racine : aws@garage-lefevre.example\nNom du compte : Garage Lefèvre\nSupport : Affaires",
+		want: want("aws@garage-lefevre.example", "Garage Lefèvre", "business"),
+	},
+	{
+		file: "208-fr-thunderbird-inline-latin1-8bit.eml", loc: "fr-FR", client: "thunderbird", charset: "ISO-8859-1",
+		from: person{"Sébastien Roux", "sebastien@menuiserie-roux.example"}, customer: "Menuiserie Roux",
+		id: "REQ-3208", mailbox: emea,
+		body:   "Bonjour,\n\nréponses dans le texte ci-dessous.\n\nSébastien\n\n{{quote}}",
+		inline: [3]string{"aws-root@menuiserie-roux.example", "Menuiserie Roux", "Business"},
+		want:   want("aws-root@menuiserie-roux.example", "Menuiserie Roux", "business"),
+	},
+	{
+		file: "209-fr-zimbra-labels.eml", loc: "fr-FR", client: "zimbra", noToken: true,
+		from: person{"Claire Fontaine", "claire.fontaine@oenologie-co.example"}, customer: "Œnologie & Co",
+		id: "REQ-3209", mailbox: emea,
+		body: "Bonjour,\n\nCourriel racine : aws-boutique@oenologie-co.example\nSurnom du compte : Œnologie & Co – Boutique\nType de support : Basique\n\nCordialement,\nClaire Fontaine",
+		want: want("aws-boutique@oenologie-co.example", "Œnologie & Co – Boutique", "basic"),
+	},
+	{
+		file: "210-fr-outlook-inline-red.eml", loc: "fr-FR", client: "outlook", localOurs: true,
+		from: person{"Camille Durand", "camille.durand@nuage-services.example"}, customer: "Transports Girard",
+		id: "REQ-3210", mailbox: emea,
+		body:   "Bonjour,\n\nmes réponses sont en rouge sous chaque question.\n\nCordialement,\nCamille",
+		inline: [3]string{"aws@transports-girard.example", "Transports Girard – Flotte", "Développeur"},
+		want:   want("aws@transports-girard.example", "Transports Girard – Flotte", "developer"),
+	},
+	{
+		file: "211-fr-gmail-question-only.eml", loc: "fr-FR", client: "gmail", localOurs: true,
+		from: person{"Camille Durand", "camille.durand@nuage-services.example"}, customer: "Mutuelle Atlantique",
+		id: "REQ-3211", mailbox: emea,
+		body: "Bonjour,\n\nAvant de répondre : le support Business est-il facturé 10 % dans votre compte payeur ? L'adresse racine\npeut-elle être une liste de diffusion ?\n\nMerci,\nCamille",
+		want: want("", "", "", "root_email_missing", "nickname_missing", "support_type_missing"),
+	},
+	{
+		file: "212-fr-webmail-html-only-cp1252.eml", loc: "fr-FR", client: "webmail", charset: "windows-1252",
+		from: person{"Margaux Blanc", "margaux.blanc@courrier-web.example"}, customer: "Atelier Œuvre d'Art",
+		id: "REQ-3212", mailbox: emea,
+		body: "Bonjour,\n\nCourriel racine : aws@atelier-oeuvre.example\nSurnom du compte : Atelier Œuvre d’Art\nType de soutien : Développeur\n\nMerci,\nMargaux",
+		want: want("aws@atelier-oeuvre.example", "Atelier Œuvre d’Art", "developer"),
+	},
+}

@@ -1,7 +1,5 @@
 package main
 
-import "strings"
-
 // locale holds what a mail client writes in one language around a reply.
 // The original is always our email of Wednesday 25 November 2026, 10:15.
 type locale struct {
@@ -14,7 +12,7 @@ type locale struct {
 	outlookDate                 string
 	gmailAttr                   string // %s: name, %s: address
 	gmailFwd, gmailFwdFrom      string
-	gmailDate                   string
+	gmailDate, gmailOrigDate    string // the forward's date, our email's date
 	appleAttr                   string // %s name %s address
 	appleFwd                    string
 	appleFrom, appleSubject     string
@@ -40,7 +38,7 @@ var locales = map[string]*locale{
 		outlookDate: "Wednesday, November 25, 2026 10:15 AM",
 		gmailAttr:   "On Wed, Nov 25, 2026 at 10:15 AM %s <%s> wrote:",
 		gmailFwd:    "---------- Forwarded message ---------", gmailFwdFrom: "From:",
-		gmailDate: "Thu, Nov 26, 2026 at 8:02 AM",
+		gmailDate: "Thu, Nov 26, 2026 at 8:02 AM", gmailOrigDate: "Wed, Nov 25, 2026 at 10:15 AM",
 		appleAttr: "On Nov 25, 2026, at 10:15 AM, %s <%s> wrote:",
 		appleFwd:  "Begin forwarded message:", appleFrom: "From:", appleSubject: "Subject:", appleDate: "Date:", appleTo: "To:",
 		tbAttr:     "On 11/25/26 10:15 AM, %s wrote:",
@@ -57,7 +55,7 @@ var locales = map[string]*locale{
 		outlookDate: "Mittwoch, 25. November 2026 10:15",
 		gmailAttr:   "Am Mi., 25. Nov. 2026 um 10:15 Uhr schrieb %s <%s>:",
 		gmailFwd:    "---------- Weitergeleitete Nachricht ---------", gmailFwdFrom: "Von:",
-		gmailDate: "Do., 26. Nov. 2026 um 08:02 Uhr",
+		gmailDate: "Do., 26. Nov. 2026 um 08:02 Uhr", gmailOrigDate: "Mi., 25. Nov. 2026 um 10:15 Uhr",
 		appleAttr: "Am 25.11.2026 um 10:15 schrieb %s <%s>:",
 		appleFwd:  "Anfang der weitergeleiteten Nachricht:", appleFrom: "Von:", appleSubject: "Betreff:", appleDate: "Datum:", appleTo: "An:",
 		tbAttr:     "Am 25.11.26 um 10:15 schrieb %s:",
@@ -75,7 +73,7 @@ var locales = map[string]*locale{
 		outlookDate: "miércoles, 25 de noviembre de 2026 10:15",
 		gmailAttr:   "El mié, 25 nov 2026 a las 10:15, %s (<%s>) escribió:",
 		gmailFwd:    "---------- Mensaje reenviado ---------", gmailFwdFrom: "De:",
-		gmailDate: "jue, 26 nov 2026 a las 8:02",
+		gmailDate: "jue, 26 nov 2026 a las 8:02", gmailOrigDate: "mié, 25 nov 2026 a las 10:15",
 		appleAttr: "El 25 nov 2026, a las 10:15, %s <%s> escribió:",
 		appleFwd:  "Inicio del mensaje reenviado:", appleFrom: "De:", appleSubject: "Asunto:", appleDate: "Fecha:", appleTo: "Para:",
 		tbAttr:     "El 25/11/26 a las 10:15, %s escribió:",
@@ -93,7 +91,7 @@ var locales = map[string]*locale{
 		outlookDate: "quarta-feira, 25 de novembro de 2026 10:15",
 		gmailAttr:   "Em qua., 25 de nov. de 2026 às 10:15, %s <%s> escreveu:",
 		gmailFwd:    "---------- Mensagem encaminhada ---------", gmailFwdFrom: "De:",
-		gmailDate: "qui., 26 de nov. de 2026 às 08:02",
+		gmailDate: "qui., 26 de nov. de 2026 às 08:02", gmailOrigDate: "qua., 25 de nov. de 2026 às 10:15",
 		appleAttr: "Em 25 de nov. de 2026, à(s) 10:15, %s <%s> escreveu:",
 		appleFwd:  "Início da mensagem encaminhada:", appleFrom: "De:", appleSubject: "Assunto:", appleDate: "Data:", appleTo: "Para:",
 		tbAttr:     "Em 25/11/2026 10:15, %s escreveu:",
@@ -111,7 +109,7 @@ var locales = map[string]*locale{
 		outlookDate: "quarta-feira, 25 de novembro de 2026 10:15",
 		gmailAttr:   "Em qua., 25/11/2026 às 10:15, %s <%s> escreveu:",
 		gmailFwd:    "---------- Mensagem reencaminhada ---------", gmailFwdFrom: "De:",
-		gmailDate: "qui., 26/11/2026 às 08:02",
+		gmailDate: "qui., 26/11/2026 às 08:02", gmailOrigDate: "qua., 25/11/2026 às 10:15",
 		appleAttr: "A 25/11/2026, às 10:15, %s <%s> escreveu:",
 		appleFwd:  "Início da mensagem reencaminhada:", appleFrom: "De:", appleSubject: "Assunto:", appleDate: "Data:", appleTo: "Para:",
 		tbAttr:     "A 25/11/2026 10:15, %s escreveu:",
@@ -129,7 +127,7 @@ var locales = map[string]*locale{
 		outlookDate: "woensdag 25 november 2026 10:15",
 		gmailAttr:   "Op wo 25 nov 2026 om 10:15 schreef %s <%s>:",
 		gmailFwd:    "---------- Doorgestuurd bericht ---------", gmailFwdFrom: "Van:",
-		gmailDate: "do 26 nov 2026 om 08:02",
+		gmailDate: "do 26 nov 2026 om 08:02", gmailOrigDate: "wo 25 nov 2026 om 10:15",
 		appleAttr: "Op 25 nov 2026, om 10:15 heeft %s <%s> het volgende geschreven:",
 		appleFwd:  "Begin doorgestuurd bericht:", appleFrom: "Van:", appleSubject: "Onderwerp:", appleDate: "Datum:", appleTo: "Aan:",
 		tbAttr:     "Op 25-11-2026 om 10:15 schreef %s:",
@@ -147,7 +145,7 @@ var locales = map[string]*locale{
 		outlookDate: "mercoledì 25 novembre 2026 10:15",
 		gmailAttr:   "Il giorno mer 25 nov 2026 alle ore 10:15 %s <%s> ha scritto:",
 		gmailFwd:    "---------- Messaggio inoltrato ---------", gmailFwdFrom: "Da:",
-		gmailDate: "gio 26 nov 2026 alle ore 08:02",
+		gmailDate: "gio 26 nov 2026 alle ore 08:02", gmailOrigDate: "mer 25 nov 2026 alle ore 10:15",
 		appleAttr: "Il giorno 25 nov 2026, alle ore 10:15, %s <%s> ha scritto:",
 		appleFwd:  "Inizio messaggio inoltrato:", appleFrom: "Da:", appleSubject: "Oggetto:", appleDate: "Data:", appleTo: "A:",
 		tbAttr:     "Il 25/11/26 10:15, %s ha scritto:",
@@ -165,7 +163,7 @@ var locales = map[string]*locale{
 		outlookDate: "mercredi 25 novembre 2026 10:15",
 		gmailAttr:   "Le mer. 25 nov. 2026 à 10:15, %s <%s> a écrit :",
 		gmailFwd:    "---------- Message transféré ---------", gmailFwdFrom: "De :",
-		gmailDate: "jeu. 26 nov. 2026 à 08:02",
+		gmailDate: "jeu. 26 nov. 2026 à 08:02", gmailOrigDate: "mer. 25 nov. 2026 à 10:15",
 		appleAttr: "Le 25 nov. 2026 à 10:15, %s <%s> a écrit :",
 		appleFwd:  "Début du message réexpédié :", appleFrom: "De:", appleSubject: "Objet:", appleDate: "Date:", appleTo: "À:",
 		tbAttr:     "Le 25/11/2026 à 10:15, %s a écrit :",
@@ -183,7 +181,7 @@ var locales = map[string]*locale{
 		outlookDate: "25 novembre 2026 10:15",
 		gmailAttr:   "Le mer. 25 nov. 2026, à 10 h 15, %s <%s> a écrit :",
 		gmailFwd:    "---------- Message transféré ---------", gmailFwdFrom: "De :",
-		gmailDate: "jeu. 26 nov. 2026, à 08 h 02",
+		gmailDate: "jeu. 26 nov. 2026, à 08 h 02", gmailOrigDate: "mer. 25 nov. 2026, à 10 h 15",
 		appleAttr: "Le 25 nov. 2026 à 10:15, %s <%s> a écrit :",
 		appleFwd:  "Début du message réexpédié :", appleFrom: "De:", appleSubject: "Objet:", appleDate: "Date:", appleTo: "À:",
 		tbAttr:     "Le 2026-11-25 à 10 h 15, %s a écrit :",
@@ -195,12 +193,4 @@ var locales = map[string]*locale{
 		outlookMobile: "Télécharger Outlook pour Android",
 		webSent:       "Envoyé :", webDate: "25 novembre 2026 10:15",
 	},
-}
-
-// gmailOrigDate is our email's date in Gmail's forward header: the reply
-// date format with Wednesday 25 November 10:15.
-func (l *locale) gmailOrigDate() string {
-	r := strings.NewReplacer("Thu", "Wed", "Do.", "Mi.", "jue", "mié", "qui.", "qua.", "do ", "wo ", "gio", "mer", "jeu.", "mer.",
-		"26", "25", "8:02 AM", "10:15 AM", "08:02", "10:15", "8:02", "10:15", "08 h 02", "10 h 15")
-	return r.Replace(l.gmailDate)
 }

@@ -38,7 +38,7 @@ func replyAddress(mailbox, id string) string {
 // original is one email of ours as the reseller received it.
 type original struct {
 	subject, text, html string // html: the body's inner HTML
-	messageID               string
+	messageID           string
 }
 
 var bodyRE = regexp.MustCompile(`(?s)<body[^>]*>\n?(.*?)</body>`)
