@@ -65,7 +65,7 @@ func TestExtractBodies(t *testing.T) {
 		{"two nicknames", "Root email: a@b.example\nNickname: A\nFriendly name: B\nSupport: Basic\n",
 			"a@b.example", "", "basic", "nickname_ambiguous"},
 	} {
-		res := readLines(plainLines(c.body), false)
+		res := readLines(plainLines(c.body), readCtx{})
 		f := res.fields
 		got := func(p *string) string {
 			if p == nil {

@@ -19,7 +19,7 @@ const maxNesting = 4
 //     with its own history below it.
 //
 // What the sender wrote wins over what lies below, field by field.
-func readMessage(ls []line, forwarded bool, level int) viewResult {
+func readMessage(ls []line, rc readCtx, level int) viewResult {
 	own := cutSignature(cutHistory(ls))
 	tiers := scanLines(own)
 	f := resolve(&tiers)
@@ -28,7 +28,7 @@ func readMessage(ls []line, forwarded bool, level int) viewResult {
 	if res.score == 3 || level >= maxNesting {
 		return res
 	}
-	m, ok := nextMessage(ls)
+	m, ok := nextMessage(ls, rc.ourDomains)
 	if !ok {
 		return res
 	}
@@ -36,8 +36,8 @@ func readMessage(ls []line, forwarded bool, level int) viewResult {
 	switch {
 	case m.ours:
 		inner = inlineAnswers(m.body)
-	case forwarded || m.forward:
-		inner = readMessage(m.body, isForwardSubject(m.subject), level+1)
+	case rc.forwarded || m.forward:
+		inner = readMessage(m.body, readCtx{forwarded: isForwardSubject(m.subject), ourDomains: rc.ourDomains}, level+1)
 	default:
 		return res
 	}
@@ -74,6 +74,12 @@ func mergeResults(outer, inner viewResult) viewResult {
 	return viewResult{fields: f, arn: arn, score: saidCount(f)}
 }
 
+// readCtx is what reading a message's lines needs from its header.
+type readCtx struct {
+	forwarded  bool     // the message was sent as a forward
+	ourDomains []string // domains of the addresses it was sent to: ours
+}
+
 // nestedMsg is the message found below a reply's own text.
 type nestedMsg struct {
 	body    []line // its lines, re-based so that its own text is at depth 0
@@ -85,7 +91,7 @@ type nestedMsg struct {
 // nextMessage finds the first message quoted or forwarded in ls: after a
 // separator line, at a header block, or after an attribution line, at any
 // quoting depth (Outlook on the web and Gmail quote inside containers).
-func nextMessage(ls []line) (nestedMsg, bool) {
+func nextMessage(ls []line, ourDomains []string) (nestedMsg, bool) {
 	for i := 0; i < len(ls); i++ {
 		t := ls[i].text
 		if t == "" {
@@ -102,23 +108,24 @@ func nextMessage(ls []line) (nestedMsg, bool) {
 		if start < 0 {
 			continue
 		}
-		body, subject := skipHeaderBlock(ls[start:])
+		body, subject, from := skipHeaderBlock(ls[start:])
 		body = rebase(body)
 		m := nestedMsg{body: body, subject: subject, forward: fwd}
-		m.ours = isOurs(subject, body)
+		m.ours = fromOurDomain(from, ourDomains) || isOurs(subject, body)
 		return m, true
 	}
 	return nestedMsg{}, false
 }
 
 // skipHeaderBlock skips the "From:/Sent:/To:/Subject:" lines at the top of a
-// quoted or forwarded message and returns what follows and its subject.
-func skipHeaderBlock(ls []line) ([]line, string) {
+// quoted or forwarded message and returns what follows, its subject and its
+// From line's value.
+func skipHeaderBlock(ls []line) ([]line, string, string) {
 	i := nextNonBlank(ls, 0)
 	if i < 0 {
-		return nil, ""
+		return nil, "", ""
 	}
-	depth, subject := ls[i].depth, ""
+	depth, subject, from := ls[i].depth, "", ""
 	inHeader := false
 	for ; i < len(ls); i++ {
 		l := ls[i]
@@ -135,8 +142,12 @@ func skipHeaderBlock(ls []line) ([]line, string) {
 		switch {
 		case lex.fromNames[name] || lex.headerNames[name]:
 			inHeader = true
+			value := strings.TrimSpace(l.text[strings.IndexByte(l.text, ':')+1:])
 			if lex.subjectNames[name] {
-				subject = strings.TrimSpace(l.text[strings.IndexByte(l.text, ':')+1:])
+				subject = value
+			}
+			if lex.fromNames[name] && from == "" {
+				from = value
 			}
 			continue
 		case inHeader && (l.text[0] == ' ' || l.text[0] == '\t'):
@@ -144,7 +155,44 @@ func skipHeaderBlock(ls []line) ([]line, string) {
 		}
 		break
 	}
-	return ls[min(i, len(ls)):], subject
+	return ls[min(i, len(ls)):], subject, from
+}
+
+// fromOurDomain: the quoted message's From address is in a domain the reply
+// was sent to, that is ours: our clarification ("Re: …") forwarded back is
+// still our email, whatever its subject says.
+func fromOurDomain(from string, ours []string) bool {
+	if from == "" || len(ours) == 0 {
+		return false
+	}
+	for _, a := range scanAddresses(from) {
+		d := strings.ToLower(a.addr[strings.LastIndexByte(a.addr, '@')+1:])
+		for _, o := range ours {
+			if sameOrgDomain(d, o) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sameOrgDomain: equal, or one a subdomain of the other ("mail.x.example"
+// and "x.example").
+func sameOrgDomain(a, b string) bool {
+	return a == b || strings.HasSuffix(a, "."+b) || strings.HasSuffix(b, "."+a)
+}
+
+// recipientDomains are the domains a reply was sent to, but the sender's
+// own: a colleague in copy is not us.
+func recipientDomains(h Header) []string {
+	own := h.From[strings.LastIndexByte(h.From, '@')+1:]
+	var out []string
+	for _, r := range h.Recipients {
+		if at := strings.LastIndexByte(r, '@'); at >= 0 && at+1 < len(r) && !sameOrgDomain(r[at+1:], own) {
+			out = appendUnique(out, r[at+1:])
+		}
+	}
+	return out
 }
 
 // rebase lowers the quoting of a nested message so that its own text is at

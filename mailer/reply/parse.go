@@ -31,7 +31,8 @@ func parse(raw []byte) Reply {
 
 	w := &walker{budget: maxTextBytes}
 	v := w.entity(e, 0)
-	res := readView(v, isForwardSubject(r.Header.Subject))
+	rc := readCtx{forwarded: isForwardSubject(r.Header.Subject), ourDomains: recipientDomains(r.Header)}
+	res := readView(v, rc)
 	if res.score == 0 {
 		// Nothing from the sender's own text: a colleague may have forwarded
 		// the customer's answer as an attachment. Our own confirmation,
@@ -40,7 +41,8 @@ func parse(raw []byte) Reply {
 			if isOurMessage(a.header) {
 				continue
 			}
-			if ar := readView(a.body, isForwardSubject(decodeField(a.header.Get("Subject")))); ar.score > 0 {
+			arc := readCtx{forwarded: isForwardSubject(decodeField(a.header.Get("Subject"))), ourDomains: rc.ourDomains}
+			if ar := readView(a.body, arc); ar.score > 0 {
 				res = ar
 				break
 			}
@@ -71,12 +73,12 @@ type viewResult struct {
 // readView reads the plain rendering and, when an HTML alternative exists,
 // the rich one too, keeping whichever says more (plain on a tie: it is what
 // the sender's client wrote as text).
-func readView(v view, forwarded bool) viewResult {
-	res := readLines(v.plain, forwarded)
+func readView(v view, rc readCtx) viewResult {
+	res := readLines(v.plain, rc)
 	if res.score == 3 || sameLines(v.plain, v.rich) {
 		return res
 	}
-	if rich := readLines(v.rich, forwarded); rich.score > res.score {
+	if rich := readLines(v.rich, rc); rich.score > res.score {
 		return rich
 	}
 	return res
@@ -87,10 +89,10 @@ func sameLines(a, b []line) bool {
 }
 
 // readLines reads one rendering of a body (on a copy: reading marks lines).
-func readLines(src []line, forwarded bool) viewResult {
+func readLines(src []line, rc readCtx) viewResult {
 	ls := make([]line, len(src))
 	copy(ls, src)
-	return readMessage(ls, forwarded, 0)
+	return readMessage(ls, rc, 0)
 }
 
 // isOurMessage recognises our own confirmation (or any mail we sent):

@@ -60,8 +60,10 @@ func TestRenderingsAgree(t *testing.T) {
 		if sameLines(v.plain, v.rich) {
 			continue
 		}
+		h := readHeader(e.Header)
+		rc := readCtx{forwarded: isForwardSubject(h.Subject), ourDomains: recipientDomains(h)}
 		n++
-		p, r := readLines(v.plain, false), readLines(v.rich, false)
+		p, r := readLines(v.plain, rc), readLines(v.rich, rc)
 		if !sameFields(p.fields, r.fields) {
 			t.Errorf("%s: plain %s, html %s", filepath.Base(path), showFields(p.fields), showFields(r.fields))
 		}

@@ -19,7 +19,7 @@ func scanLines(ls []line) (tiers [numTiers]candidates) {
 		if l.text == "" || consumed[i] {
 			continue
 		}
-		if parts, ok := splitNumberedLine(l.text); ok {
+		if parts, ok := splitNumberedLine(l.text); ok && !anyQuestion(parts) {
 			// "1. x@y.example 2. Contoso Prod 3. Business", each part
 			// perhaps labelled: the three answers typed on one line.
 			consumed[i] = true
@@ -209,4 +209,13 @@ func itemMarker(s string, d byte) (int, int) {
 		}
 	}
 	return -1, 0
+}
+
+func anyQuestion(parts []string) bool {
+	for _, p := range parts {
+		if isQuestion(p) {
+			return true
+		}
+	}
+	return false
 }
