@@ -67,8 +67,8 @@ const (
 // mail, once the surrounding dashes are removed: "-----Original Message-----",
 // "---------- Weitergeleitete Nachricht ---------", "Begin forwarded message:".
 func separatorKind(text string) sepKind {
-	if len(text) > 80 {
-		return notSeparator
+	if len(text) > 80 || !strings.Contains(text, "--") && !strings.Contains(text, "__") && !strings.HasSuffix(text, ":") {
+		return notSeparator // every separator is dashed, or ends with a colon ("Begin forwarded message:")
 	}
 	core := strings.Trim(fold(text), " -_=:*")
 	switch {

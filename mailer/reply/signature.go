@@ -6,10 +6,6 @@ import "strings"
 // "-- " line, a mobile footer ("Sent from my iPhone"), or a closing line
 // ("Thanks,", "Cordialement") after which the sender answered nothing more.
 func cutSignature(ls []line) []line {
-	answerAfter := make([]bool, len(ls)+1)
-	for i := len(ls) - 1; i >= 0; i-- {
-		answerAfter[i] = answerAfter[i+1] || (ls[i].depth == 0 && isAnswerish(ls, i))
-	}
 	for i, l := range ls {
 		if l.depth > 0 || l.text == "" {
 			continue
@@ -22,11 +18,22 @@ func cutSignature(ls []line) []line {
 		if isMobileFooter(f) {
 			return ls[:i]
 		}
-		if isValediction(f) && !answerAfter[i+1] {
+		if isValediction(f) && !answerAfter(ls, i+1) {
 			return ls[:i]
 		}
 	}
 	return ls
+}
+
+// answerAfter: some line of the sender's from i on carries an answer. Asked
+// only at a closing line, which most messages have once.
+func answerAfter(ls []line, i int) bool {
+	for ; i < len(ls); i++ {
+		if ls[i].depth == 0 && isAnswerish(ls, i) {
+			return true
+		}
+	}
+	return false
 }
 
 // isAnswerish: a line that carries an answer, or talks about one in prose,
