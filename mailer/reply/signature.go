@@ -6,6 +6,7 @@ import "strings"
 // "-- " line, a mobile footer ("Sent from my iPhone"), or a closing line
 // ("Thanks,", "Cordialement") after which the sender answered nothing more.
 func cutSignature(ls []line) []line {
+	a := answers{ls: ls, next: -2}
 	for i, l := range ls {
 		if l.depth > 0 || l.text == "" {
 			continue
@@ -18,21 +19,35 @@ func cutSignature(ls []line) []line {
 		if isMobileFooter(f) {
 			return ls[:i]
 		}
-		if isValediction(f) && !answerAfter(ls, i+1) {
+		if isValediction(f) && !a.after(i+1) {
 			return ls[:i]
 		}
 	}
 	return ls
 }
 
-// answerAfter: some line of the sender's from i on carries an answer. Asked
-// only at a closing line, which most messages have once.
-func answerAfter(ls []line, i int) bool {
-	for ; i < len(ls); i++ {
-		if ls[i].depth == 0 && isAnswerish(ls, i) {
+// answers finds, lazily, the sender's lines that carry an answer: asked only
+// at closing lines, in increasing order, so each line is examined once.
+type answers struct {
+	ls   []line
+	next int // an answer line at or after the last question; -1 none; -2 not looked yet
+	from int // lines before from are known to carry none
+}
+
+func (a *answers) after(i int) bool {
+	if a.next == -1 {
+		return false
+	}
+	if a.next >= i {
+		return true
+	}
+	for k := max(i, a.from); k < len(a.ls); k++ {
+		if a.ls[k].depth == 0 && isAnswerish(a.ls, k) {
+			a.next, a.from = k, k
 			return true
 		}
 	}
+	a.next = -1
 	return false
 }
 
