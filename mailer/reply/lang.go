@@ -61,6 +61,9 @@ type langTable struct {
 		Negators         []string `json:"negators"`
 	} `json:"prose"`
 	Placeholders   []string `json:"placeholders"`
+	// OurPhrases are sentences only our own emails contain, in this
+	// language: a quoted or forwarded message that has one is ours.
+	OurPhrases     []string `json:"our_phrases"`
 	AutoSubjects   []string `json:"auto_subjects"`
 	BounceSubjects []string `json:"bounce_subjects"`
 }
@@ -109,6 +112,7 @@ type lexicon struct {
 	glue          set
 	negators      set
 	placeholders  set
+	ourPhrases    []string
 	autoPhrases   []string
 	bouncePhrases []string
 }
@@ -240,6 +244,7 @@ func mergeTables(tables []langTable) (*lexicon, error) {
 		l.glue.add(foldWords(p.Glue)...)
 		l.negators.add(foldWords(p.Negators)...)
 		l.placeholders.add(foldPhrases(t.Placeholders)...)
+		l.ourPhrases = append(l.ourPhrases, foldPhrases(t.OurPhrases)...)
 		l.autoPhrases = append(l.autoPhrases, foldPhrases(t.AutoSubjects)...)
 		l.bouncePhrases = append(l.bouncePhrases, foldPhrases(t.BounceSubjects)...)
 	}

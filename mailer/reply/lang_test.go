@@ -108,3 +108,62 @@ func TestANewLanguageIsData(t *testing.T) {
 		t.Errorf("with the Swedish table: got %s", g)
 	}
 }
+
+// TestClientQuoteWordsKnown: every header name, separator and forward line
+// that the mail clients write in each language (Outlook desktop and web,
+// Gmail, Apple Mail, Samsung Email, Zimbra) is in the tables, each one on its
+// own: a header block is found with two of them, so a missing one would
+// otherwise go unnoticed.
+func TestClientQuoteWordsKnown(t *testing.T) {
+	headers := map[string][]string{
+		"en": {"From", "Sent", "To", "Cc", "Subject", "Date"},
+		"de": {"Von", "Gesendet", "An", "Cc", "Betreff", "Datum"},
+		"es": {"De", "Enviado el", "Enviado", "Enviados", "Para", "CC", "Asunto", "Fecha"},
+		"pt": {"De", "Enviada em", "Enviado", "Enviadas", "Para", "Cc", "Assunto", "Data"},
+		"nl": {"Van", "Verzonden", "Aan", "CC", "Onderwerp", "Datum"},
+		"it": {"Da", "Inviato", "A", "Cc", "Oggetto", "Data"},
+		"fr": {"De", "Envoyé", "À", "Cc", "Objet", "Date"},
+	}
+	for lang, names := range headers {
+		for _, n := range names {
+			f := headerName(n + ": x")
+			if !lex.fromNames[f] && !lex.headerNames[f] {
+				t.Errorf("%s: header %q unknown", lang, n)
+			}
+		}
+	}
+	for _, s := range []string{
+		"-----Original Message-----", "-------- Original message --------", "----- Original Message -----",
+		"-----Ursprüngliche Nachricht-----", "----- Ursprüngliche Mail -----", "-----Mensaje original-----",
+		"-----Mensagem original-----", "-----Oorspronkelijk bericht-----", "-----Messaggio originale-----",
+		"-----Message d'origine-----", "----- Mail original -----", "----- Message original -----",
+	} {
+		if separatorKind(s) != originalSeparator {
+			t.Errorf("%q is no separator", s)
+		}
+	}
+	for _, s := range []string{
+		"---------- Forwarded message ---------", "Begin forwarded message:",
+		"---------- Weitergeleitete Nachricht ---------", "Anfang der weitergeleiteten Nachricht:",
+		"---------- Mensaje reenviado ---------", "Inicio del mensaje reenviado:",
+		"---------- Mensagem encaminhada ---------", "Início da mensagem encaminhada:", "Início da mensagem reencaminhada:",
+		"---------- Doorgestuurd bericht ---------", "Begin doorgestuurd bericht:",
+		"---------- Messaggio inoltrato ---------", "Inizio messaggio inoltrato:",
+		"---------- Message transféré ---------", "Début du message réexpédié :",
+	} {
+		if separatorKind(s) != forwardSeparator {
+			t.Errorf("%q is no forward line", s)
+		}
+	}
+	for subject, want := range map[string][2]bool{
+		"RE: x": {true, false}, "AW: x": {true, false}, "RES: x": {true, false}, "R: x": {true, false}, "Antw: x": {true, false},
+		"RE : x": {true, false}, "FW: x": {false, true}, "Fwd: x": {false, true}, "WG: x": {false, true}, "RV: x": {false, true},
+		"TR : x": {false, true}, "I: x": {false, true}, "ENC: x": {false, true}, "Doorst: x": {false, true},
+		"[EXTERNAL] FW: RE: x": {false, true}, "Action needed: x": {false, false},
+	} {
+		rest, reply, fwd := stripSubjectPrefixes(subject)
+		if reply != want[0] || fwd != want[1] || rest != "x" && subject != "Action needed: x" {
+			t.Errorf("%q: reply %v forward %v rest %q", subject, reply, fwd, rest)
+		}
+	}
+}

@@ -71,6 +71,15 @@ var replyShapes = []struct {
 	{"forwarded back, Outlook", "FW: ", "", func(top, s, text, _ string) string {
 		return top + "\n\nFrom: Meridian <provisioning@meridian.example>\nSent: Wednesday\nTo: Dana\nSubject: " + s + "\n\n" + text
 	}},
+	{"outlook text, display name only", "RE: ", "", func(top, s, text, _ string) string {
+		return top + "\n\nFrom: Meridian Account Provisioning\nSent: Wednesday\nTo: Dana\nSubject: " + s + "\n\n" + text
+	}},
+	{"forwarded back, display name only", "FW: ", "", func(top, s, text, _ string) string {
+		return top + "\n\nFrom: Meridian Account Provisioning\nSent: Wednesday\nTo: Dana\nSubject: " + s + "\n\n" + text
+	}},
+	{"forwarded back with an attribution line", "Fwd: ", "", func(top, _, text, _ string) string {
+		return top + "\n\nOn Wed, Nov 25, 2026 at 10:15 AM Meridian Account Provisioning wrote:\n\n" + quoteAll(text)
+	}},
 	{"gmail html", "Re: ", "text/html; charset=utf-8", func(top, _, _, html string) string {
 		return "<div dir=ltr>" + strings.ReplaceAll(top, "\n", "<br>") + `</div><div class="gmail_quote"><div class="gmail_attr">On Wed, Meridian wrote:</div>` +
 			`<blockquote class="gmail_quote">` + html + "</blockquote></div>"
@@ -100,6 +109,31 @@ func TestOurEmailsNeverAnswer(t *testing.T) {
 					t.Errorf("%s, %s, top %q: got %s, want %s", name, sh.name, c.top[:12], g, c.want)
 				}
 			}
+		}
+	}
+}
+
+// TestOurEmailsAreRecognised: every email we send, as text and as HTML,
+// is known for ours by its content alone (no header block, no address):
+// when a template changes or gains a language, this names what to add to
+// the language's our_phrases.
+func TestOurEmailsAreRecognised(t *testing.T) {
+	for name, e := range ourEmails(t) {
+		for kind, ls := range map[string][]line{"text": plainLines(e[1]), "html": htmlLines(e[2])} {
+			if !isOurs("", ls) {
+				t.Errorf("%s (%s) not recognised as ours", name, kind)
+			}
+		}
+	}
+	// And a reseller's or customer's answer is not, even with our email
+	// below it, unquoted.
+	for _, body := range []string{
+		"Root email: a@b.example\nAccount nickname: Acme\nSupport type:\n\nThanks\n",
+		"We have received your request, thanks. Root email: a@b.example\n",
+		"Root email: a@b.example\n\nFrom: Meridian\nSent: Wed\nTo: Dana\nSubject: x\n\nWe have received your request to provision a new account\nRoot email:\nAccount nickname:\nSupport type:\n",
+	} {
+		if isOurs("RE: x", plainLines(body)) {
+			t.Errorf("%q taken for ours", body)
 		}
 	}
 }
@@ -159,5 +193,52 @@ func TestInlineAnswersInOurEmail(t *testing.T) {
 		`<b>To:</b> Dana<br><b>Subject:</b> `+e[0]+"</div><div>"+html+"</div>")
 	if g := got(Parse(raw)); g != "aws@acme.example|Acme Prod|-|support_type_missing" {
 		t.Errorf("html: got %s", g)
+	}
+}
+
+// TestOursByEachSign: each sign that a quoted message is ours works on its
+// own, for an email in a language whose sentences the tables do not know.
+func TestOursByEachSign(t *testing.T) {
+	neutral := plainLines("Hej Dana,\n\nTack för din förfrågan.\n")
+	for _, c := range []struct {
+		name    string
+		subject string
+		body    string
+		want    bool
+	}{
+		{"our subject", ourSubj, "", true},
+		{"a reply to our subject", "RE: " + ourSubj, "", false},
+		{"a forward of our subject", "Fwd: " + ourSubj, "", false},
+		{"untagged subject", "Customer Account Provision Request Received", "", false},
+		{"our three empty lines", "", "Hej,\n\nRoot email:\nAccount nickname:\nSupport type:\n\nHälsningar\n", true},
+		{"two empty lines", "", "Hej,\n\nRoot email:\nAccount nickname:\n\nHälsningar\n", false},
+		{"three filled lines", "", "Root email: a@b.example\nAccount nickname: A\nSupport type: Basic\n", false},
+		{"our support question", "", "3. Supportnivå: Business Support, Developer Support eller Basic/No Support.\n", true},
+	} {
+		body := neutral
+		if c.body != "" {
+			body = plainLines(c.body)
+		}
+		if g := isOurs(c.subject, body); g != c.want {
+			t.Errorf("%s: ours = %v", c.name, g)
+		}
+	}
+	block := func(from string) []line {
+		return plainLines("Thanks.\n\nFrom: " + from + "\nSent: Wed\nTo: Dana\nSubject: Re: something\n\nHej Dana,\n\nTack.\n")
+	}
+	for _, c := range []struct {
+		from string
+		ours []string
+		want bool
+	}{
+		{"Meridian <provisioning@meridian.example>", []string{"meridian.example"}, true},
+		{"Meridian <provisioning@mail.meridian.example>", []string{"meridian.example"}, true},
+		{"Meridian <provisioning@meridian.example>", []string{"fabrikam.example"}, false},
+		{"Meridian Account Provisioning", []string{"meridian.example"}, false},
+	} {
+		m, ok := nextMessage(block(c.from), c.ours)
+		if !ok || m.ours != c.want {
+			t.Errorf("From %q, ours %v: found %v, ours = %v", c.from, c.ours, ok, m.ours)
+		}
 	}
 }

@@ -215,18 +215,27 @@ func rebase(ls []line) []line {
 }
 
 // isOurs recognises our own email below a reply: by its subject (ours carry
-// the [request id] tag and are no reply or forward), or, when the quote has
-// no header block, by its shape: our empty lines to fill in, or our question
-// listing the support types.
+// the [request id] tag and are no reply or forward), or by what its own text
+// says, above any history of its own: one of the sentences only our emails
+// contain (lang/*.json, our_phrases), our three empty lines to fill in, or our
+// question listing the support types.
 func isOurs(subject string, body []line) bool {
 	if subject != "" {
 		rest, reply, fwd := stripSubjectPrefixes(subject)
-		return !reply && !fwd && subjectTag(rest) != ""
+		if !reply && !fwd && subjectTag(rest) != "" {
+			return true
+		}
 	}
+	own := make([]line, len(body))
+	copy(own, body)
+	own = cutHistory(own)
 	empty := [4]bool{}
-	for _, l := range body {
+	for _, l := range own {
 		if l.depth != 0 || l.text == "" {
 			continue
+		}
+		if hasOurPhrase(l.text) {
+			return true
 		}
 		if n, rest, ok := numbered(l.text); ok && itemField(n) == fSupport {
 			if types, _ := supportTypes(rest); len(types) >= 3 {
@@ -238,6 +247,19 @@ func isOurs(subject string, body []line) bool {
 		}
 	}
 	return empty[fRoot] && empty[fNick] && empty[fSupport]
+}
+
+func hasOurPhrase(text string) bool {
+	if len(text) < 12 {
+		return false
+	}
+	f := strings.Join(strings.Fields(fold(text)), " ")
+	for _, p := range lex.ourPhrases {
+		if strings.Contains(f, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // stripSubjectPrefixes removes the "RE:", "AW:", "Fwd:", "TR :", "[EXT]"…
