@@ -60,7 +60,7 @@ type langTable struct {
 		Glue             []string `json:"glue"`
 		Negators         []string `json:"negators"`
 	} `json:"prose"`
-	Placeholders   []string `json:"placeholders"`
+	Placeholders []string `json:"placeholders"`
 	// OurPhrases are sentences only our own emails contain, in this
 	// language: a quoted or forwarded message that has one is ours.
 	OurPhrases     []string `json:"our_phrases"`
