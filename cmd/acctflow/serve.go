@@ -50,6 +50,7 @@ func newServe() *cobra.Command {
 	addRepliesFlags(cmd)
 	addTicketFlags(cmd)
 	addProvisioningFlags(cmd)
+	addAWSFlags(cmd)
 	addNATSFlags(cmd, "", "external NATS server or cluster URL(s); empty runs the embedded server")
 	return cmd
 }
@@ -69,7 +70,8 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if cfg.URL == "" {
+	external := cfg.URL != ""
+	if !external {
 		ns, err := startEmbedded(get("data-dir"), get("nats-listen"), get("nats-sync"), log)
 		if err != nil {
 			return err
@@ -114,7 +116,7 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	deps := &deps{cmd: cmd, log: log, conn: conn, store: store, reg: reg}
+	deps := &deps{cmd: cmd, log: log, conn: conn, store: store, reg: reg, external: external}
 	defer deps.close()
 	var handlers []broker.Handler
 	for _, name := range selected {
@@ -150,6 +152,7 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 			Tokens:   splitList(tokens),
 			Gatherer: reg,
 			Logger:   log,
+			Health:   deps.health(),
 			Ready: func(ctx context.Context) error {
 				if !conn.NC.IsConnected() {
 					return errors.New("NATS not connected")

@@ -9,16 +9,17 @@ import (
 	"time"
 
 	"github.com/acctflow/acctflow/aws"
-	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/handlers/followup"
 	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/provisioning"
 	"github.com/acctflow/acctflow/mailer/mailtest"
-	"github.com/acctflow/acctflow/sandbox/devmail"
 	"github.com/acctflow/acctflow/ops"
 	"github.com/acctflow/acctflow/retry"
+	"github.com/acctflow/acctflow/sandbox/devaws"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
 // TestCreatedThroughOrganizationsThenOneFollowup runs approval → provisioning
@@ -45,17 +46,18 @@ func TestCreatedThroughOrganizationsThenOneFollowup(t *testing.T) {
 		hs := []broker.Handler{brokertest.CrashOnce(fh.Broker(), &calls)}
 		if i == 0 {
 			hs = append(hs, handlertest.Projection(t, store),
-				(&provisioning.Handler{Accounts: accounts, Requests: store, Logger: brokertest.Logger(t), Now: time.Now}).Broker())
+				(&provisioning.Handler{JS: conn.JS, Ledger: effect.NewLedger(accounts, "", nil), Requests: store, Logger: brokertest.Logger(t)}).Broker())
 		}
 		brokertest.Run(t, c, hs...)
 	}
-	d := &provisioning.Driver{Accounts: accounts, Requests: store, Orgs: aws.NewOrganizations(fake.Config()), JS: conn.JS, Outbox: ob,
-		Domain: "acctflow.localhost", ReplyKey: key, Inbox: "acct-replies@acctflow.localhost", Every: 5 * time.Millisecond,
-		PollPolicy: retry.Policy{Initial: 2 * time.Millisecond, Max: 5 * time.Millisecond}, Logger: brokertest.Logger(t), Now: time.Now}
+	d := &provisioning.Driver{JS: conn.JS, Ledger: effect.NewLedger(accounts, "", nil), Requests: store, Orgs: aws.NewOrganizations(fake.Config()), Outbox: ob,
+		Domain: "acctflow.localhost", ReplyKey: key, Inbox: "acct-replies@acctflow.localhost",
+		PollPolicy: retry.Policy{Initial: 2 * time.Millisecond, Max: 5 * time.Millisecond}, Logger: brokertest.Logger(t)}
 	handlertest.Go(t, d.Run)
 
 	req := handlertest.Request("REQ-FU1")
 	brokertest.Publish(t, conn, handlertest.Routed(req), "seed-0")
+	brokertest.Publish(t, conn, handlertest.Confirmed("REQ-FU1"), "seed-0c")
 	brokertest.Publish(t, conn, handlertest.Details("REQ-FU1", "root@acme.example", "Café Étoile", "business"), "seed-1")
 	o := &ops.Ops{JS: conn.JS, Requests: store, Source: "test", Now: time.Now}
 	brokertest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {

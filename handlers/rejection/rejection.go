@@ -6,13 +6,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
-	"github.com/acctflow/acctflow/outbox"
 	"github.com/acctflow/acctflow/retry"
 )
 
@@ -45,6 +46,11 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	if err := events.Unmarshal("request-rejected", m.Data, &rej); err != nil {
 		return retry.Permanent(fmt.Errorf("invalid RequestRejected: %w", err))
 	}
+	if slices.Contains(rej.Reasons, events.ReasonRequestIDConflict) {
+		// An upstream mistake for ops to look at: the original request goes
+		// on, and its reseller is told nothing.
+		return nil
+	}
 	req := rej.Request
 	if req == nil {
 		rec, err := h.Requests.Get(ctx, rej.RequestID)
@@ -69,10 +75,10 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	qualifier := events.DerivedID(strings.Join(rej.Reasons, ","), rej.Detail)[:12]
 	kind := mailer.KindRejection
 	msg := mailer.Message{
-		MessageID: mailer.MessageID(rej.RequestID, kind+"."+qualifier, h.Domain),
+		MessageID: mailer.MessageID(nil, rej.RequestID, kind+"."+qualifier, h.Domain),
 		To:        mailer.Address{Name: contact.Name, Email: contact.Email},
 		Subject:   subject, Text: text, HTML: html,
 	}
-	_, err = h.Outbox.Send(ctx, outbox.Key(kind, rej.RequestID, qualifier), kind, msg)
+	_, err = h.Outbox.Send(ctx, effect.Key(kind, rej.RequestID, qualifier), kind, msg)
 	return err
 }
