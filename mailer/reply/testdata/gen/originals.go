@@ -54,7 +54,7 @@ func renderOurs(d mailer.Data, id string) original {
 		panic("no body in " + doc)
 	}
 	return original{subject: subject, text: strings.TrimRight(text, "\n"), html: strings.TrimSpace(m[1]),
-		messageID: mailer.MessageID(id, d.Kind(), "mail."+ourDomain)}
+		messageID: mailer.MessageID([]byte(fixtureKey), id, d.Kind(), "mail."+ourDomain)}
 }
 
 func confirmationEN(id, contact, customer, mailbox string) original {
@@ -206,6 +206,6 @@ func confirmationIn(lang, id, contact, customer, mailbox string) original {
 		subject:   fmt.Sprintf(t.subject, customer, id),
 		text:      text.String(),
 		html:      h.String(),
-		messageID: mailer.MessageID(id, mailer.KindConfirmation, "mail."+ourDomain),
+		messageID: mailer.MessageID([]byte(fixtureKey), id, mailer.KindConfirmation, "mail."+ourDomain),
 	}
 }
