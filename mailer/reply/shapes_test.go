@@ -219,6 +219,8 @@ func TestLabelsAndValuesEveryLanguage(t *testing.T) {
 		{"Endereço de e-mail raiz: x@y.example", "Nome da conta: Müller", "Plano de suporte: Sem suporte", "basic"},
 		{"Root-e-mailadres: x@y.example", "Accountnaam: Müller", "Type ondersteuning: Geen", "basic"},
 		{"Root e-mail: x@y.example", "Naam van het account: Müller", "Supporttype: Ontwikkelaar", "developer"},
+		{"E-mailadres van de rootgebruiker: x@y.example", "Bijnaam van het account: Müller", "Type ondersteuning: Business", "business"},
+		{"Root email (E-Mail-Adresse des Root-Benutzers): x@y.example", "Account nickname (Kontoname): Müller", "Support type (Supportart): Basis", "basic"},
 		{"Indirizzo email root: x@y.example", "Nome dell'account: Müller", "Tipo di supporto: Nessun supporto", "basic"},
 		{"Email root: x@y.example", "Nome dell’account: Müller", "Livello di supporto: Sviluppatore", "developer"},
 		{"Courriel racine : x@y.example", "Surnom du compte : Müller", "Type de soutien : Développeur", "developer"},
