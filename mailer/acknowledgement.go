@@ -24,7 +24,7 @@ type AcknowledgementData struct {
 }
 
 // Kind implements Data.
-func (AcknowledgementData) Kind() string    { return KindAcknowledgement }
+func (AcknowledgementData) Kind() string     { return KindAcknowledgement }
 func (d AcknowledgementData) language() Lang { return d.Lang }
 
 type acknowledgementView struct {

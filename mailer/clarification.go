@@ -32,7 +32,7 @@ type ClarificationData struct {
 }
 
 // Kind implements Data.
-func (ClarificationData) Kind() string    { return KindClarification }
+func (ClarificationData) Kind() string     { return KindClarification }
 func (d ClarificationData) language() Lang { return d.Lang }
 
 type clarificationView struct {

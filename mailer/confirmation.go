@@ -18,7 +18,7 @@ type ConfirmationData struct {
 }
 
 // Kind implements Data.
-func (ConfirmationData) Kind() string    { return KindConfirmation }
+func (ConfirmationData) Kind() string     { return KindConfirmation }
 func (d ConfirmationData) language() Lang { return d.Lang }
 
 type confirmationView struct {

@@ -31,7 +31,7 @@ type FollowupData struct {
 }
 
 // Kind implements Data.
-func (FollowupData) Kind() string    { return KindFollowup }
+func (FollowupData) Kind() string     { return KindFollowup }
 func (d FollowupData) language() Lang { return d.Lang }
 
 type followupView struct {

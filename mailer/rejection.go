@@ -32,7 +32,7 @@ type RejectionData struct {
 }
 
 // Kind implements Data.
-func (RejectionData) Kind() string    { return KindRejection }
+func (RejectionData) Kind() string     { return KindRejection }
 func (d RejectionData) language() Lang { return d.Lang }
 
 type rejectionView struct {

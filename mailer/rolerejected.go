@@ -19,7 +19,7 @@ type RoleRejectedData struct {
 }
 
 // Kind implements Data.
-func (RoleRejectedData) Kind() string    { return KindRoleRejected }
+func (RoleRejectedData) Kind() string     { return KindRoleRejected }
 func (d RoleRejectedData) language() Lang { return d.Lang }
 
 type roleRejectedView struct {

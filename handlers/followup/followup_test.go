@@ -9,16 +9,16 @@ import (
 	"time"
 
 	"github.com/acctflow/acctflow/aws"
-	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/handlers/followup"
 	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/provisioning"
 	"github.com/acctflow/acctflow/mailer/mailtest"
-	"github.com/acctflow/acctflow/sandbox/devmail"
 	"github.com/acctflow/acctflow/ops"
 	"github.com/acctflow/acctflow/retry"
+	"github.com/acctflow/acctflow/sandbox/devaws"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
 // TestCreatedThroughOrganizationsThenOneFollowup runs approval → provisioning
