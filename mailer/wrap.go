@@ -35,7 +35,14 @@ func wrapLine(l string, width int) []string {
 	if prefix == "" {
 		prefix = l[:len(l)-len(strings.TrimLeft(l, " "))]
 	}
-	words := strings.Fields(l[len(prefix):])
+	// Only ASCII spaces break a line: a no-break space (French "10 %",
+	// « … ») keeps its words together.
+	var words []string
+	for _, w := range strings.Split(l[len(prefix):], " ") {
+		if w != "" {
+			words = append(words, w)
+		}
+	}
 	hang := strings.Repeat(" ", utf8.RuneCountInString(prefix))
 	var out []string
 	cur, n := prefix, utf8.RuneCountInString(prefix)
