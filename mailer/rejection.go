@@ -37,7 +37,11 @@ func (d RejectionData) language() Lang { return d.Lang }
 
 type rejectionView struct {
 	customer
-	Steps          []string
+	Steps []string // the portal steps, and ops' reason when there are some
+	// Ops is ops' rejection alone, said as a paragraph rather than a step;
+	// OpsAsked is set when it already asks the reseller to reply.
+	Ops            string
+	OpsAsked       bool
 	SupportMailbox string
 }
 
@@ -69,6 +73,9 @@ func (d RejectionData) prepare(t *tr) (string, any, error) {
 	}
 	if len(v.Steps) == 0 {
 		return "", nil, errors.New("rejection without a reason")
+	}
+	if len(v.Steps) == 1 && seen[ReasonOpsRejected] {
+		v.Ops, v.Steps, v.OpsAsked = v.Steps[0], nil, squash(d.OpsReason, maxReasonRunes) == ""
 	}
 	return subjectTag(t.T("rejection.subject", "Customer", c.CustomerName), c.RequestID), v, nil
 }

@@ -11,15 +11,21 @@ import (
 
 // allKinds returns one valid Data of every kind, with name in every field a
 // customer, reseller or ops person types.
-func allKinds(name string, sig Signature) []Data {
+func allKinds(name string, sig Signature) []Data { return allKindsIn(English, name, sig) }
+
+// allKindsIn is allKinds with the customer mail in lang.
+func allKindsIn(lang Lang, name string, sig Signature) []Data {
 	return []Data{
-		ConfirmationData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, Sig: sig},
-		RejectionData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, Reasons: []string{ReasonOpsRejected}, OpsReason: name, Sig: sig},
-		ClarificationData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, RootEmail: name, Nickname: name, Problems: []string{"root_email_invalid", name}, Sig: sig},
-		FollowupData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, AccountID: "123456789012", AccountName: name, RootEmail: name,
-			SupportType: "business", DistributorAccountID: "210987654321", ExternalID: "acctflow-ext-01", Sig: sig},
+		ConfirmationData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, Lang: lang, Sig: sig},
+		RejectionData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, Reasons: []string{ReasonOpsRejected}, OpsReason: name, Lang: lang, Sig: sig},
+		ClarificationData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, RootEmail: name, Nickname: name, AWSAccountName: name + "!",
+			Problems: []string{"root_email_invalid", name}, Lang: lang, Sig: sig},
+		AcknowledgementData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, RootEmail: name, Nickname: name, AWSAccountName: name,
+			SupportType: "developer", Lang: lang, Sig: sig},
+		FollowupData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, AccountID: "123456789012", AccountName: name, Nickname: name + "!",
+			RootEmail: name, SupportType: "business", DistributorAccountID: "210987654321", ExternalID: "acctflow-ext-01", Lang: lang, Sig: sig},
 		RoleRejectedData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, AccountID: "123456789012", RoleARN: name, Reason: name,
-			DistributorAccountID: "210987654321", ExternalID: "acctflow-ext-01", Sig: sig},
+			DistributorAccountID: "210987654321", ExternalID: "acctflow-ext-01", Lang: lang, Sig: sig},
 		TicketData{ChangeID: name, AccountID: "530274916683", From: "developer", To: "business", ChangedAt: time.Unix(0, 0),
 			ReportedBy: Address{name, name}, ResellerName: name, CustomerName: name},
 		AlertData{Subject: name, Body: name},

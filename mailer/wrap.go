@@ -45,21 +45,43 @@ func wrapLine(l string, width int) []string {
 	}
 	hang := strings.Repeat(" ", utf8.RuneCountInString(prefix))
 	var out []string
-	cur, n := prefix, utf8.RuneCountInString(prefix)
-	empty := true // cur holds no word yet
-	for _, w := range words {
-		wn := utf8.RuneCountInString(w)
-		if !empty && n+1+wn > width {
-			out = append(out, cur)
-			cur, n, empty = hang, len(hang), true
+	first := 0 // index of the first word of the line being filled
+	for first < len(words) {
+		lead := prefix
+		if len(out) > 0 {
+			lead = hang
 		}
-		if !empty {
-			cur += " "
-			n++
+		n, end := utf8.RuneCountInString(lead), first
+		for end < len(words) {
+			wn := utf8.RuneCountInString(words[end])
+			if end > first && n+1+wn > width {
+				break
+			}
+			if end > first {
+				n++
+			}
+			n += wn
+			end++
 		}
-		cur += w
-		n += wn
-		empty = false
+		// The next line must not read as a label ("Bcc: …", "Root email:
+		// …") made of a typed-in value: move words down until no colon
+		// ends one of its first three words.
+		for end < len(words) && end-first > 1 && labelLike(words[end:]) {
+			end--
+		}
+		out = append(out, lead+strings.Join(words[first:end], " "))
+		first = end
 	}
-	return append(out, cur)
+	return out
+}
+
+// labelLike reports whether a line starting with words would start with a
+// label: a colon at the end of one of its first three words.
+func labelLike(words []string) bool {
+	for i := 0; i < len(words) && i < 3; i++ {
+		if strings.HasSuffix(words[i], ":") {
+			return true
+		}
+	}
+	return false
 }
