@@ -63,9 +63,9 @@ func wrapLine(l string, width int) []string {
 			n += wn
 			end++
 		}
-		// The next line must not read as a label ("Bcc: …", "Root email:
-		// …") made of a typed-in value: move words down until no colon
-		// ends one of its first three words.
+		// The next line must not read as a label with a value ("Bcc: …",
+		// "Root email: …") made of a typed-in value: move words down until
+		// no colon ends one of its first three words.
 		for end < len(words) && end-first > 1 && labelLike(words[end:]) {
 			end--
 		}
@@ -76,9 +76,10 @@ func wrapLine(l string, width int) []string {
 }
 
 // labelLike reports whether a line starting with words would start with a
-// label: a colon at the end of one of its first three words.
+// label and a value: a colon at the end of one of its first three words,
+// with more after it (a paragraph's closing colon introduces what follows).
 func labelLike(words []string) bool {
-	for i := 0; i < len(words) && i < 3; i++ {
+	for i := 0; i < len(words)-1 && i < 3; i++ {
 		if strings.HasSuffix(words[i], ":") {
 			return true
 		}
