@@ -11,8 +11,9 @@ type AcknowledgementData struct {
 	CustomerName string
 	RootEmail    string
 	Nickname     string // as the reseller typed it
-	// AWSAccountName is how AWS will show the account; required (callers
-	// derive it with aws.AccountName when the event has none).
+	// AWSAccountName is how AWS will show the account (callers derive it
+	// with aws.AccountName when the event has none); without one, the
+	// nickname is restated alone.
 	AWSAccountName string
 	SupportType    string // business, developer, basic, enterprise
 	// Where a correction goes, as in ConfirmationData; the Reply-To is the
@@ -46,13 +47,15 @@ func (d AcknowledgementData) prepare(t *tr) (string, any, error) {
 		return "", nil, err
 	}
 	root, nick, awsName := oneLine(d.RootEmail), oneLine(d.Nickname), oneLine(d.AWSAccountName)
-	if root == "" || nick == "" || awsName == "" {
-		return "", nil, errors.New("acknowledgement needs the root email, the nickname and the AWS account name")
+	if root == "" || nick == "" {
+		return "", nil, errors.New("acknowledgement needs the root email and the nickname")
+	}
+	nickname := t.T("common.detail_nickname", "Value", nick)
+	if awsName != "" { // shown even when equal: the reseller learns it is
+		nickname = t.T("common.detail_nickname_aws", "Value", nick, "AWSName", awsName)
 	}
 	v := acknowledgementView{customer: c, SupportMailbox: box, Details: []string{
-		knownDetail(t, "root_email", root, ""),
-		t.T("common.detail_nickname_aws", "Value", nick, "AWSName", awsName),
-		knownDetail(t, "support_type", supportLabel(d.SupportType), ""),
+		knownDetail(t, "root_email", root, ""), nickname, knownDetail(t, "support_type", supportLabel(d.SupportType), ""),
 	}}
 	return subjectTag(t.T("acknowledgement.subject", "Customer", c.CustomerName), c.RequestID), v, nil
 }
