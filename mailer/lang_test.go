@@ -53,4 +53,3 @@ func TestUnknownLangRendersEnglish(t *testing.T) {
 		t.Errorf("unknown language: subject %q", subject)
 	}
 }
-
