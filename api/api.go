@@ -125,7 +125,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	case ops.IsNotFound(err):
 		writeError(w, http.StatusNotFound, "request not found")
 	case errors.As(err, &se):
-		writeJSON(w, http.StatusConflict, map[string]string{"error": se.Error(), "stage": se.Stage})
+		writeJSON(w, http.StatusConflict, map[string]string{"error": se.Error(), "stage": string(se.Stage)})
 	case errors.Is(err, errBadInput):
 		writeError(w, http.StatusBadRequest, err.Error())
 	default:

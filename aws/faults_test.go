@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/retry"
+	"github.com/acctflow/acctflow/sandbox/devaws"
 )
 
 // Each retryable fault is temporary on its own and gone under retry.Do, with

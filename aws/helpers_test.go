@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/retry"
+	"github.com/acctflow/acctflow/sandbox/devaws"
 )
 
 // fast retries, so that retried tests take milliseconds.

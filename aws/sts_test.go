@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/retry"
+	"github.com/acctflow/acctflow/sandbox/devaws"
 )
 
 const (

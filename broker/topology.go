@@ -19,7 +19,6 @@ const (
 	BucketIMAPCursor = "imap-cursor"
 	BucketTickets    = "tickets"
 	BucketAccounts   = "accounts"
-	BucketThreads    = "reply-threads"
 	ObjectMailRaw    = "mail-raw"
 )
 
@@ -76,7 +75,6 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 		{Bucket: BucketIMAPCursor, Description: "per mailbox UIDVALIDITY and last UID"},
 		{Bucket: BucketTickets, Description: "support-change tickets by change id"},
 		{Bucket: BucketAccounts, Description: "per account support history and provisioning state"},
-		{Bucket: BucketThreads, Description: "reply threading (our Message-IDs) and clarification pacing"},
 	} {
 		b.Storage = jetstream.FileStorage
 		b.Replicas = r

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -136,4 +137,15 @@ func IDFromHash(data []byte) func() string {
 		}
 		return sb.String()
 	}
+}
+
+// SameRequest reports whether two AccountRequested say the same thing:
+// every field but requested_at, which a client or the API fills in when it
+// is left out, so the same fixture published twice is the same request.
+func SameRequest(a, b AccountRequested) bool {
+	a.RequestedAt, b.RequestedAt = "", ""
+	if len(a.Reseller.AuthorisedSenders) == 0 && len(b.Reseller.AuthorisedSenders) == 0 {
+		a.Reseller.AuthorisedSenders, b.Reseller.AuthorisedSenders = nil, nil
+	}
+	return reflect.DeepEqual(a, b)
 }

@@ -8,6 +8,24 @@ const (
 	SupportEnterprise = "enterprise"
 )
 
+// SupportType is one of the four support types.
+type SupportType string
+
+// ParseSupportType accepts exactly the four values events carry.
+func ParseSupportType(s string) (SupportType, bool) {
+	switch s {
+	case SupportBusiness, SupportDeveloper, SupportBasic, SupportEnterprise:
+		return SupportType(s), true
+	}
+	return "", false
+}
+
+// ValidSupportType reports whether s is one of the four support types.
+func ValidSupportType(s string) bool {
+	_, ok := ParseSupportType(s)
+	return ok
+}
+
 // GroupFor is the support plan group billing needs for a support type:
 // Business Support accounts sit in the business-support group, all others
 // pass through.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/acctflow/acctflow/lifecycle"
 )
 
 // TestCrash: the whole flow runs while `acctflow serve` (embedded NATS and
@@ -48,7 +50,7 @@ func budget(n int) time.Duration { return time.Duration(200+n/2) * time.Second }
 // description for the table: kills and the stages requests were at.
 func (w *world) killRandomly(ctx context.Context, kills int, procs ...*proc) string {
 	killed := 0
-	hit := map[string]bool{}
+	hit := map[lifecycle.Stage]bool{}
 	for k := range kills {
 		at, running := w.flow.waitProgress(ctx, 0.95*(float64(k)+rand.Float64())/float64(kills))
 		if !running {
@@ -66,7 +68,7 @@ func (w *world) killRandomly(ctx context.Context, kills int, procs ...*proc) str
 	var stages []string
 	for _, s := range stagesOf {
 		if hit[s] {
-			stages = append(stages, s)
+			stages = append(stages, string(s))
 		}
 	}
 	return fmt.Sprintf("%d SIGKILL (requests at %s)", killed, strings.Join(stages, ", "))

@@ -32,17 +32,17 @@ type flow struct {
 	replies atomic.Int64
 
 	mu       sync.Mutex
-	atStage  map[string]int // requests per stage in the last pass
-	progress float64        // how far the flow has gone, 0..1
-	over     bool           // every request is done
+	atStage  map[lifecycle.Stage]int // requests per stage in the last pass
+	progress float64                 // how far the flow has gone, 0..1
+	over     bool                    // every request is done
 }
 
 // stagesOf are the stages a person acts at, in flow order; a request's
 // progress is its index here plus one, and done after its ticket.
-var stagesOf = []string{lifecycle.StageAwaitingDetails, lifecycle.StageDetailsReceived, lifecycle.StageApproved,
+var stagesOf = []lifecycle.Stage{lifecycle.StageAwaitingDetails, lifecycle.StageDetailsReceived, lifecycle.StageApproved,
 	lifecycle.StageCreated, lifecycle.StageRoleValidated}
 
-func rank(stage string) int {
+func rank(stage lifecycle.Stage) int {
 	for i, s := range stagesOf {
 		if s == stage {
 			return i + 1
@@ -54,8 +54,8 @@ func rank(stage string) int {
 // waitProgress waits until the flow has gone frac (0..1) of the way, as
 // of the last pass, or is over; it returns the stages requests were at
 // then, and false when the flow is over.
-func (f *flow) waitProgress(ctx context.Context, frac float64) ([]string, bool) {
-	var at []string
+func (f *flow) waitProgress(ctx context.Context, frac float64) ([]lifecycle.Stage, bool) {
+	var at []lifecycle.Stage
 	var over bool
 	_ = waitFor(ctx, 50*time.Millisecond, func() error {
 		f.mu.Lock()
@@ -80,7 +80,7 @@ type personState struct {
 	last      time.Time // of the last command sent for the current stage
 	recovered bool      // ops recorded the account by hand after an alert
 	done      bool
-	failedAt  string // stage of the last act that failed and was logged
+	failedAt  lifecycle.Stage // stage of the last act that failed and was logged
 }
 
 // retryAct is how long a person waits for a command's effect before sending
@@ -111,7 +111,7 @@ func (f *flow) drive(ctx context.Context) {
 // pass acts once on every request not done; it reports whether all are.
 func (f *flow) pass(ctx context.Context, kv jetstream.KeyValue) bool {
 	all := true
-	seen := map[string]int{}
+	seen := map[lifecycle.Stage]int{}
 	ranks := 0
 	defer func() {
 		f.mu.Lock()

@@ -23,7 +23,12 @@ type received struct {
 // "followup", "ops_alert.unknown.", …), or "" for someone else's mail.
 func (r received) kind() string {
 	local, _, _ := strings.Cut(r.messageID, "@")
+	// <request id>.<token mac>.<kind>, or <change id>.<kind> for mail
+	// nobody answers (tickets, ops alerts).
 	_, k, _ := strings.Cut(local, ".")
+	if mac, rest, ok := strings.Cut(k, "."); ok && len(mac) == 12 && strings.Trim(mac, "0123456789abcdef") == "" {
+		return rest
+	}
 	return k
 }
 

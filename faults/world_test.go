@@ -13,9 +13,9 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/helpdesk/freshdesktest"
+	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 

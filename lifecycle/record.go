@@ -1,29 +1,29 @@
 // Package lifecycle is the projection of each request's lifecycle, kept in
 // the KV bucket "requests" and folded from the events of the pipeline.
+//
+// A record is a pure function of the set of events it has seen: History
+// keeps every event (with the payload of those that can move the stage) in
+// stream order, and the rest of the record is derived from it by the
+// transition table (stage.go) and one small fold per event type (fold.go).
+// Events usually arrive in stream order and are folded incrementally; one
+// that arrives late (a redelivery, a concurrent batch) is inserted at its
+// place and the record is folded again, so the order of delivery never
+// changes the result.
 package lifecycle
 
-import "github.com/acctflow/acctflow/events"
+import (
+	"encoding/json"
 
-// Stages of a request, in the usual order.
-const (
-	StageRequested       = "requested"
-	StageRejected        = "rejected"
-	StageRouted          = "routed"
-	StageAwaitingDetails = "awaiting_details"
-	StageDetailsReceived = "details_received"
-	StageApproved        = "approved"
-	StageCreated         = "created"
-	StageCreationFailed  = "creation_failed"
-	StageRoleValidated   = "role_validated"
+	"github.com/acctflow/acctflow/events"
 )
 
 // Record is everything known about one request.
 type Record struct {
-	RequestID string       `json:"request_id"`
-	Stage     string       `json:"stage"`
-	StageAt   string       `json:"stage_at"`
-	StageSeq  uint64       `json:"stage_seq"`
-	History   []StageEntry `json:"history"`
+	RequestID string  `json:"request_id"`
+	Stage     Stage   `json:"stage"`
+	StageAt   string  `json:"stage_at"`
+	StageSeq  uint64  `json:"stage_seq"`
+	History   []Entry `json:"history"`
 
 	Request        *events.AccountRequested      `json:"request,omitempty"`
 	Region         string                        `json:"region,omitempty"`
@@ -31,26 +31,36 @@ type Record struct {
 	ReplyChannel   string                        `json:"reply_channel,omitempty"`
 	SupportMailbox string                        `json:"support_mailbox,omitempty"`
 	Rejection      *Rejection                    `json:"rejection,omitempty"`
+	Conflicts      []Conflict                    `json:"conflicts,omitempty"`
 	Confirmation   *events.ConfirmationSent      `json:"confirmation,omitempty"`
+	Known          Known                         `json:"known,omitempty"`
 	Details        *events.DetailsSubmitted      `json:"details,omitempty"`
 	Problems       []string                      `json:"problems,omitempty"`
+	Held           []HeldReply                   `json:"held_replies,omitempty"`
+	Reminders      []Reminder                    `json:"reminders,omitempty"`
+	Expiry         *events.RequestExpired        `json:"expiry,omitempty"`
 	Approval       *events.AccountApproved       `json:"approval,omitempty"`
 	Account        *events.AccountCreated        `json:"account,omitempty"`
 	Failure        *events.AccountCreationFailed `json:"creation_failure,omitempty"`
 	Role           *Role                         `json:"role,omitempty"`
 	SupportGroup   *SupportGroup                 `json:"support_group,omitempty"`
 	SupportChanges []SupportChange               `json:"support_changes,omitempty"`
-
-	// Applied holds the ids of the last events folded in, so a redelivered
-	// event changes nothing.
-	Applied []string `json:"applied,omitempty"`
+	Failures       []Failure                     `json:"failures,omitempty"`
 }
 
-type StageEntry struct {
-	Stage string `json:"stage"`
-	At    string `json:"at"`
-	Event string `json:"event"`
+// Entry is one event of the request, in stream order.
+type Entry struct {
 	Seq   uint64 `json:"seq"`
+	ID    string `json:"id"`    // the event id (ce-id), or its digest
+	Event string `json:"event"` // schema name
+	At    string `json:"at"`    // the event's own time
+	// Stage is the stage the event moved the request to ("" if none).
+	Stage Stage `json:"stage,omitempty"`
+	// Ignored says why an event the table governs changed nothing.
+	Ignored string `json:"ignored,omitempty"`
+	// Data is the payload of events that can move the stage, so the record
+	// can be folded again when an event arrives out of order.
+	Data json.RawMessage `json:"data,omitempty"`
 }
 
 type Rejection struct {
@@ -59,9 +69,56 @@ type Rejection struct {
 	By      string   `json:"by,omitempty"`
 }
 
+// Conflict is a different request published under this request's id after
+// it was routed: refused, the original untouched.
+type Conflict struct {
+	At      string                   `json:"at"`
+	Request *events.AccountRequested `json:"request,omitempty"`
+}
+
+// Known holds the details gathered so far from the reseller's replies: they
+// accumulate, each accepted reply filling or correcting fields.
+type Known struct {
+	RootEmail   string `json:"root_email,omitempty"`
+	Nickname    string `json:"nickname,omitempty"`
+	SupportType string `json:"support_type,omitempty"`
+}
+
+// HeldReply is a reply that proves nothing about its sender, waiting for
+// the contact's confirmation or for ops.
+type HeldReply struct {
+	ReplyID     string  `json:"reply_id"`
+	From        string  `json:"from,omitempty"`
+	MatchedBy   string  `json:"matched_by"`
+	RootEmail   *string `json:"root_email,omitempty"`
+	Nickname    *string `json:"nickname,omitempty"`
+	SupportType *string `json:"support_type,omitempty"`
+	RoleARN     string  `json:"role_arn,omitempty"`
+	HeldAt      string  `json:"held_at"`
+	// Status: held, released or discarded.
+	Status string `json:"status"`
+	By     string `json:"by,omitempty"` // who released or discarded it
+	At     string `json:"at,omitempty"`
+	// ConfirmedBy is the contact's reply that confirmed it (By contact).
+	ConfirmedBy string `json:"confirmed_by,omitempty"`
+}
+
+// Held reply statuses.
+const (
+	HeldWaiting   = "held"
+	HeldReleased  = "released"
+	HeldDiscarded = "discarded"
+)
+
+// Reminder is one reminder sent to the reseller.
+type Reminder struct {
+	Number int    `json:"number"`
+	SentAt string `json:"sent_at"`
+}
+
 type Role struct {
 	ARN         string `json:"arn"`
-	Status      string `json:"status"` // submitted, validated, rejected
+	Status      string `json:"status"` // submitted, validated, rejected, unverified
 	Explanation string `json:"explanation,omitempty"`
 	At          string `json:"at"`
 }
@@ -82,6 +139,17 @@ type SupportChange struct {
 	TicketURL string `json:"ticket_url,omitempty"`
 }
 
+// Failure is an effect of the request that was dead-lettered or blocked.
+type Failure struct {
+	Effect  string `json:"effect"`
+	Kind    string `json:"kind,omitempty"`
+	Outcome string `json:"outcome"`
+	Handler string `json:"handler"`
+	Error   string `json:"error"`
+	DLQSeq  uint64 `json:"dlq_seq,omitempty"`
+	At      string `json:"at"`
+}
+
 // SupportType is the current support type: the last change, else the one the
 // reseller asked for.
 func (r *Record) SupportType() string {
@@ -92,4 +160,25 @@ func (r *Record) SupportType() string {
 		return r.Details.SupportType
 	}
 	return ""
+}
+
+// HeldReply returns the held reply with that id.
+func (r *Record) HeldReply(id string) (HeldReply, bool) {
+	for _, h := range r.Held {
+		if h.ReplyID == id {
+			return h, true
+		}
+	}
+	return HeldReply{}, false
+}
+
+// Seen reports whether the event with that id is in the history.
+func (r *Record) Seen(eventID string) bool {
+	id := appliedID(eventID)
+	for _, e := range r.History {
+		if e.ID == id {
+			return true
+		}
+	}
+	return false
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/acctflow/acctflow/events"
 )
 
 // ErrNotFound is returned for a request nobody has heard of.
@@ -24,7 +26,7 @@ func (s *Store) Get(ctx context.Context, id string) (Record, error) {
 }
 
 func (s *Store) get(ctx context.Context, id string) (Record, uint64, error) {
-	e, err := s.kv.Get(ctx, id)
+	e, err := s.kv.Get(ctx, events.KeyOf(id))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return Record{}, 0, ErrNotFound
 	}
@@ -58,9 +60,9 @@ func (s *Store) Update(ctx context.Context, id string, f func(*Record) error) (R
 			return Record{}, fmt.Errorf("encoding request %s: %w", id, err)
 		}
 		if rev == 0 {
-			_, err = s.kv.Create(ctx, id, data)
+			_, err = s.kv.Create(ctx, events.KeyOf(id), data)
 		} else {
-			_, err = s.kv.Update(ctx, id, data, rev)
+			_, err = s.kv.Update(ctx, events.KeyOf(id), data, rev)
 		}
 		if err == nil {
 			return r, nil

@@ -42,7 +42,7 @@ func TestSendFailuresAreClassified(t *testing.T) {
 			if strings.Contains(err.Error(), "dana.whitfield@") {
 				t.Errorf("error leaks the recipient's local part: %v", err)
 			}
-			if !strings.Contains(err.Error(), MessageID("REQ-1001", KindConfirmation, testIDHost)) {
+			if !strings.Contains(err.Error(), MessageID(nil, "REQ-1001", KindConfirmation, testIDHost)) {
 				t.Errorf("error does not name the message: %v", err)
 			}
 			if len(ts.messages()) != 0 {

@@ -42,6 +42,8 @@ func goldenCases(lang Lang) map[string]Data {
 		"followup_enterprise": FollowupData{RequestID: req, ContactName: contact, CustomerName: customer, AccountID: "123456789012",
 			AccountName: "Harborview Dental", RootEmail: "aws-root@harborview.example", SupportType: "enterprise",
 			DistributorAccountID: "210987654321", ExternalID: "acctflow-ext-01", RoleName: "MeridianReadOnly", Lang: lang},
+		"held": HeldConfirmData{RequestID: req, ContactName: contact, CustomerName: customer, From: "dana.whitfield@fabrikam-mail.example",
+			ReceivedAt: "2026-11-25T18:31:07Z", RootEmail: "aws-root@harborview.example", SupportType: "developer", Lang: lang, Sig: sig},
 		"role_rejected": RoleRejectedData{RequestID: req, ContactName: contact, CustomerName: customer, AccountID: "123456789012",
 			RoleARN: "arn:aws:iam::123456789012:role/MeridianReadOnly", Reason: "AssumeRole was denied.",
 			DistributorAccountID: "210987654321", ExternalID: "acctflow-ext-01", Lang: lang, Sig: sig},

@@ -26,6 +26,8 @@ func allKindsIn(lang Lang, name string, sig Signature) []Data {
 			RootEmail: name, SupportType: "business", DistributorAccountID: "210987654321", ExternalID: "acctflow-ext-01", Lang: lang, Sig: sig},
 		RoleRejectedData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, AccountID: "123456789012", RoleARN: name, Reason: name,
 			DistributorAccountID: "210987654321", ExternalID: "acctflow-ext-01", Lang: lang, Sig: sig},
+		HeldConfirmData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, From: name, ReceivedAt: name, RootEmail: name,
+			Nickname: name, SupportType: "basic", RoleARN: name, Lang: lang, Sig: sig},
 		TicketData{ChangeID: name, AccountID: "530274916683", From: "developer", To: "business", ChangedAt: time.Unix(0, 0),
 			ReportedBy: Address{name, name}, ResellerName: name, CustomerName: name},
 		AlertData{Subject: name, Body: name},

@@ -54,7 +54,7 @@ func TestSendConcurrent(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			m := base
-			m.MessageID = MessageID(fmt.Sprintf("REQ-%d", i), KindConfirmation, testIDHost)
+			m.MessageID = MessageID(nil, fmt.Sprintf("REQ-%d", i), KindConfirmation, testIDHost)
 			errs <- s.Send(context.Background(), m)
 		})
 	}
@@ -83,7 +83,7 @@ func TestSendTextOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := sendOne(t, ts, Message{
-		MessageID: MessageID("REQ-1001", KindAlert, testIDHost), To: Address{Email: "ops@meridian-distribution.example"},
+		MessageID: MessageID(nil, "REQ-1001", KindAlert, testIDHost), To: Address{Email: "ops@meridian-distribution.example"},
 		Subject: subject, Text: text,
 	})
 	if p.ContentType != "text/plain" || p.HTML != "" || !strings.Contains(p.Text, "no support plan group") {

@@ -43,7 +43,7 @@ func confirmationMessage(t testing.TB, d ConfirmationData, mailbox string) Messa
 		t.Fatalf("ReplyAddress: %v", err)
 	}
 	return Message{
-		MessageID: MessageID(d.RequestID, KindConfirmation, testIDHost),
+		MessageID: MessageID(nil, d.RequestID, KindConfirmation, testIDHost),
 		To:        Address{Name: d.ContactName, Email: "dana.whitfield@fabrikam.example"},
 		ReplyTo:   replyTo, Subject: subject, Text: text, HTML: html,
 	}
@@ -94,7 +94,7 @@ func TestSendConfirmation(t *testing.T) {
 		t.Errorf("subject = %q, want %q", got, want)
 	}
 	id, err := p.Header.MessageID()
-	if err != nil || id != MessageID("REQ-1001", KindConfirmation, testIDHost) {
+	if err != nil || id != MessageID(nil, "REQ-1001", KindConfirmation, testIDHost) {
 		t.Errorf("Message-ID = %q, %v", id, err)
 	}
 	if got := p.Header.Get("Auto-Submitted"); got != "auto-generated" {
@@ -192,11 +192,11 @@ func TestSendClarificationThreads(t *testing.T) {
 	}
 	reply := "20261125183107.GA4412@ws-dana.fabrikam.example"
 	p := sendOne(t, ts, Message{
-		MessageID: MessageID("REQ-1001", KindClarification+".r1", testIDHost),
+		MessageID: MessageID(nil, "REQ-1001", KindClarification+".r1", testIDHost),
 		To:        Address{"Dana Whitfield", "dana.whitfield@fabrikam.example"},
 		Subject:   subject, Text: text, HTML: html,
 		InReplyTo:  "<" + reply + ">",
-		References: []string{MessageID("REQ-1001", KindConfirmation, testIDHost), reply, "bad id with spaces", "x\r\nBcc: evil@x.example"},
+		References: []string{MessageID(nil, "REQ-1001", KindConfirmation, testIDHost), reply, "bad id with spaces", "x\r\nBcc: evil@x.example"},
 	})
 	if got, want := p.subject(t), "Re: Customer Account Provision Request Received\u2014Amazon Web Services (Harborview Dental Group) [REQ-1001]"; got != want {
 		t.Errorf("subject = %q", got)
@@ -206,7 +206,7 @@ func TestSendClarificationThreads(t *testing.T) {
 		t.Errorf("In-Reply-To = %v, %v", irt, err)
 	}
 	refs, err := p.Header.MsgIDList("References")
-	if err != nil || !slices.Equal(refs, []string{MessageID("REQ-1001", KindConfirmation, testIDHost), reply}) {
+	if err != nil || !slices.Equal(refs, []string{MessageID(nil, "REQ-1001", KindConfirmation, testIDHost), reply}) {
 		t.Errorf("References = %v, %v", refs, err)
 	}
 	if p.Header.Has("Bcc") {

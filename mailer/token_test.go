@@ -49,6 +49,7 @@ func TestVerifyTokenRejectsForgeries(t *testing.T) {
 		"empty":             {fixtureKey, "REQ-1001", ""},
 		"short key":         {[]byte("short"), "REQ-1001", good},
 		"lower-cased id":    {fixtureKey, "req-1001", good},
+		"upper-case, wrong": {fixtureKey, "REQ-1001", "AAAAAAAAAAAA"},
 	}
 	for name, c := range cases {
 		if VerifyToken(c.key, c.id, c.token) {
@@ -87,6 +88,72 @@ func TestReplyAddressRejectsBadInput(t *testing.T) {
 	}
 }
 
+// One parser: the last '+', the id (dots encoded as '='), 12 hex digits in
+// either case; ids that are valid but awkward round-trip.
+func TestTokenRoundTrip(t *testing.T) {
+	keys, err := NewKeys([]byte("current-key-0123456789"), fixtureKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"REQ-1001", "REQ..1", ".REQ2", "REQ3.", "a.b.c"} {
+		addr, err := ReplyAddress(keys.Current, id, "acct-replies@b.example")
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if _, _, err := splitMailbox(addr); err != nil {
+			t.Errorf("%s: the reply address %s is not a plain address: %v", id, addr, err)
+		}
+		for _, a := range []string{addr, strings.ToUpper(addr[:strings.LastIndexByte(addr, '.')]) + addr[strings.LastIndexByte(addr, '.'):]} {
+			tok, ok := ParseToken(a)
+			if !ok {
+				t.Errorf("ParseToken(%s) failed", a)
+				continue
+			}
+			if a == addr && (tok.RequestID != id || !keys.Verify(tok)) {
+				t.Errorf("ParseToken(%s) = %+v", a, tok)
+			}
+		}
+		upper := strings.Replace(addr, mac(keys.Current, id), strings.ToUpper(mac(keys.Current, id)), 1)
+		if tok, ok := ParseToken(upper); !ok || !keys.Verify(tok) {
+			t.Errorf("upper-case mac of %s: %+v %v", id, tok, ok)
+		}
+	}
+	// Rotation: the previous key still verifies what it signed; a key
+	// nobody configured does not.
+	old, _ := ReplyAddress(fixtureKey, "REQ-1001", "a@b.example")
+	if tok, _ := ParseToken(old); !keys.Verify(tok) {
+		t.Error("a token of the previous key no longer verifies")
+	}
+	if tok, _ := ParseToken(old); (Keys{Current: []byte("current-key-0123456789")}).Verify(tok) {
+		t.Error("a token verified without its key")
+	}
+	if _, err := NewKeys([]byte("short")); err == nil {
+		t.Error("a short key accepted")
+	}
+	if _, err := NewKeys([]byte("current-key-0123456789"), []byte("short")); err == nil {
+		t.Error("a short previous key accepted")
+	}
+}
+
+func TestTag(t *testing.T) {
+	for _, c := range []struct {
+		addr, box, tag string
+		ours           bool
+	}{
+		{"acct-replies@b.example", "acct-replies@b.example", "", true},
+		{"Acct-Replies+REQ-1.0347d5a24539@B.example", "acct-replies@b.example", "REQ-1.0347d5a24539", true},
+		{"acct-replies+anything@b.example", "acct-replies@b.example", "anything", true},
+		{"acct-repliesx+REQ@b.example", "acct-replies@b.example", "", false},
+		{"acct-replies+x@c.example", "acct-replies@b.example", "", false},
+		{"team+aws+tok@b.example", "team+aws@b.example", "tok", true},
+	} {
+		tag, ours := Tag(c.addr, c.box)
+		if tag != c.tag || ours != c.ours {
+			t.Errorf("Tag(%s, %s) = %q, %v", c.addr, c.box, tag, ours)
+		}
+	}
+}
+
 func TestParseReplyAddressShapes(t *testing.T) {
 	for _, bad := range []string{
 		"", "plain@b.example", "+REQ-1.0347d5a24539@b.example", "a+REQ-1@b.example",
@@ -113,7 +180,7 @@ func FuzzParseReplyAddress(f *testing.F) {
 		if !ok {
 			return
 		}
-		if !requestIDPattern.MatchString(id) || len(mac) != macLen {
+		if !requestIDPattern.MatchString(id) || len(mac) != macLen || mac != strings.ToLower(mac) {
 			t.Fatalf("parsed %q into %q, %q", addr, id, mac)
 		}
 		if _, err := ReplyAddress(fixtureKey, id, "box@example.com"); err != nil {

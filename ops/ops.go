@@ -30,7 +30,8 @@ type Ops struct {
 
 // StageError says a command is not allowed at the request's current stage.
 type StageError struct {
-	RequestID, Stage, Want string
+	RequestID   string
+	Stage, Want lifecycle.Stage
 }
 
 func (e *StageError) Error() string {
@@ -62,7 +63,7 @@ func (o *Ops) Show(ctx context.Context, id string) (lifecycle.Record, error) {
 }
 
 // atStage loads a request and checks its stage.
-func (o *Ops) atStage(ctx context.Context, id string, want ...string) (lifecycle.Record, error) {
+func (o *Ops) atStage(ctx context.Context, id string, want ...lifecycle.Stage) (lifecycle.Record, error) {
 	rec, err := o.Show(ctx, id)
 	if err != nil {
 		return rec, err

@@ -18,8 +18,8 @@ import (
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/mailer"
-	"github.com/acctflow/acctflow/sandbox/devmail"
 	"github.com/acctflow/acctflow/outbox"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
 // addMailFlags adds the outbound and inbound mail settings of serve.
@@ -45,8 +45,9 @@ func addMailFlags(cmd *cobra.Command) {
 // mail is what handlers that send email share.
 type mail struct {
 	Outbox  *outbox.Outbox
-	Domain  string // of Message-IDs
-	Key     []byte // reply-token key
+	Domain  string      // of Message-IDs
+	Key     []byte      // reply-token key that signs (Keys.Current)
+	Keys    mailer.Keys // reply-token keys that verify
 	Inbox   string
 	Sig     mailer.Signature
 	Sandbox *devmail.Sandbox // nil with a real SMTP server
@@ -64,13 +65,13 @@ func (d *deps) mail(ctx context.Context) (*mail, error) {
 	if !ok {
 		return nil, fmt.Errorf("--mail-from %q has no domain", from)
 	}
-	key, err := replyKey(d.flag("data-dir"))
+	keys, err := replyKeys(d.flag("data-dir"), d.external)
 	if err != nil {
 		return nil, err
 	}
 	cfg := mailer.Config{From: from, TLSPolicy: d.flag("smtp-tls")}
 	cfg.Timeout, _ = f.GetDuration("smtp-timeout")
-	m := &mail{Domain: domain, Key: key, Inbox: d.flag("inbox-address"), Sig: mailer.Signature{Company: d.flag("company-name")}}
+	m := &mail{Domain: domain, Key: keys.Current, Keys: keys, Inbox: d.flag("inbox-address"), Sig: mailer.Signature{Company: d.flag("company-name")}}
 	if host := d.flag("smtp-host"); host != "" {
 		cfg.Host = host
 		cfg.Port, _ = f.GetInt("smtp-port")
@@ -116,25 +117,64 @@ func (d *deps) startSandbox(ctx context.Context) (*devmail.Sandbox, error) {
 	return sb, nil
 }
 
-// replyKey returns ACCTFLOW_REPLY_KEY or, so the sandbox works out of the
-// box, a key generated once and kept in the data dir.
-func replyKey(dataDir string) ([]byte, error) {
+// replyKeys returns the reply-token keys: ACCTFLOW_REPLY_KEY (or _FILE)
+// signs, ACCTFLOW_REPLY_KEY_PREVIOUS (comma-separated, or _FILE) still
+// verifies what was sent before a rotation. Every process of a deployment
+// must share them, so with an external broker the key is required; with the
+// embedded one (a single process) a key is generated once and kept in the
+// data dir so the sandbox works out of the box. A key that is too short is
+// an error, never replaced: replacing it would invalidate every reply
+// address already sent.
+func replyKeys(dataDir string, external bool) (mailer.Keys, error) {
 	k, err := secret("ACCTFLOW_REPLY_KEY")
 	if err != nil {
-		return nil, err
+		return mailer.Keys{}, err
 	}
-	if k != "" {
+	var current []byte
+	switch {
+	case k != "":
 		if len(k) < mailer.MinKeyLen {
-			return nil, fmt.Errorf("ACCTFLOW_REPLY_KEY must be at least %d characters", mailer.MinKeyLen)
+			return mailer.Keys{}, fmt.Errorf("ACCTFLOW_REPLY_KEY must be at least %d characters (use e.g. `openssl rand -hex 32`)", mailer.MinKeyLen)
 		}
-		return []byte(k), nil
+		current = []byte(k)
+	case external:
+		return mailer.Keys{}, errors.New("ACCTFLOW_REPLY_KEY (or ACCTFLOW_REPLY_KEY_FILE) is required with --nats-url: " +
+			"every acctflow process signs and verifies reply tokens with it, so set the same secret in all of them " +
+			"(for example the output of `openssl rand -hex 32`)")
+	default:
+		if current, err = dataDirKey(dataDir); err != nil {
+			return mailer.Keys{}, err
+		}
 	}
+	prev, err := secret("ACCTFLOW_REPLY_KEY_PREVIOUS")
+	if err != nil {
+		return mailer.Keys{}, err
+	}
+	var previous [][]byte
+	for _, p := range splitList(prev) {
+		previous = append(previous, []byte(p))
+	}
+	keys, err := mailer.NewKeys(current, previous...)
+	if err != nil {
+		return mailer.Keys{}, fmt.Errorf("ACCTFLOW_REPLY_KEY_PREVIOUS: %w", err)
+	}
+	return keys, nil
+}
+
+// dataDirKey reads the key generated for the embedded broker, creating it
+// on first use.
+func dataDirKey(dataDir string) ([]byte, error) {
 	path := filepath.Join(dataDir, "reply.key")
 	data, err := os.ReadFile(path)
-	if err == nil && len(strings.TrimSpace(string(data))) >= mailer.MinKeyLen {
-		return []byte(strings.TrimSpace(string(data))), nil
+	if err == nil {
+		key := strings.TrimSpace(string(data))
+		if len(key) < mailer.MinKeyLen {
+			return nil, fmt.Errorf("reply key %s is shorter than %d characters: restore it, or set ACCTFLOW_REPLY_KEY "+
+				"(it is never replaced, because a new key would invalidate every reply address already sent)", path, mailer.MinKeyLen)
+		}
+		return []byte(key), nil
 	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("reading reply key: %w", err)
 	}
 	var b [32]byte
@@ -143,7 +183,16 @@ func replyKey(dataDir string) ([]byte, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+	// O_EXCL: two processes starting at once on one data dir keep one key.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return dataDirKey(dataDir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("keeping generated reply key: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(key + "\n"); err != nil {
 		return nil, fmt.Errorf("keeping generated reply key: %w", err)
 	}
 	return []byte(key), nil

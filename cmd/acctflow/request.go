@@ -121,7 +121,7 @@ func printRecord(w io.Writer, r lifecycle.Record) {
 		}
 	}
 	line("Request", r.RequestID)
-	line("Stage", r.Stage)
+	line("Stage", string(r.Stage))
 	if q := r.Request; q != nil {
 		line("Reseller", fmt.Sprintf("%s (%s, %s)", q.Reseller.Name, q.Reseller.ID, q.Reseller.Country))
 		line("Contact", fmt.Sprintf("%s <%s>", q.Reseller.PrimaryContact.Name, q.Reseller.PrimaryContact.Email))

@@ -69,7 +69,8 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if cfg.URL == "" {
+	external := cfg.URL != ""
+	if !external {
 		ns, err := startEmbedded(get("data-dir"), get("nats-listen"), get("nats-sync"), log)
 		if err != nil {
 			return err
@@ -114,7 +115,7 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	deps := &deps{cmd: cmd, log: log, conn: conn, store: store, reg: reg}
+	deps := &deps{cmd: cmd, log: log, conn: conn, store: store, reg: reg, external: external}
 	defer deps.close()
 	var handlers []broker.Handler
 	for _, name := range selected {

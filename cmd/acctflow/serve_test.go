@@ -106,7 +106,7 @@ func show(t *testing.T, natsURL, id string) lifecycle.Record {
 	return rec
 }
 
-func waitStage(t *testing.T, natsURL, id, stage string) lifecycle.Record {
+func waitStage(t *testing.T, natsURL, id string, stage lifecycle.Stage) lifecycle.Record {
 	t.Helper()
 	var rec lifecycle.Record
 	brokertest.CheckFor(t, 15*time.Second, 50*time.Millisecond, func() error {

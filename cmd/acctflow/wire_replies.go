@@ -34,10 +34,6 @@ func newReplies(ctx context.Context, d *deps) (broker.Handler, error) {
 		return broker.Handler{}, err
 	}
 	js := d.conn.JS
-	threads, err := d.kv(ctx, broker.BucketThreads)
-	if err != nil {
-		return broker.Handler{}, err
-	}
 	roots, err := d.kv(ctx, broker.BucketRootEmails)
 	if err != nil {
 		return broker.Handler{}, err
@@ -51,9 +47,14 @@ func newReplies(ctx context.Context, d *deps) (broker.Handler, error) {
 			return broker.Handler{}, err
 		}
 	}
+	boxes, err := replyMailboxes(d, m)
+	if err != nil {
+		return broker.Handler{}, err
+	}
+	trusted, _ := d.cmd.Flags().GetStringSlice("trusted-authserv-id")
 	h := &replies.Handler{
-		JS: js, Requests: d.store, Raw: raw, RootEmails: roots, Threads: threads,
-		Outbox: m.Outbox, Domain: m.Domain, ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig,
+		JS: js, Requests: d.store, Raw: raw, RootEmails: roots,
+		Outbox: m.Outbox, Domain: m.Domain, Keys: m.Keys, Inbox: m.Inbox, Mailboxes: boxes, TrustedAuthServ: trusted, Sig: m.Sig,
 		Logger: d.log.With("handler", replies.Name), Now: time.Now,
 	}
 	return h.Broker(), nil
@@ -187,9 +188,26 @@ func appendFold(list []string, s string) []string {
 	return append(list, s)
 }
 
+// replyMailboxes are every address of ours replies come to: the workflow
+// inbox and each region's support mailbox.
+func replyMailboxes(d *deps, m *mail) (replies.Mailboxes, error) {
+	boxes := []string{m.Inbox}
+	table, err := routing.LoadTable(d.flag("regions"))
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range table.Regions() {
+		if r, _ := table.Region(name); r.SupportMailbox != "" {
+			boxes = appendFold(boxes, r.SupportMailbox)
+		}
+	}
+	return boxes, nil
+}
+
 // addRepliesFlags adds the inbound mail settings of serve.
 func addRepliesFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
+	f.StringSlice("trusted-authserv-id", nil, "authserv-id of a receiving mail server whose Authentication-Results (DMARC/DKIM) are believed; repeatable; none by default")
 	f.Bool("inbox", true, "read replies over IMAP (run the readers in one replica only, or accept harmless duplicate fetches)")
 	f.String("imap-host", "", "IMAP server; empty with the dev sandbox reads the sandbox's workflow inbox and support mailboxes")
 	f.Int("imap-port", 993, "IMAP port")

@@ -100,7 +100,7 @@ func (h *Handler) Compose(rec lifecycle.Record, d events.DetailsSubmitted, submi
 		return mailer.Message{}, fmt.Errorf("rendering acknowledgement for %s: %w", id, err)
 	}
 	msg := mailer.Message{
-		MessageID: mailer.MessageID(id, mailer.KindAcknowledgement+"."+submission[:16], h.Domain),
+		MessageID: mailer.MessageID(h.ReplyKey, id, mailer.KindAcknowledgement+"."+submission[:16], h.Domain),
 		To:        mailer.Address{Name: contact.Name, Email: contact.Email},
 		ReplyTo:   replyTo,
 		Subject:   subject, Text: text, HTML: html,

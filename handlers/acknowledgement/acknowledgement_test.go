@@ -79,6 +79,7 @@ func waitMessages(t *testing.T, s *smtptest.Server, n int) []smtptest.Received {
 func TestOneAcknowledgementPerSubmission(t *testing.T) {
 	e := setup(t)
 	brokertest.Publish(t, e.conn, routedDE("REQ-ACK.1"), "routed")
+	brokertest.Publish(t, e.conn, handlertest.Confirmed("REQ-ACK.1"), "confirmed")
 	handlertest.WaitRecord(t, e.store, "REQ-ACK.1", func(r lifecycle.Record) bool { return r.Request != nil })
 
 	d := handlertest.Details("REQ-ACK.1", "aws-root@acme.example", "Bäckerei Müller – Produktion", "business")
@@ -110,7 +111,7 @@ func TestOneAcknowledgementPerSubmission(t *testing.T) {
 		}
 	}
 	replyTo, _ := h.AddressList("Reply-To")
-	if len(replyTo) != 1 || !strings.HasPrefix(replyTo[0].Address, "cloud-support-emea+REQ-ACK.1.") {
+	if len(replyTo) != 1 || !strings.HasPrefix(replyTo[0].Address, "cloud-support-emea+"+events.KeyOf("REQ-ACK.1")+".") {
 		t.Fatalf("Reply-To %v", replyTo)
 	}
 	id, mac, ok := mailer.ParseReplyAddress(replyTo[0].Address)

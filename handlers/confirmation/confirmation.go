@@ -76,7 +76,7 @@ func (h *Handler) Compose(r events.AccountRouted) (mailer.Message, error) {
 		return mailer.Message{}, fmt.Errorf("rendering confirmation for %s: %w", r.RequestID, err)
 	}
 	return mailer.Message{
-		MessageID: mailer.MessageID(r.RequestID, mailer.KindConfirmation, h.Domain),
+		MessageID: mailer.MessageID(h.ReplyKey, r.RequestID, mailer.KindConfirmation, h.Domain),
 		To:        mailer.Address{Name: contact.Name, Email: contact.Email},
 		ReplyTo:   replyTo,
 		Subject:   subject, Text: text, HTML: html,

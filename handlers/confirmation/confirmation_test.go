@@ -84,7 +84,7 @@ func TestConfirmationSentOnceAndProjected(t *testing.T) {
 		t.Errorf("auto headers %q %q", h.Get("Auto-Submitted"), h.Get("X-Auto-Response-Suppress"))
 	}
 	msgID, _ := h.MessageID()
-	if msgID != mailer.MessageID("REQ-1001", mailer.KindConfirmation, "mail.meridian.example") {
+	if msgID != mailer.MessageID(key, "REQ-1001", mailer.KindConfirmation, "mail.meridian.example") {
 		t.Errorf("message id %q", msgID)
 	}
 	text := bodies["text/plain"]

@@ -56,6 +56,7 @@ func TestCreatedThroughOrganizationsThenOneFollowup(t *testing.T) {
 
 	req := handlertest.Request("REQ-FU1")
 	brokertest.Publish(t, conn, handlertest.Routed(req), "seed-0")
+	brokertest.Publish(t, conn, handlertest.Confirmed("REQ-FU1"), "seed-0c")
 	brokertest.Publish(t, conn, handlertest.Details("REQ-FU1", "root@acme.example", "Café Étoile", "business"), "seed-1")
 	o := &ops.Ops{JS: conn.JS, Requests: store, Source: "test", Now: time.Now}
 	brokertest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {

@@ -93,7 +93,7 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 		return fmt.Errorf("follow-up for %s: %w", id, err)
 	}
 	msg := mailer.Message{
-		MessageID: mailer.MessageID(id, mailer.KindFollowup, h.Domain),
+		MessageID: mailer.MessageID(h.ReplyKey, id, mailer.KindFollowup, h.Domain),
 		To:        mailer.Address{Name: contact.Name, Email: contact.Email},
 		ReplyTo:   replyTo,
 		Subject:   subject, Text: text, HTML: html,

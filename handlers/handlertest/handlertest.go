@@ -57,6 +57,13 @@ func Routed(req events.AccountRequested) events.AccountRouted {
 		RoutedAt: events.Time(time.Now()), Request: req}
 }
 
+// Confirmed is the confirmation of id sent to Contact: with it a routed
+// request waits for its details, as the transition table requires.
+func Confirmed(id string) events.ConfirmationSent {
+	return events.ConfirmationSent{RequestID: id, MessageID: "confirmation-" + events.KeyOf(id) + "@acctflow.localhost", Recipient: Contact,
+		ReplyTo: "acct-replies@acctflow.localhost", SentAt: events.Time(time.Now())}
+}
+
 // Details is the reseller's details reply for id, as replies publishes it.
 func Details(id, rootEmail, nickname, supportType string) events.DetailsSubmitted {
 	return events.DetailsSubmitted{RequestID: id, RootEmail: rootEmail, Nickname: nickname, SupportType: supportType,
@@ -79,7 +86,7 @@ func WaitRecord(t testing.TB, store *lifecycle.Store, id string, ok func(lifecyc
 }
 
 // WaitStage waits until the record of id is at stage, and returns it.
-func WaitStage(t testing.TB, store *lifecycle.Store, id, stage string) lifecycle.Record {
+func WaitStage(t testing.TB, store *lifecycle.Store, id string, stage lifecycle.Stage) lifecycle.Record {
 	t.Helper()
 	return WaitRecord(t, store, id, func(r lifecycle.Record) bool { return r.Stage == stage })
 }

@@ -29,7 +29,7 @@ func (h *Handler) Broker() broker.Handler {
 }
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
-	id := lifecycle.RequestIDOf(m.Data)
+	id := lifecycle.RequestIDOf(m.Subject, m.Data)
 	if id == "" {
 		return nil // replies and changes without a request have no record
 	}

@@ -39,7 +39,7 @@ func TestHTTPCommands(t *testing.T) {
 	if code, out := post("/v1/requests/REQ-NOPE/approve", `{}`); code != http.StatusNotFound {
 		t.Fatalf("unknown request: %d %v", code, out)
 	}
-	if code, out := post("/v1/requests/REQ-HTTP/account", `{"account_id":"123456789012"}`); code != http.StatusConflict || out["stage"] != lifecycle.StageDetailsReceived {
+	if code, out := post("/v1/requests/REQ-HTTP/account", `{"account_id":"123456789012"}`); code != http.StatusConflict || out["stage"] != string(lifecycle.StageDetailsReceived) {
 		t.Fatalf("record before approval: %d %v", code, out)
 	}
 	if code, out := post("/v1/requests/REQ-HTTP/approve", `{"by":"ops@example.com","bogus":1}`); code != http.StatusBadRequest {
@@ -49,7 +49,7 @@ func TestHTTPCommands(t *testing.T) {
 		t.Fatalf("approve: %d %v", code, out)
 	}
 	e.waitStage(t, "REQ-HTTP", lifecycle.StageApproved)
-	if code, out := post("/v1/requests/REQ-HTTP/reject", `{"reason":"late"}`); code != http.StatusConflict || out["stage"] != lifecycle.StageApproved {
+	if code, out := post("/v1/requests/REQ-HTTP/reject", `{"reason":"late"}`); code != http.StatusConflict || out["stage"] != string(lifecycle.StageApproved) {
 		t.Fatalf("reject after approval: %d %v", code, out)
 	}
 	if code, out := post("/v1/requests/REQ-HTTP/account", `{"account_id":"12"}`); code != http.StatusBadRequest {

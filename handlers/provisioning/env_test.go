@@ -9,7 +9,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/acctflow/acctflow/aws"
-	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
@@ -17,10 +16,11 @@ import (
 	"github.com/acctflow/acctflow/handlers/provisioning"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer/mailtest"
-	"github.com/acctflow/acctflow/sandbox/devmail"
 	"github.com/acctflow/acctflow/ops"
 	"github.com/acctflow/acctflow/outbox"
 	"github.com/acctflow/acctflow/retry"
+	"github.com/acctflow/acctflow/sandbox/devaws"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
 const (
@@ -76,6 +76,7 @@ func (e *env) seed(t *testing.T, id, rootEmail, nickname string) {
 	t.Helper()
 	for i, ev := range []events.Event{
 		handlertest.Routed(handlertest.Request(id)),
+		handlertest.Confirmed(id),
 		handlertest.Details(id, rootEmail, nickname, events.SupportBusiness),
 	} {
 		brokertest.Publish(t, e.conn, ev, fmt.Sprintf("seed-%s-%d-%s", id, i, rootEmail))
@@ -83,7 +84,7 @@ func (e *env) seed(t *testing.T, id, rootEmail, nickname string) {
 	e.waitStage(t, id, lifecycle.StageDetailsReceived)
 }
 
-func (e *env) waitStage(t *testing.T, id, stage string) lifecycle.Record {
+func (e *env) waitStage(t *testing.T, id string, stage lifecycle.Stage) lifecycle.Record {
 	t.Helper()
 	return handlertest.WaitStage(t, e.store, id, stage)
 }

@@ -115,7 +115,7 @@ func (d *Driver) render(data mailer.Data, requestID, kind string, to events.Part
 		return mailer.Message{}, err
 	}
 	return mailer.Message{
-		MessageID: mailer.MessageID(requestID, kind, d.Domain), To: mailer.Address{Name: to.Name, Email: to.Email},
+		MessageID: mailer.MessageID(d.ReplyKey, requestID, kind, d.Domain), To: mailer.Address{Name: to.Name, Email: to.Email},
 		Subject: subject, Text: text, HTML: html,
 	}, nil
 }

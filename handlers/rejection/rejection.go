@@ -50,11 +50,9 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	if err := events.Unmarshal("request-rejected", m.Data, &rej); err != nil {
 		return retry.Permanent(fmt.Errorf("invalid RequestRejected: %w", err))
 	}
-	// A request id reused with another body leaves the original request
-	// going: its contact is not told it was refused (ops see the conflict).
-	reasons := slices.DeleteFunc(slices.Clone(rej.Reasons), func(r string) bool { return r == events.ReasonRequestIDConflict })
-	if len(reasons) == 0 {
-		h.Logger.Info("rejection not mailed: request id conflict", "request_id", rej.RequestID)
+	if slices.Contains(rej.Reasons, events.ReasonRequestIDConflict) {
+		// An upstream mistake for ops to look at: the original request goes
+		// on, and its reseller is told nothing.
 		return nil
 	}
 	rec, err := h.Requests.Get(ctx, rej.RequestID)
@@ -77,7 +75,7 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	contact := req.Reseller.PrimaryContact
 	subject, text, html, err := mailer.Render(mailer.RejectionData{
 		RequestID: rej.RequestID, ContactName: contact.Name, CustomerName: req.Customer.Name,
-		Reasons: reasons, OpsReason: rej.Detail, ReplyChannel: channel, SupportMailbox: mailbox,
+		Reasons: rej.Reasons, OpsReason: rej.Detail, ReplyChannel: channel, SupportMailbox: mailbox,
 		Lang: mailer.LangFor(req.Reseller.Country, ""), Sig: h.Sig,
 	})
 	if err != nil {
@@ -88,7 +86,7 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	qualifier := events.DerivedID(strings.Join(rej.Reasons, ","), rej.Detail)[:12]
 	kind := mailer.KindRejection
 	msg := mailer.Message{
-		MessageID: mailer.MessageID(rej.RequestID, kind+"."+qualifier, h.Domain),
+		MessageID: mailer.MessageID(h.ReplyKey, rej.RequestID, kind+"."+qualifier, h.Domain),
 		To:        mailer.Address{Name: contact.Name, Email: contact.Email},
 		ReplyTo:   replyTo,
 		Subject:   subject, Text: text, HTML: html,

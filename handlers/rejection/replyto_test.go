@@ -70,7 +70,7 @@ func TestRejectionsCarryTheReplyPath(t *testing.T) {
 		}
 		byRequest[id] = replyTo[0].Address + "\n" + strings.Join(strings.Fields(bodies["text/plain"]), " ")
 	}
-	if got := byRequest["REQ-ES.1"]; !strings.HasPrefix(got, "acct-replies+REQ-ES.1.") || !strings.Contains(got, "Agregue la lista de precios (pricebook)") {
+	if got := byRequest["REQ-ES.1"]; !strings.HasPrefix(got, "acct-replies+"+events.KeyOf("REQ-ES.1")+".") || !strings.Contains(got, "Agregue la lista de precios (pricebook)") {
 		t.Errorf("routing rejection: %s", got)
 	}
 	if got := byRequest["REQ-DE2"]; !strings.HasPrefix(got, "cloud-support-emea+REQ-DE2.") ||

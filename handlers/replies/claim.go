@@ -11,9 +11,19 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
+// KV is the part of a JetStream key-value bucket this package uses.
+type KV interface {
+	Get(ctx context.Context, key string) (jetstream.KeyValueEntry, error)
+	Create(ctx context.Context, key string, value []byte, opts ...jetstream.KVCreateOpt) (uint64, error)
+	Delete(ctx context.Context, key string, opts ...jetstream.KVDeleteOpt) error
+}
+
 // RootEmails keeps root email claims in KV root-emails: the key is the
 // SHA-256 of the lower-cased address (no address in key names or logs), the
-// value the request that claimed it.
+// value the request that holds it. A claim lives as long as its request
+// wants the address: it is released when the request is rejected, expires
+// or submits another root email, and a held reply claims nothing until it
+// applies.
 type RootEmails struct{ KV KV }
 
 func rootKey(addr string) string {
@@ -53,4 +63,34 @@ func (r RootEmails) owner(ctx context.Context, key string) (string, error) {
 		return "", fmt.Errorf("reading root email claim: %w", err)
 	}
 	return string(e.Value()), nil
+}
+
+// Release gives addr up if requestID holds it; another request's claim is
+// left alone. The delete is conditional on the revision read, so a claim
+// taken over in between is not lost.
+func (r RootEmails) Release(ctx context.Context, addr, requestID string) error {
+	if addr == "" {
+		return nil
+	}
+	key := rootKey(addr)
+	e, err := r.KV.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading root email claim: %w", err)
+	}
+	if string(e.Value()) != requestID {
+		return nil
+	}
+	err = r.KV.Delete(ctx, key, jetstream.LastRevision(e.Revision()))
+	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) && !isWrongSequence(err) {
+		return fmt.Errorf("releasing root email claim: %w", err)
+	}
+	return nil
+}
+
+func isWrongSequence(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
 }

@@ -2,111 +2,126 @@ package replies
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/aws"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/mailer/reply"
-	"github.com/acctflow/acctflow/outbox"
 )
 
-// incomplete asks the sender back (at most once per request per
-// ClarifyEvery) and then records what was understood. The mail goes first so
-// the event can say whether it went; a crash between the two resends nothing
-// (the outbox key is the reply's) and publishes the same event.
-func (h *Handler) incomplete(ctx context.Context, m broker.Msg, in events.ReplyReceived, r reply.Reply, rec lifecycle.Record, d Decision) error {
+// incomplete asks the sender back (within the daily bound) and records what
+// is known after this reply. The mail goes first so the event can say
+// whether it went; a crash between the two resends nothing (the outbox key
+// is the reply's) and publishes the same event.
+func (h *Handler) incomplete(ctx context.Context, cause events.Envelope, replyID string, src origin, rec lifecycle.Record, d Decision) error {
 	sent := false
-	if d.Clarify {
-		every := h.ClarifyEvery
-		if every <= 0 {
-			every = 24 * time.Hour
-		}
-		ok, err := h.threads().MayClarify(ctx, rec.RequestID, in.ReplyID, h.Now(), every)
-		if err != nil {
+	if d.Clarify && h.mayMail(rec, "details-incomplete") {
+		if err := h.clarify(ctx, replyID, src, rec, d); err != nil {
 			return err
 		}
-		if ok {
-			if err := h.clarify(ctx, in, r, rec, d); err != nil {
-				return err
-			}
-			sent = true
-		}
+		sent = true
 	}
 	ev := events.DetailsIncomplete{
 		RequestID:         rec.RequestID,
 		Problems:          clipProblems(d.Problems),
-		RootEmail:         textPtr(r.RootEmail),
-		Nickname:          textPtr(r.Nickname),
-		SupportType:       r.SupportType,
-		SourceMessageID:   safeID(r.Header.MessageID),
-		From:              r.Header.From,
+		RootEmail:         textPtr(d.Known.RootEmail),
+		Nickname:          textPtr(d.Known.Nickname),
+		SupportType:       textPtr(d.Known.SupportType),
+		SourceMessageID:   src.MessageID,
+		From:              src.From,
 		ClarificationSent: sent,
 		ReceivedAt:        events.Time(h.Now()),
 	}
-	return h.publish(ctx, ev, "details-incomplete", in.ReplyID, m.Env)
+	return h.publish(ctx, ev, "details-incomplete", replyID, cause)
 }
 
-func (h *Handler) clarify(ctx context.Context, in events.ReplyReceived, r reply.Reply, rec lifecycle.Record, d Decision) error {
+// mayMail bounds the emails a request's replies trigger (clarifications,
+// confirm-by-reply requests) to MaxClarifications a day, counted from the
+// record: a loop with an auto-responder that slips through, or a flood of
+// spoofed replies, cannot turn into a flood of mail.
+func (h *Handler) mayMail(rec lifecycle.Record, event string) bool {
+	limit := h.MaxClarifications
+	if limit <= 0 {
+		limit = 5
+	}
+	since := h.Now().Add(-24 * time.Hour)
+	n := 0
+	for _, e := range rec.History {
+		if e.Event != event {
+			continue
+		}
+		var probe struct {
+			Sent      bool `json:"clarification_sent"`
+			Requested bool `json:"confirmation_requested"`
+		}
+		at, err := time.Parse(time.RFC3339, e.At)
+		if json.Unmarshal(e.Data, &probe) == nil && (probe.Sent || probe.Requested) && err == nil && at.After(since) {
+			n++
+		}
+	}
+	return n < limit
+}
+
+// replyPath is the mailbox a request's reseller replies to, with its
+// channel: the workflow inbox for US/CA, else the region's support mailbox.
+func (h *Handler) replyPath(rec lifecycle.Record) (mailbox, channel string) {
+	if rec.ReplyChannel == events.ReplySupportMailbox && rec.SupportMailbox != "" {
+		return rec.SupportMailbox, events.ReplySupportMailbox
+	}
+	return h.Inbox, events.ReplyWorkflow
+}
+
+func (h *Handler) clarify(ctx context.Context, replyID string, src origin, rec lifecycle.Record, d Decision) error {
 	req := rec.Request
 	if req == nil {
 		return fmt.Errorf("clarifying %s: request not projected yet", rec.RequestID)
 	}
-	mailbox := h.Inbox
-	channel := rec.ReplyChannel
-	if channel == events.ReplySupportMailbox && rec.SupportMailbox != "" {
-		mailbox = rec.SupportMailbox
-	} else {
-		channel = events.ReplyWorkflow
-	}
-	replyTo, err := mailer.ReplyAddress(h.ReplyKey, rec.RequestID, mailbox)
+	mailbox, channel := h.replyPath(rec)
+	replyTo, err := mailer.ReplyAddress(h.Keys.Current, rec.RequestID, mailbox)
 	if err != nil {
 		return fmt.Errorf("clarifying %s: %w", rec.RequestID, err)
 	}
 	data := mailer.ClarificationData{
 		RequestID: rec.RequestID, ContactName: req.Reseller.PrimaryContact.Name, CustomerName: req.Customer.Name,
+		RootEmail: d.Known.RootEmail, Nickname: d.Known.Nickname, SupportType: d.Known.SupportType,
 		Problems: d.Problems, ReplyChannel: channel, SupportMailbox: rec.SupportMailbox, Sig: h.Sig,
 	}
-	if r.RootEmail != nil {
-		data.RootEmail = *r.RootEmail
+	// A refused value is named back, so the reseller sees what was wrong.
+	if d.Refused.RootEmail != "" {
+		data.RootEmail = d.Refused.RootEmail
 	}
-	if r.Nickname != nil {
-		data.Nickname = *r.Nickname
-	}
-	if r.SupportType != nil {
-		data.SupportType = *r.SupportType
+	if d.Refused.Nickname != "" {
+		data.Nickname = d.Refused.Nickname
 	}
 	subject, text, html, err := mailer.Render(data)
 	if err != nil {
 		return fmt.Errorf("rendering clarification for %s: %w", rec.RequestID, err)
 	}
 	name := ""
-	if strings.EqualFold(r.Header.From, req.Reseller.PrimaryContact.Email) {
+	if strings.EqualFold(src.From, req.Reseller.PrimaryContact.Email) {
 		name = req.Reseller.PrimaryContact.Name
 	}
-	kind := mailer.KindClarification + "." + in.ReplyID[:16]
 	msg := mailer.Message{
-		MessageID: mailer.MessageID(rec.RequestID, kind, h.Domain),
-		To:        mailer.Address{Name: name, Email: r.Header.From},
+		MessageID: mailer.MessageID(h.Keys.Current, rec.RequestID, mailer.KindClarification+"."+replyID[:16], h.Domain),
+		To:        mailer.Address{Name: name, Email: src.From},
 		ReplyTo:   replyTo,
 		Subject:   subject, Text: text, HTML: html,
-		InReplyTo:  r.Header.MessageID,
-		References: append(clipList(r.Header.References, 18), r.Header.MessageID),
+		InReplyTo: src.MessageID,
 	}
-	// Threaded before it is sent, so an answer to it is matched even when
-	// the reseller's client drops the token and the subject tag.
-	if err := h.threads().Remember(ctx, msg.MessageID, rec.RequestID); err != nil {
-		return err
+	if src.MessageID != "" {
+		msg.References = []string{src.MessageID}
 	}
-	_, err = h.Outbox.Send(ctx, outbox.Key(mailer.KindClarification, rec.RequestID, in.ReplyID), mailer.KindClarification, msg)
+	_, err = h.Outbox.Send(ctx, events.JoinKey(mailer.KindClarification, rec.RequestID, replyID), mailer.KindClarification, msg)
 	return err
 }
 
-func textPtr(s *string) *string {
-	if s == nil || *s == "" {
+func textPtr(s string) *string {
+	if s == "" {
 		return nil
 	}
 	v := strings.Map(func(r rune) rune {
@@ -114,7 +129,7 @@ func textPtr(s *string) *string {
 			return ' '
 		}
 		return r
-	}, clip(*s, 200))
+	}, clip(s, 200))
 	return &v
 }
 
@@ -134,9 +149,7 @@ func clipProblems(ps []string) []string {
 	return out
 }
 
-func clipList(s []string, n int) []string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}
+func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// awsName is the nickname as AWS will show the account.
+func awsName(nickname string) string { return aws.AccountName(nickname) }

@@ -23,13 +23,14 @@ import (
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/mailer/inbox"
 	"github.com/acctflow/acctflow/mailer/mailtest"
-	"github.com/acctflow/acctflow/sandbox/devmail"
 	"github.com/acctflow/acctflow/outbox"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
 const (
 	domain   = "acctflow.localhost"
 	inboxBox = "acct-replies@acctflow.localhost"
+	emeaBox  = "support-emea@acctflow.localhost"
 	contact  = handlertest.Contact
 )
 
@@ -43,8 +44,8 @@ type env struct {
 	outbox  *outbox.Outbox
 	objects jetstream.ObjectStore
 	roots   jetstream.KeyValue
-	threads jetstream.KeyValue
 	sink    *ingest.Sink
+	trusted []string // --trusted-authserv-id
 }
 
 func setup(t *testing.T) *env {
@@ -55,8 +56,6 @@ func setup(t *testing.T) *env {
 	e.store = handlertest.Store(t, e.conn)
 	e.roots = brokertest.KV(t, e.conn, broker.BucketRootEmails)
 	var err error
-	e.threads, err = e.conn.JS.KeyValue(ctx, broker.BucketThreads)
-	must(t, err)
 	e.objects, err = e.conn.JS.ObjectStore(ctx, broker.ObjectMailRaw)
 	must(t, err)
 	e.sb = mailtest.Sandbox(t, devmail.Config{})
@@ -74,8 +73,9 @@ func must(t testing.TB, err error) {
 
 func (e *env) handler(t *testing.T, conn *broker.Conn) *replies.Handler {
 	return &replies.Handler{
-		JS: conn.JS, Requests: e.store, Raw: e.objects, RootEmails: e.roots, Threads: e.threads,
-		Outbox: e.outbox, Domain: domain, ReplyKey: key, Inbox: inboxBox,
+		JS: conn.JS, Requests: e.store, Raw: e.objects, RootEmails: e.roots,
+		Outbox: e.outbox, Domain: domain, Keys: mailer.Keys{Current: key}, Inbox: inboxBox,
+		Mailboxes: replies.Mailboxes{inboxBox, emeaBox}, TrustedAuthServ: e.trusted,
 		Sig: mailer.Signature{Company: "Test Distribution"}, Logger: brokertest.Logger(t), Now: time.Now,
 	}
 }
@@ -111,13 +111,18 @@ func (e *env) seed(t *testing.T, id string, authorised ...string) {
 	req := handlertest.Request(id)
 	req.Reseller.AuthorisedSenders = authorised
 	brokertest.Publish(t, e.conn, handlertest.Routed(req), events.DerivedID("routed", id))
-	conf := events.ConfirmationSent{RequestID: id, MessageID: mailer.MessageID(id, mailer.KindConfirmation, domain),
+	conf := events.ConfirmationSent{RequestID: id, MessageID: mailer.MessageID(key, id, mailer.KindConfirmation, domain),
 		Recipient: contact, ReplyTo: token(t, id), SentAt: events.Time(time.Now())}
 	brokertest.Publish(t, e.conn, conf, events.DerivedID("confirmation-sent", id))
 	e.waitStage(t, id, lifecycle.StageAwaitingDetails)
 }
 
-func (e *env) waitStage(t *testing.T, id, stage string) lifecycle.Record {
+func (e *env) waitRecord(t *testing.T, id string, ok func(lifecycle.Record) bool) lifecycle.Record {
+	t.Helper()
+	return handlertest.WaitRecord(t, e.store, id, ok)
+}
+
+func (e *env) waitStage(t *testing.T, id string, stage lifecycle.Stage) lifecycle.Record {
 	t.Helper()
 	return handlertest.WaitStage(t, e.store, id, stage)
 }

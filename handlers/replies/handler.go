@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -33,22 +32,30 @@ type Outbox interface {
 	Send(ctx context.Context, key, kind string, m mailer.Message) (bool, error)
 }
 
-// Handler turns replies into details, clarifications and rejections.
+// Handler turns replies into details, clarifications, held replies and
+// rejections, applies held replies once released, and releases the root
+// emails of requests that end.
 type Handler struct {
 	JS         events.Publisher
 	Requests   Requests
 	Raw        Raw
 	RootEmails KV // KV root-emails
-	Threads    KV // KV reply-threads (EnsureThreads)
 	Outbox     Outbox
-	Domain     string // of our Message-IDs
-	ReplyKey   []byte
-	Inbox      string // workflow inbox address
-	Sig        mailer.Signature
-	Logger     *slog.Logger
-	Now        func() time.Time
-	// ClarifyEvery paces clarifications per request; default 24h.
-	ClarifyEvery time.Duration
+	Keys       mailer.Keys // reply tokens: sign with the current key, verify with any
+	Domain     string      // of our Message-IDs
+	Inbox      string      // workflow inbox address
+	// Mailboxes are every address replies come to (the workflow inbox and
+	// the regional support mailboxes): a plus-tag on one of them is a token.
+	Mailboxes Mailboxes
+	// TrustedAuthServ are the authserv-ids of receiving servers whose
+	// Authentication-Results we believe (--trusted-authserv-id).
+	TrustedAuthServ []string
+	Sig             mailer.Signature
+	Logger          *slog.Logger
+	Now             func() time.Time
+	// MaxClarifications bounds clarification emails per request per day
+	// (default 5): a mail loop cannot turn into a flood.
+	MaxClarifications int
 }
 
 const (
@@ -62,20 +69,21 @@ const (
 func (h *Handler) Broker() broker.Handler {
 	return broker.Handler{
 		Name:     Name,
-		Subjects: []string{events.SubjectReplyReceived, events.SubjectConfirmationSent},
+		Subjects: []string{events.SubjectReplyReceived, events.SubjectReplyReleased, events.SubjectRejected, events.SubjectExpired},
 		Handle:   h.Handle,
 	}
 }
-
-func (h *Handler) threads() Threads { return Threads{KV: h.Threads, Domain: h.Domain} }
 
 // notFoundDeliveries is how many deliveries a ReplyReceived whose raw
 // message is not found gets before it is rejected as unreadable.
 const notFoundDeliveries = 5
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
-	if m.Subject == events.SubjectConfirmationSent {
-		return h.thread(ctx, m)
+	switch m.Subject {
+	case events.SubjectReplyReleased:
+		return h.released(ctx, m)
+	case events.SubjectRejected, events.SubjectExpired:
+		return h.ended(ctx, m)
 	}
 	var in events.ReplyReceived
 	if err := events.Unmarshal("reply-received", m.Data, &in); err != nil {
@@ -89,7 +97,7 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 		if m.Deliveries < notFoundDeliveries {
 			return fmt.Errorf("reading raw message %s: not found yet, a replica may lag: %w", in.Object, err)
 		}
-		return h.reject(ctx, m, in, reply.Reply{}, matched{Reason: events.ReplyUnreadable, Detail: "raw message not in the store"})
+		return h.reject(ctx, m, in, "", matched{Reason: events.ReplyUnreadable, Detail: "raw message not in the store"})
 	}
 	if err != nil {
 		return fmt.Errorf("reading raw message %s: %w", in.Object, err)
@@ -100,97 +108,123 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	}
 	r := reply.Parse(raw)
 	if in.Oversize {
-		return h.reject(ctx, m, in, r, matched{Reason: events.ReplyTooLarge, Detail: fmt.Sprintf("%d bytes", in.Size)})
+		return h.reject(ctx, m, in, r.Header.From, matched{Reason: events.ReplyTooLarge, Detail: fmt.Sprintf("%d bytes", in.Size)})
 	}
-	mt, err := h.match(ctx, r)
-	if err != nil {
-		return err
-	}
+	mt := match(r, h.Keys, h.Mailboxes, h.Domain)
 	if mt.Reason != "" {
-		return h.reject(ctx, m, in, r, mt)
+		return h.reject(ctx, m, in, r.Header.From, mt)
 	}
 	rec, err := h.Requests.Get(ctx, mt.RequestID)
 	if errors.Is(err, lifecycle.ErrNotFound) {
 		mt.Reason, mt.Detail = events.ReplyUnmatched, "no request "+mt.RequestID+" (matched by "+mt.By+")"
 		mt.RequestID = ""
-		return h.reject(ctx, m, in, r, mt)
+		return h.reject(ctx, m, in, r.Header.From, mt)
 	}
 	if err != nil {
 		return err
 	}
-	if done(rec, in.ReplyID, r) {
-		h.Logger.Info("reply already handled, redelivery absorbed", "reply_id", in.ReplyID, "request_id", rec.RequestID)
+	if rec.Seen(events.DerivedID("details-submitted", in.ReplyID)) || rec.Seen(events.DerivedID("role-submitted", in.ReplyID)) {
+		h.Logger.Info("reply already applied, redelivery absorbed", "reply_id", in.ReplyID, "request_id", rec.RequestID)
 		return nil
 	}
-	d := Decide(r, rec)
-	switch d.Verdict {
-	case Reject:
+	a := answerOf(r)
+	if held, ok := confirmed(rec, mt, in.ReplyID); ok {
+		return h.confirm(ctx, m, in, r, rec, held, a)
+	}
+	d := Decide(a, rec)
+	if d.Verdict == Reject {
 		mt.Reason, mt.Detail = d.Reason, d.Detail
-		return h.reject(ctx, m, in, r, mt)
+		return h.reject(ctx, m, in, r.Header.From, mt)
+	}
+	if !mt.Verified() && !Authenticated(raw, r.Header.From, h.TrustedAuthServ) {
+		return h.hold(ctx, m, in, r, rec, mt, a)
+	}
+	return h.apply(ctx, m.Env, in.ReplyID, originOf(r), rec, a, d)
+}
+
+// origin is where an applied answer came from, for the events it yields.
+type origin struct {
+	From      string
+	MessageID string
+}
+
+func originOf(r reply.Reply) origin {
+	return origin{From: r.Header.From, MessageID: safeID(r.Header.MessageID)}
+}
+
+// apply carries out a decision on a trusted answer. replyID keys every
+// output, so a redelivery publishes the same events and sends nothing new.
+func (h *Handler) apply(ctx context.Context, cause events.Envelope, replyID string, src origin, rec lifecycle.Record, a Answer, d Decision) error {
+	switch d.Verdict {
+	case Unchanged:
+		h.Logger.Info("reply repeats the details already received", "reply_id", replyID, "request_id", rec.RequestID)
+		return nil
 	case Role:
-		ev := events.RoleSubmitted{RequestID: rec.RequestID, RoleARN: r.RoleARN, SubmittedBy: clip(r.Header.From, 200), SubmittedAt: events.Time(h.Now())}
-		return h.publish(ctx, ev, "role-submitted", in.ReplyID, m.Env)
+		ev := events.RoleSubmitted{RequestID: rec.RequestID, RoleARN: a.RoleARN, SubmittedBy: clip(src.From, 200), SubmittedAt: events.Time(h.Now())}
+		return h.publish(ctx, ev, "role-submitted", replyID, cause)
 	case Submit:
-		won, err := RootEmails{KV: h.RootEmails}.Claim(ctx, d.Root, rec.RequestID)
+		won, err := RootEmails{KV: h.RootEmails}.Claim(ctx, d.Known.RootEmail, rec.RequestID)
 		if err != nil {
 			return err
 		}
 		if won {
-			return h.submit(ctx, m, in, r, rec, d.Root)
+			if err := h.submit(ctx, cause, replyID, src, rec, d.Known); err != nil {
+				return err
+			}
+			// A corrected root email frees the one it replaces.
+			if old := rec.Known.RootEmail; old != "" && old != d.Known.RootEmail {
+				return RootEmails{KV: h.RootEmails}.Release(ctx, old, rec.RequestID)
+			}
+			return nil
 		}
-		d = Decision{Verdict: Incomplete, Problems: []string{ProblemRootInUse}, Root: d.Root, Clarify: true}
+		d.Verdict, d.Problems, d.Clarify = Incomplete, []string{ProblemRootInUse}, true
+		d.Refused.RootEmail, d.Known.RootEmail = d.Known.RootEmail, rec.Known.RootEmail
+		if d.Known.RootEmail == d.Refused.RootEmail {
+			d.Known.RootEmail = ""
+		}
 	case Incomplete:
-		if d.Root != "" {
-			free, err := RootEmails{KV: h.RootEmails}.Free(ctx, d.Root, rec.RequestID)
+		if root := a.rootLower(); root != "" && root == d.Known.RootEmail {
+			free, err := RootEmails{KV: h.RootEmails}.Free(ctx, root, rec.RequestID)
 			if err != nil {
 				return err
 			}
 			if !free {
 				d.Problems = appendOnce(d.Problems, ProblemRootInUse)
+				d.Refused.RootEmail, d.Known.RootEmail = root, rec.Known.RootEmail
 			}
 		}
 	}
-	return h.incomplete(ctx, m, in, r, rec, d)
+	return h.incomplete(ctx, cause, replyID, src, rec, d)
 }
 
-// done reports whether this reply's outcome is already in the projection,
-// so a redelivery after the request moved on is not judged "wrong stage".
-func done(rec lifecycle.Record, replyID string, r reply.Reply) bool {
-	if rec.Details != nil && slices.Contains(rec.Applied, events.DerivedID("details-submitted", replyID)) {
-		return true
+func (a Answer) rootLower() string {
+	if a.RootEmail == nil {
+		return ""
 	}
-	return rec.Role != nil && r.RoleARN != "" && rec.Role.ARN == r.RoleARN
+	return lower(*a.RootEmail)
 }
 
-// thread indexes the confirmation's Message-ID for In-Reply-To matching.
-func (h *Handler) thread(ctx context.Context, m broker.Msg) error {
-	var c events.ConfirmationSent
-	if err := events.Unmarshal("confirmation-sent", m.Data, &c); err != nil {
-		return retry.Permanent(fmt.Errorf("invalid ConfirmationSent: %w", err))
-	}
-	return h.threads().Remember(ctx, c.MessageID, c.RequestID)
-}
-
-func (h *Handler) submit(ctx context.Context, m broker.Msg, in events.ReplyReceived, r reply.Reply, rec lifecycle.Record, root string) error {
+func (h *Handler) submit(ctx context.Context, cause events.Envelope, replyID string, src origin, rec lifecycle.Record, k lifecycle.Known) error {
 	ev := events.DetailsSubmitted{
 		RequestID:       rec.RequestID,
-		RootEmail:       root,
-		Nickname:        *textPtr(r.Nickname),
-		SupportType:     *r.SupportType,
-		EnterpriseSales: *r.SupportType == "enterprise",
-		SourceMessageID: safeID(r.Header.MessageID),
-		From:            r.Header.From,
+		RootEmail:       k.RootEmail,
+		Nickname:        k.Nickname,
+		AWSAccountName:  awsName(k.Nickname),
+		SupportType:     k.SupportType,
+		EnterpriseSales: k.SupportType == events.SupportEnterprise,
+		SourceMessageID: src.MessageID,
+		From:            src.From,
 		SubmittedAt:     events.Time(h.Now()),
 	}
-	return h.publish(ctx, ev, "details-submitted", in.ReplyID, m.Env)
+	return h.publish(ctx, ev, "details-submitted", replyID, cause)
 }
 
-func (h *Handler) reject(ctx context.Context, m broker.Msg, in events.ReplyReceived, r reply.Reply, mt matched) error {
+func (h *Handler) reject(ctx context.Context, m broker.Msg, in events.ReplyReceived, from string, mt matched) error {
 	ev := events.ReplyRejected{
 		ReplyID:    in.ReplyID,
 		Reason:     mt.Reason,
 		Detail:     clip(mt.Detail, 500),
-		From:       clip(r.Header.From, 254),
+		From:       clip(from, 254),
 		MessageID:  safeID(in.MessageID),
 		RejectedAt: events.Time(h.Now()),
 	}
@@ -208,6 +242,31 @@ func (h *Handler) publish(ctx context.Context, ev events.Event, kind, replyID st
 		return fmt.Errorf("publishing %s for reply %s: %w", kind, replyID, err)
 	}
 	return nil
+}
+
+// ended releases the root email of a request that was rejected or expired.
+func (h *Handler) ended(ctx context.Context, m broker.Msg) error {
+	id := lifecycle.RequestIDOf(m.Subject, m.Data)
+	if id == "" {
+		return nil
+	}
+	if m.Subject == events.SubjectRejected {
+		var rej events.RequestRejected
+		if err := events.Unmarshal("request-rejected", m.Data, &rej); err != nil {
+			return nil // routing dead-letters it
+		}
+		if len(rej.Reasons) == 1 && rej.Reasons[0] == events.ReasonRequestIDConflict {
+			return nil // the original request goes on
+		}
+	}
+	rec, err := h.Requests.Get(ctx, id)
+	if errors.Is(err, lifecycle.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return RootEmails{KV: h.RootEmails}.Release(ctx, rec.Known.RootEmail, id)
 }
 
 // safeID keeps a Message-ID only when the schema's message_id accepts it.

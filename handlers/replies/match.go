@@ -1,7 +1,6 @@
 package replies
 
 import (
-	"context"
 	"slices"
 
 	"github.com/acctflow/acctflow/events"
@@ -9,64 +8,119 @@ import (
 	"github.com/acctflow/acctflow/mailer/reply"
 )
 
-// matched is the request a reply is about, or why none could be trusted.
+// matched is the request a reply is about and how much the match proves,
+// or why the reply is refused at matching.
 type matched struct {
 	RequestID string
+	By        string // events.Matched*: token and thread are verified
 	Reason    string // set when the reply is rejected at matching
 	Detail    string
-	By        string // token, thread or subject
+	// Confirms lists the kinds of our Message-IDs the reply quotes (verified
+	// ones only), e.g. "held.<reply id>" for a confirmation of a held reply.
+	Confirms []string
 }
 
-// match finds the request, in DESIGN §5's order: a verified plus-address
-// token; our Message-IDs in In-Reply-To/References; the [request_id]
-// subject tag. A token that fails verification is a forgery and ends the
-// search: a reply must not reach by its subject what its token was denied.
-func (h *Handler) match(ctx context.Context, r reply.Reply) (matched, error) {
+// Verified reports whether the match proves the sender read our email.
+func (m matched) Verified() bool { return m.By == events.MatchedToken || m.By == events.MatchedThread }
+
+// Mailboxes are the addresses of ours that replies are sent to: the
+// workflow inbox and the regional support mailboxes.
+type Mailboxes []string
+
+// match finds the request, in DESIGN §5's order: a verified token in a
+// recipient address of one of our mailboxes; our Message-IDs in
+// In-Reply-To/References (verified tokens, or the old scheme together with
+// the subject tag); the [request_id] subject tag. A token that is malformed
+// or fails verification is a forgery and ends the search: a reply must not
+// reach by its subject what its token was denied.
+func match(r reply.Reply, keys mailer.Keys, boxes Mailboxes, domain string) matched {
 	var verified []string
-	for _, t := range r.Header.Tokens {
-		if !mailer.VerifyToken(h.ReplyKey, t.RequestID, t.MAC) {
-			return matched{Reason: events.ReplyForgedToken, Detail: "reply token for " + clip(t.RequestID, 64) + " fails verification"}, nil
-		}
-		if !slices.Contains(verified, t.RequestID) {
-			verified = append(verified, t.RequestID)
-		}
-	}
-	switch len(verified) {
-	case 1:
-		return matched{RequestID: verified[0], By: "token"}, nil
-	case 0:
-	default:
-		return matched{Reason: events.ReplyUnmatched, Detail: "reply tokens of several requests"}, nil
-	}
-	ids := append(slices.Clone(r.Header.InReplyTo), reversed(r.Header.References)...)
-	for i, id := range ids {
-		if i == 2*maxThreadLookups {
-			break
-		}
-		req, ok, err := h.threads().Lookup(ctx, id)
-		if err != nil {
-			return matched{}, err
-		}
-		if ok {
-			return matched{RequestID: req, By: "thread"}, nil
+	for _, rcpt := range r.Header.Recipients {
+		for _, box := range boxes {
+			tag, ours := mailer.Tag(rcpt, box)
+			if !ours || tag == "" {
+				continue
+			}
+			// Recipients are lower-cased; the parser's tokens keep the
+			// request id's case.
+			i := slices.IndexFunc(r.Header.Tokens, func(t reply.Token) bool { return t.Address == rcpt })
+			if i < 0 {
+				return matched{Reason: events.ReplyForgedToken, Detail: "malformed reply token in " + clip(rcpt, 120)}
+			}
+			t := mailer.Token{RequestID: r.Header.Tokens[i].RequestID, MAC: r.Header.Tokens[i].MAC}
+			if !keys.Verify(t) {
+				return matched{Reason: events.ReplyForgedToken, Detail: "reply token for " + clip(t.RequestID, 64) + " fails verification"}
+			}
+			if !slices.Contains(verified, t.RequestID) {
+				verified = append(verified, t.RequestID)
+			}
 		}
 	}
-	if r.RequestRef != nil && events.ValidRequestID(*r.RequestRef) {
-		return matched{RequestID: *r.RequestRef, By: "subject"}, nil
+	thread := threadOf(r, keys, domain)
+	if thread.Reason != "" {
+		return thread
 	}
-	return matched{Reason: events.ReplyUnmatched, Detail: "no reply token, thread or subject tag of a known request"}, nil
+	switch {
+	case len(verified) > 1:
+		return matched{Reason: events.ReplyUnmatched, Detail: "reply tokens of several requests"}
+	case len(verified) == 1:
+		m := matched{RequestID: verified[0], By: events.MatchedToken}
+		if thread.RequestID == m.RequestID {
+			m.Confirms = thread.Confirms
+		}
+		return m
+	case thread.RequestID != "":
+		return thread
+	}
+	if tag := reply.SubjectTag(r.Header.Subject); tag != "" {
+		for _, id := range threadIDs(r) {
+			if kind, ok := mailer.LegacyKind(id, domain); ok && mailer.LegacyMessageID(tag, kind, domain) == id {
+				return matched{RequestID: tag, By: events.MatchedLegacy}
+			}
+		}
+		return matched{RequestID: tag, By: events.MatchedSubject}
+	}
+	return matched{Reason: events.ReplyUnmatched, Detail: "no reply token, thread or subject tag of a known request"}
 }
 
-// maxThreadLookups bounds KV reads per reply: a hostile References header
-// may list thousands of ids (the parser keeps at most 64 anyway).
-const maxThreadLookups = 16
+// threadOf reads our Message-IDs quoted by the reply: tokens in them are
+// verified like reply addresses.
+func threadOf(r reply.Reply, keys mailer.Keys, domain string) matched {
+	var m matched
+	for _, id := range threadIDs(r) {
+		t, kind, ok := mailer.ThreadToken(id, domain)
+		if !ok {
+			continue
+		}
+		if !keys.Verify(t) {
+			return matched{Reason: events.ReplyForgedToken, Detail: "Message-ID token for " + clip(t.RequestID, 64) + " fails verification"}
+		}
+		switch {
+		case m.RequestID == "":
+			m = matched{RequestID: t.RequestID, By: events.MatchedThread}
+		case m.RequestID != t.RequestID:
+			return matched{Reason: events.ReplyUnmatched, Detail: "quotes the emails of several requests"}
+		}
+		m.Confirms = append(m.Confirms, kind)
+	}
+	return m
+}
 
-// reversed lists References newest first: the nearest ancestor is ours more
-// often than the thread's root.
-func reversed(s []string) []string {
-	out := slices.Clone(s)
-	slices.Reverse(out)
-	return out
+// maxThreadIDs bounds the ids looked at: a hostile References header may
+// list thousands (the parser keeps at most 64 anyway).
+const maxThreadIDs = 32
+
+// threadIDs lists In-Reply-To, then References newest first: the nearest
+// ancestor is ours more often than the thread's root.
+func threadIDs(r reply.Reply) []string {
+	ids := slices.Clone(r.Header.InReplyTo)
+	refs := slices.Clone(r.Header.References)
+	slices.Reverse(refs)
+	ids = append(ids, refs...)
+	if len(ids) > maxThreadIDs {
+		ids = ids[:maxThreadIDs]
+	}
+	return ids
 }
 
 func clip(s string, n int) string {

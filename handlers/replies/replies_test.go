@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	netmail "net/mail"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -109,7 +110,7 @@ func (e *env) assertUntouched(t *testing.T, id string, before lifecycle.Record) 
 	t.Helper()
 	after, err := e.store.Get(context.Background(), id)
 	must(t, err)
-	if after.Stage != before.Stage || after.StageSeq != before.StageSeq || len(after.Applied) != len(before.Applied) || after.Problems != nil {
+	if after.Stage != before.Stage || after.StageSeq != before.StageSeq || len(after.History) != len(before.History) || after.Problems != nil {
 		t.Fatalf("record changed:\n%+v\n%+v", before, after)
 	}
 	if n := brokertest.Count(t, e.conn, "acct.details.>"); n != 0 {
@@ -120,29 +121,31 @@ func (e *env) assertUntouched(t *testing.T, id string, before lifecycle.Record) 
 	}
 }
 
-// A missing support type gets exactly one clarification, even when the
-// handler dies after doing everything but the ack; a second incomplete
-// reply the same day gets none; the completing reply is accepted.
-func TestIncompleteThenCompleted(t *testing.T) {
+// The clarification dialogue: three replies with one field each. Each is
+// answered once (even when the handler dies before its ack) by a
+// clarification that says what is known and asks only for the rest; the
+// answer to a clarification is matched by its In-Reply-To alone (our
+// Message-IDs carry the token), and the third completes the details.
+func TestClarificationDialogue(t *testing.T) {
 	e := setup(t)
 	h := e.handler(t, e.conn)
 	var calls atomic.Int32
 	brokertest.Run(t, e.conn, crashOnReply(h, &calls, nil), e.projection(t))
 	e.seed(t, "REQ-1001")
 	first := "<first@northwind.example>"
-	e.deliver(t, eml(mail{MessageID: first, To: token(t, "REQ-1001"), Subject: subject("REQ-1001"), Body: body("root@acme.example", "Acme Prod", "")}))
+	e.deliver(t, eml(mail{MessageID: first, To: token(t, "REQ-1001"), Subject: subject("REQ-1001"), Body: body("root@acme.example", "", "")}))
 
 	brokertest.WaitCount(t, e.conn, events.SubjectDetailsIncomplete, 1)
 	brokertest.WaitCalls(t, &calls, 2)
 	brokertest.WaitIdle(t, e.conn, replies.Name)
 	inc := decode[events.DetailsIncomplete](t, e.conn, events.SubjectDetailsIncomplete, 0)
-	if !inc.ClarificationSent || len(inc.Problems) != 1 || inc.Problems[0] != "support_type_missing" ||
+	if !inc.ClarificationSent || !slices.Equal(inc.Problems, []string{"nickname_missing", "support_type_missing"}) ||
 		inc.RootEmail == nil || *inc.RootEmail != "root@acme.example" || inc.SupportType != nil {
 		t.Fatalf("incomplete %+v", inc)
 	}
 	mails := e.sb.Messages(contact)
 	if len(mails) != 1 {
-		t.Fatalf("%d clarifications, want 1", len(mails))
+		t.Fatalf("%d clarifications after a crash before the ack, want 1", len(mails))
 	}
 	cm, err := netmail.ReadMessage(bytes.NewReader(mails[0]))
 	must(t, err)
@@ -150,22 +153,33 @@ func TestIncompleteThenCompleted(t *testing.T) {
 		!strings.Contains(cm.Header.Get("Subject"), "[REQ-1001]") || !strings.Contains(string(mails[0]), "root@acme.example") {
 		t.Fatalf("clarification:\n%s", mails[0])
 	}
+	e.waitRecord(t, "REQ-1001", func(r lifecycle.Record) bool { return r.Known.RootEmail == "root@acme.example" })
 
-	// Another incomplete reply within 24h: recorded, not answered.
-	e.deliver(t, eml(mail{To: token(t, "REQ-1001"), Subject: subject("REQ-1001"), Body: body("", "Acme Prod", "")}))
+	// Second: only the nickname, sent as an answer to the clarification
+	// (In-Reply-To only: no token address, no subject tag).
+	e.deliver(t, eml(mail{To: inboxBox, Subject: "Re: your request", InReplyTo: cm.Header.Get("Message-Id"), Body: body("", "Acme Prod", "")}))
 	brokertest.WaitCount(t, e.conn, events.SubjectDetailsIncomplete, 2)
-	if inc := decode[events.DetailsIncomplete](t, e.conn, events.SubjectDetailsIncomplete, 1); inc.ClarificationSent {
-		t.Fatalf("second clarification within 24h: %+v", inc)
+	inc = decode[events.DetailsIncomplete](t, e.conn, events.SubjectDetailsIncomplete, 1)
+	if !inc.ClarificationSent || !slices.Equal(inc.Problems, []string{"support_type_missing"}) || *inc.RootEmail != "root@acme.example" || *inc.Nickname != "Acme Prod" {
+		t.Fatalf("second incomplete %+v", inc)
 	}
 	brokertest.WaitIdle(t, e.conn, replies.Name)
-	if n := len(e.sb.Messages(contact)); n != 1 {
-		t.Fatalf("%d clarifications, want 1", n)
+	if n := len(e.sb.Messages(contact)); n != 2 {
+		t.Fatalf("%d clarifications, want 2", n)
 	}
+	second := string(e.sb.Messages(contact)[1])
+	if !strings.Contains(second, "Acme Prod") || !strings.Contains(second, "root@acme.example") {
+		t.Fatalf("the second clarification does not say what is known:\n%s", second)
+	}
+	e.waitRecord(t, "REQ-1001", func(r lifecycle.Record) bool { return r.Known.Nickname == "Acme Prod" })
 
-	// The answer to the clarification, threaded only by In-Reply-To.
-	clarID := cm.Header.Get("Message-Id")
-	e.deliver(t, eml(mail{To: inboxBox, Subject: "Re: your request", InReplyTo: clarID, Body: body("root@acme.example", "Acme Prod", "Business Support")}))
+	// Third: only the missing line, as the clarification asked.
+	e.deliver(t, eml(mail{To: token(t, "REQ-1001"), Subject: subject("REQ-1001"), Body: "Support type: Business Support\n"}))
 	brokertest.WaitCount(t, e.conn, events.SubjectDetailsSubmitted, 1)
+	got := decode[events.DetailsSubmitted](t, e.conn, events.SubjectDetailsSubmitted, 0)
+	if got.RootEmail != "root@acme.example" || got.Nickname != "Acme Prod" || got.SupportType != "business" || got.AWSAccountName != "Acme Prod" {
+		t.Fatalf("submitted %+v", got)
+	}
 	e.waitStage(t, "REQ-1001", lifecycle.StageDetailsReceived)
 }
 
@@ -173,18 +187,24 @@ func TestThreadedByConfirmationMessageID(t *testing.T) {
 	e := setup(t)
 	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
 	e.seed(t, "REQ-THR")
-	brokertest.WaitIdle(t, e.conn, replies.Name) // the confirmation is indexed
-	conf := "<" + mailer.MessageID("REQ-THR", mailer.KindConfirmation, domain) + ">"
+	conf := "<" + mailer.MessageID(key, "REQ-THR", mailer.KindConfirmation, domain) + ">"
 	e.deliver(t, eml(mail{To: inboxBox, Subject: "Re: account", InReplyTo: conf, Body: body("new-root@acme.example", "Acme", "basic")}))
 	brokertest.WaitCount(t, e.conn, events.SubjectDetailsSubmitted, 1)
 	if got := decode[events.DetailsSubmitted](t, e.conn, events.SubjectDetailsSubmitted, 0); got.RequestID != "REQ-THR" {
 		t.Fatalf("matched %+v", got)
 	}
-	// A made-up id of our form for an unknown thread matches nothing.
-	fake := "<" + mailer.MessageID("REQ-NONE", mailer.KindConfirmation, domain) + ">"
-	e.deliver(t, eml(mail{To: inboxBox, Subject: "Re: account", InReplyTo: fake, Body: body("x@acme.example", "Acme", "basic")}))
+	// A well-signed id of a request nobody knows matches nothing.
+	unknown := "<" + mailer.MessageID(key, "REQ-NONE", mailer.KindConfirmation, domain) + ">"
+	e.deliver(t, eml(mail{To: inboxBox, Subject: "Re: account", InReplyTo: unknown, Body: body("x@acme.example", "Acme", "basic")}))
 	brokertest.WaitCount(t, e.conn, events.SubjectReplyRejected, 1)
 	if rej := decode[events.ReplyRejected](t, e.conn, events.SubjectReplyRejected, 0); rej.Reason != events.ReplyUnmatched {
+		t.Fatalf("rejected %+v", rej)
+	}
+	// A Message-ID of our form with a made-up token is a forgery.
+	forged := "<" + mailer.MessageID([]byte("not-the-reply-key-at-all"), "REQ-THR", mailer.KindConfirmation, domain) + ">"
+	e.deliver(t, eml(mail{To: inboxBox, Subject: subject("REQ-THR"), InReplyTo: forged, Body: body("y@acme.example", "Acme", "basic")}))
+	brokertest.WaitCount(t, e.conn, events.SubjectReplyRejected, 2)
+	if rej := decode[events.ReplyRejected](t, e.conn, events.SubjectReplyRejected, 1); rej.Reason != events.ReplyForgedToken {
 		t.Fatalf("rejected %+v", rej)
 	}
 }
@@ -223,11 +243,13 @@ func TestReusedRootEmailRacedAcrossReplicas(t *testing.T) {
 	}
 	for i := range pairs {
 		inc := decode[events.DetailsIncomplete](t, e.conn, events.SubjectDetailsIncomplete, i)
-		if len(inc.Problems) != 1 || inc.Problems[0] != "root_email_in_use" || !inc.ClarificationSent {
+		if len(inc.Problems) != 1 || inc.Problems[0] != "root_email_in_use" || !inc.ClarificationSent || inc.RootEmail != nil {
 			t.Fatalf("loser %+v", inc)
 		}
-		if won[*inc.RootEmail] == inc.RequestID {
-			t.Fatalf("%s both won and lost", inc.RequestID)
+		for root, winner := range won {
+			if winner == inc.RequestID {
+				t.Fatalf("%s both won %s and lost", inc.RequestID, root)
+			}
 		}
 	}
 	if n := len(e.sb.Messages(contact)); n != pairs {

@@ -130,7 +130,7 @@ func (h *Handler) mail(ctx context.Context, sub events.RoleSubmitted, rec lifecy
 	}
 	kind := mailer.KindRoleRejected + "." + key[:12]
 	msg := mailer.Message{
-		MessageID: mailer.MessageID(sub.RequestID, kind, h.Domain), To: mailer.Address{Name: c.Name, Email: c.Email},
+		MessageID: mailer.MessageID(nil, sub.RequestID, kind, h.Domain), To: mailer.Address{Name: c.Name, Email: c.Email},
 		Subject: subject, Text: text, HTML: html,
 	}
 	_, err = h.Outbox.Send(ctx, outbox.Key(mailer.KindRoleRejected, sub.RequestID, key), mailer.KindRoleRejected, msg)

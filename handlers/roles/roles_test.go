@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/acctflow/acctflow/aws"
-	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
@@ -19,8 +18,9 @@ import (
 	"github.com/acctflow/acctflow/handlers/roles"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer/mailtest"
-	"github.com/acctflow/acctflow/sandbox/devmail"
 	"github.com/acctflow/acctflow/ops"
+	"github.com/acctflow/acctflow/sandbox/devaws"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
 const (
@@ -59,6 +59,7 @@ func setup(t *testing.T) *env {
 
 	for i, ev := range []events.Event{
 		handlertest.Routed(handlertest.Request("REQ-R1")),
+		handlertest.Confirmed("REQ-R1"),
 		handlertest.Details("REQ-R1", "root@acme.example", "Acme", "developer"),
 		events.AccountApproved{RequestID: "REQ-R1", ApprovedAt: events.Time(time.Now())},
 	} {

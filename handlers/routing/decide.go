@@ -4,10 +4,40 @@
 package routing
 
 import (
+	"slices"
 	"time"
 
 	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/lifecycle"
 )
+
+// Publication is what a request published again is, given its record.
+type Publication int
+
+const (
+	New      Publication = iota // unseen, not yet routed, or correcting a rejection by routing: route it
+	Same                        // the same request again: nothing changes
+	Conflict                    // a different request under the id of one already routed: refused
+)
+
+// Again classifies an AccountRequested against the record of its id.
+func Again(rec lifecycle.Record, req events.AccountRequested) Publication {
+	switch rec.Stage {
+	case lifecycle.StageNew, lifecycle.StageRequested:
+		return New
+	case lifecycle.StageRejected:
+		if rec.Rejection != nil && rec.Rejection.By != "ops" && !slices.Contains(rec.Rejection.Reasons, events.ReasonOpsRejected) {
+			if rec.Request != nil && events.SameRequest(*rec.Request, req) {
+				return Same // rejected for the same reasons again: told once
+			}
+			return New
+		}
+	}
+	if rec.Request != nil && events.SameRequest(*rec.Request, req) {
+		return Same
+	}
+	return Conflict
+}
 
 // Decide is the routing decision: exactly one of the results is set. It is a
 // pure function of the request, the table and the clock.

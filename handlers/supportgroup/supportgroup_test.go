@@ -62,6 +62,7 @@ func TestCheckRaisesOncePerProblem(t *testing.T) {
 	publish := func(ev events.Event, id string) { brokertest.Publish(t, conn, ev, id) }
 	publish(events.AccountRouted{RequestID: "REQ-SG", Region: "emea", OpsTeam: "emea", ReplyChannel: events.ReplySupportMailbox,
 		SupportMailbox: "support-emea@acctflow.localhost", RoutedAt: events.Time(time.Now()), Request: req}, "s1")
+	publish(handlertest.Confirmed("REQ-SG"), "s1c")
 	publish(events.DetailsSubmitted{RequestID: "REQ-SG", RootEmail: "root@acme.example", Nickname: "Acme", SupportType: "developer", SubmittedAt: events.Time(time.Now())}, "s2")
 	publish(events.AccountApproved{RequestID: "REQ-SG", ApprovedAt: events.Time(time.Now())}, "s3")
 	publish(events.AccountCreated{RequestID: "REQ-SG", AccountID: "210987654321", Method: "manual", CreatedAt: events.Time(time.Now())}, "s4")

@@ -32,7 +32,7 @@ func (e *Email) Open(ctx context.Context, t Ticket) (Opened, error) {
 		return Opened{}, retry.Permanent(fmt.Errorf("rendering ticket mail for change %s: %w", t.Data.ChangeID, err))
 	}
 	// Keyed by the change, not a request: a change may name no request.
-	id := mailer.MessageID(t.Data.ChangeID, mailer.KindTicket, e.Domain)
+	id := mailer.MessageID(nil, t.Data.ChangeID, mailer.KindTicket, e.Domain)
 	m := mailer.Message{MessageID: id, To: e.To, Subject: subject, Text: text, HTML: html}
 	if _, err := e.Outbox.Send(ctx, outbox.Key(mailer.KindTicket, t.Data.ChangeID), mailer.KindTicket, m); err != nil {
 		return Opened{}, err
@@ -45,6 +45,6 @@ func (e *Email) Open(ctx context.Context, t Ticket) (Opened, error) {
 func (e *Email) Find(context.Context, Ticket) (Opened, bool, error) { return Opened{}, false, nil }
 
 func (e *Email) opened(t Ticket) Opened {
-	id := mailer.MessageID(t.Data.ChangeID, mailer.KindTicket, e.Domain)
+	id := mailer.MessageID(nil, t.Data.ChangeID, mailer.KindTicket, e.Domain)
 	return Opened{ID: id, URL: "mid:" + url.PathEscape(id)}
 }

@@ -42,7 +42,7 @@ func TestEmailFallbackSendsOneMailToTheSupportDesk(t *testing.T) {
 	raw := string(msgs[0])
 	tc := ticketCreated(t, e.conn)
 	if tc.System != events.TicketEmail || !strings.Contains(raw, "Message-ID: <"+tc.TicketID+">") ||
-		tc.TicketID != mailer.MessageID("CHG-MAIL", mailer.KindTicket, "acctflow.localhost") {
+		tc.TicketID != mailer.MessageID(nil, "CHG-MAIL", mailer.KindTicket, "acctflow.localhost") {
 		t.Fatalf("ticket-created %+v for mail:\n%.600s", tc, raw)
 	}
 	parsed, err := mail.ReadMessage(strings.NewReader(raw))

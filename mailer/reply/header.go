@@ -9,6 +9,8 @@ import (
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/charset"
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/acctflow/acctflow/mailer"
 )
 
 // wordDecoder decodes RFC 2047 encoded words in any charset go-message knows.
@@ -143,37 +145,11 @@ func msgIDs(v string) []string {
 // parseToken reads `<local>+<request_id>.<mac>@<domain>`; the request id keeps
 // its case, since the MAC was computed over it.
 func parseToken(addr string) (Token, bool) {
-	at := strings.LastIndexByte(addr, '@')
-	if at < 0 {
+	t, ok := mailer.ParseToken(addr) // the one token parser
+	if !ok {
 		return Token{}, false
 	}
-	local := addr[:at]
-	plus := strings.IndexByte(local, '+')
-	if plus < 0 {
-		return Token{}, false
-	}
-	tag := local[plus+1:]
-	dot := strings.LastIndexByte(tag, '.')
-	if dot < 0 {
-		return Token{}, false
-	}
-	id, mac := tag[:dot], tag[dot+1:]
-	if !validRequestID(id) || !isMAC(mac) {
-		return Token{}, false
-	}
-	return Token{RequestID: id, MAC: mac, Address: strings.ToLower(addr)}, true
-}
-
-func isMAC(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
+	return Token{RequestID: t.RequestID, MAC: t.MAC, Address: strings.ToLower(addr)}, true
 }
 
 // validRequestID: 1–64 of [A-Za-z0-9._-] (DESIGN §3).

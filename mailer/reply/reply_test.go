@@ -23,7 +23,7 @@ type truth struct {
 
 const (
 	examplesCorpus = "../../examples/replies"
-	ownCorpus    = "testdata/replies"
+	ownCorpus      = "testdata/replies"
 )
 
 func loadTruth(t testing.TB, dir string) map[string]truth {
