@@ -37,6 +37,7 @@ type body struct {
 	RoleARN   string `json:"role_arn"`
 	AccountID string `json:"account_id"`
 	Group     string `json:"group"`
+	ReplyID   string `json:"reply_id"`
 }
 
 // command decodes the body, runs f and answers 202 with the event it

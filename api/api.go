@@ -29,13 +29,18 @@ type Server struct {
 	Ready    func(ctx context.Context) error
 	Gatherer prometheus.Gatherer
 	Logger   *slog.Logger
+	Health   map[string]string // facts /healthz shows beside its status, e.g. "aws": "sandbox"
 }
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		h := map[string]string{"status": "ok"}
+		for k, v := range s.Health {
+			h[k] = v
+		}
+		writeJSON(w, http.StatusOK, h)
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
@@ -119,6 +124,7 @@ func (s *Server) showRequest(w http.ResponseWriter, r *http.Request) {
 func (s *Server) fail(w http.ResponseWriter, err error) {
 	var ve *schemas.ValidationError
 	var se *ops.StageError
+	var he *ops.HeldError
 	switch {
 	case errors.As(err, &ve):
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid " + ve.Schema, "errors": ve.Fields})
@@ -126,6 +132,8 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, "request not found")
 	case errors.As(err, &se):
 		writeJSON(w, http.StatusConflict, map[string]string{"error": se.Error(), "stage": string(se.Stage)})
+	case errors.As(err, &he):
+		writeError(w, http.StatusConflict, he.Error())
 	case errors.Is(err, errBadInput):
 		writeError(w, http.StatusBadRequest, err.Error())
 	default:

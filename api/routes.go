@@ -6,4 +6,6 @@ import "net/http"
 func (s *Server) routes(mux *http.ServeMux) {
 	s.supportRoutes(mux)
 	s.accountRoutes(mux)
+	s.replyRoutes(mux)
+	s.provisioningRoutes(mux)
 }

@@ -19,8 +19,15 @@ const (
 	BucketIMAPCursor = "imap-cursor"
 	BucketTickets    = "tickets"
 	BucketAccounts   = "accounts"
+	BucketOpen       = "open-requests"
 	ObjectMailRaw    = "mail-raw"
 )
+
+// StreamProvisioning holds one job per account creation under way, on
+// provisioning.> (outside the events' acct.>): the provisioning driver keeps
+// a job unacked while AWS works and has JetStream redeliver it to poll, so
+// nothing scans finished creations.
+const StreamProvisioning = "PROVISIONING"
 
 // DuplicateWindow is how long JetStream drops a message whose Nats-Msg-Id it
 // has seen; longer-lived duplicates are caught by the KV records.
@@ -62,6 +69,15 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 			Replicas:    r,
 			Duplicates:  DuplicateWindow,
 		},
+		{
+			Name:        StreamProvisioning,
+			Description: "acctflow account creations under way: one job each, acked when AWS has finished",
+			Subjects:    []string{"provisioning.>"},
+			Retention:   jetstream.WorkQueuePolicy,
+			Storage:     jetstream.FileStorage,
+			Replicas:    r,
+			Duplicates:  DuplicateWindow,
+		},
 	}
 	for _, sc := range streams {
 		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
@@ -75,6 +91,7 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 		{Bucket: BucketIMAPCursor, Description: "per mailbox UIDVALIDITY and last UID"},
 		{Bucket: BucketTickets, Description: "support-change tickets by change id"},
 		{Bucket: BucketAccounts, Description: "per account support history and provisioning state"},
+		{Bucket: BucketOpen, Description: "each region's open requests: one line per request, deleted when it ends"},
 	} {
 		b.Storage = jetstream.FileStorage
 		b.Replicas = r

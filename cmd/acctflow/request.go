@@ -116,12 +116,12 @@ func newRequestShow() *cobra.Command {
 
 func printRecord(w io.Writer, r lifecycle.Record) {
 	line := func(k, v string) {
-		if v != "" {
+		if v = strings.TrimSpace(v); v != "" {
 			fmt.Fprintf(w, "%-16s %s\n", k+":", v)
 		}
 	}
 	line("Request", r.RequestID)
-	line("Stage", string(r.Stage))
+	line("Stage", string(r.Stage)+since(r.StageAt))
 	if q := r.Request; q != nil {
 		line("Reseller", fmt.Sprintf("%s (%s, %s)", q.Reseller.Name, q.Reseller.ID, q.Reseller.Country))
 		line("Contact", fmt.Sprintf("%s <%s>", q.Reseller.PrimaryContact.Name, q.Reseller.PrimaryContact.Email))
@@ -129,20 +129,49 @@ func printRecord(w io.Writer, r lifecycle.Record) {
 	}
 	line("Region", r.Region)
 	line("Ops team", r.OpsTeam)
-	line("Reply channel", r.ReplyChannel)
-	if r.Rejection != nil {
+	line("Reply channel", strings.TrimSpace(r.ReplyChannel+" "+r.SupportMailbox))
+	if r.Rejection != nil && r.Stage == lifecycle.StageRejected {
 		line("Rejected", strings.Join(r.Rejection.Reasons, ", ")+" "+r.Rejection.Detail)
 	}
-	if c := r.Confirmation; c != nil {
-		line("Confirmation", c.MessageID+" to "+c.Recipient)
+	if e := r.Expiry; e != nil {
+		line("Expired", e.ExpiredAt+" (waiting since "+e.WaitingSince+")")
 	}
-	if d := r.Details; d != nil {
+	for _, c := range r.Conflicts {
+		who := ""
+		if c.Request != nil {
+			who = " from " + c.Request.Reseller.Name + " <" + c.Request.Reseller.PrimaryContact.Email + ">"
+		}
+		line("Id conflict", c.At+": a different request under this id was refused"+who)
+	}
+	if c := r.Confirmation; c != nil {
+		line("Confirmation", c.MessageID+" to "+c.Recipient+since(c.SentAt))
+	}
+	for _, m := range r.Reminders {
+		line("Reminder", fmt.Sprintf("#%d at %s", m.Number, m.SentAt))
+	}
+	switch d := r.Details; {
+	case d != nil:
 		line("Root email", d.RootEmail)
 		line("Nickname", d.Nickname)
+		if d.AWSAccountName != "" && d.AWSAccountName != d.Nickname {
+			line("AWS name", d.AWSAccountName)
+		}
 		line("Support type", r.SupportType())
+	case r.Known != lifecycle.Known{}:
+		line("Known so far", strings.Join(nonEmpty("root email "+r.Known.RootEmail, "nickname "+r.Known.Nickname, "support "+r.Known.SupportType), "; "))
 	}
-	if len(r.Problems) > 0 {
+	if len(r.Problems) > 0 && r.Details == nil {
 		line("Still missing", strings.Join(r.Problems, ", "))
+	}
+	for _, h := range r.Held {
+		what := strings.Join(nonEmpty("root email "+deref(h.RootEmail), "nickname "+deref(h.Nickname), "support "+deref(h.SupportType), "role "+h.RoleARN), "; ")
+		state := h.Status
+		if h.Status != lifecycle.HeldWaiting {
+			state += " by " + h.By + " at " + h.At
+		} else {
+			state += ": `acctflow reply release " + r.RequestID + " --reply " + h.ReplyID[:16] + "` or `reply discard`"
+		}
+		line("Held reply", fmt.Sprintf("%s from %s (matched by %s, unverified) at %s: %s — %s", h.ReplyID[:16], h.From, h.MatchedBy, h.HeldAt, what, state))
 	}
 	if a := r.Account; a != nil {
 		line("Account", a.AccountID+" "+a.AccountName+" ("+a.Method+")")
@@ -158,15 +187,58 @@ func printRecord(w io.Writer, r lifecycle.Record) {
 		if g.Missing {
 			status += fmt.Sprintf(" MISSING (expected %s)", g.Expected)
 		}
-		line("Support group", strings.TrimSpace(status))
+		line("Support group", status)
 	}
 	for _, c := range r.SupportChanges {
 		line("Support change", fmt.Sprintf("%s %s → %s at %s ticket %s", c.ChangeID, c.From, c.To, c.At, c.TicketID))
 	}
+	for _, f := range r.Failures {
+		what := f.Effect
+		if f.Kind != "" {
+			what += " (" + f.Kind + ")"
+		}
+		fix := "fix the cause, then `acctflow dlq replay " + fmt.Sprint(f.DLQSeq) + "`"
+		if f.Outcome == "blocked" {
+			fix = "waits until the " + f.Handler + " adapter works again"
+		}
+		line("FAILED", fmt.Sprintf("%s at %s: %s — %s", what, f.At, f.Error, fix))
+	}
 	if len(r.History) > 0 {
 		fmt.Fprintln(w, "History:")
 		for _, h := range r.History {
-			fmt.Fprintf(w, "  %-24s %s\n", h.At, h.Stage)
+			switch {
+			case h.Stage != "":
+				fmt.Fprintf(w, "  %-24s %-24s → %s\n", h.At, h.Event, h.Stage)
+			case h.Ignored != "":
+				fmt.Fprintf(w, "  %-24s %-24s ignored: %s\n", h.At, h.Event, h.Ignored)
+			default:
+				fmt.Fprintf(w, "  %-24s %s\n", h.At, h.Event)
+			}
 		}
 	}
+}
+
+func since(at string) string {
+	if at == "" {
+		return ""
+	}
+	return " (since " + at + ")"
+}
+
+// nonEmpty keeps the "label value" parts whose value is set.
+func nonEmpty(parts ...string) []string {
+	var out []string
+	for _, p := range parts {
+		if i := strings.LastIndexByte(p, ' '); i >= 0 && i < len(p)-1 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -222,6 +222,7 @@ func addRepliesFlags(cmd *cobra.Command) {
 // repliesCommands: `reply parse`.
 func repliesCommands() []*cobra.Command {
 	cmd := &cobra.Command{Use: "reply", Short: "Inbound replies"}
+	cmd.AddCommand(heldCommands()...)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "parse FILE|-",
 		Short: "Print the extraction of one .eml as JSON (offline; - reads stdin)",

@@ -14,6 +14,7 @@ import (
 
 	"github.com/acctflow/acctflow/aws"
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
@@ -70,7 +71,7 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	if err != nil {
 		return retry.Permanent(err)
 	}
-	key := events.JoinKey(mailer.KindAcknowledgement, d.RequestID, submission)
+	key := effect.Key(mailer.KindAcknowledgement, d.RequestID, submission)
 	sent, err := h.Outbox.Send(ctx, key, mailer.KindAcknowledgement, msg)
 	if err != nil {
 		return err

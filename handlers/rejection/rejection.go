@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
@@ -91,6 +92,6 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 		ReplyTo:   replyTo,
 		Subject:   subject, Text: text, HTML: html,
 	}
-	_, err = h.Outbox.Send(ctx, events.JoinKey(kind, rej.RequestID, qualifier), kind, msg)
+	_, err = h.Outbox.Send(ctx, effect.Key(kind, rej.RequestID, qualifier), kind, msg)
 	return err
 }

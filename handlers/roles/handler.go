@@ -12,7 +12,6 @@ import (
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
-	"github.com/acctflow/acctflow/outbox"
 	"github.com/acctflow/acctflow/retry"
 )
 
@@ -43,12 +42,17 @@ type Outbox interface {
 
 // Handler validates submitted Role ARNs.
 type Handler struct {
-	JS                   events.Publisher
-	Requests             Requests
+	JS       events.Publisher
+	Requests Requests
+	// STS checks the role; nil when no AWS access is configured, and then
+	// a role that passes the checks without AWS is unverified at once (ops
+	// check it by hand) instead of retrying for nothing.
 	STS                  Validator
 	ExternalIDs          ExternalIDStore
 	Outbox               Outbox
 	Domain               string
+	ReplyKey             []byte // signs the Reply-To of the rejection email
+	Inbox                string // workflow inbox (US/CA replies)
 	Sig                  mailer.Signature
 	DistributorAccountID string
 	Logger               *slog.Logger
@@ -77,6 +81,13 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	role, reason, explanation := Precheck(sub.RoleARN, rec)
 	if reason != "" {
 		return h.reject(ctx, m, sub, rec, key, reason, explanation)
+	}
+	if h.STS == nil {
+		e := events.RoleUnverified{RequestID: sub.RequestID, RoleARN: role.String(), AccountID: role.AccountID,
+			Reason: "no AWS access is configured, so AssumeRole could not be tried: check the role by hand", UnverifiedAt: events.Time(h.Now())}
+		h.Logger.Warn("role not verified: no AWS access configured", "request_id", sub.RequestID, "role_arn", role.String())
+		_, err := events.Publish(ctx, h.JS, e, events.DerivedID("role-unverified", key), source, m.Env)
+		return err
 	}
 	ext, err := h.ExternalIDs.For(ctx, sub.RequestID)
 	if err != nil {
@@ -130,9 +141,20 @@ func (h *Handler) mail(ctx context.Context, sub events.RoleSubmitted, rec lifecy
 	}
 	kind := mailer.KindRoleRejected + "." + key[:12]
 	msg := mailer.Message{
-		MessageID: mailer.MessageID(nil, sub.RequestID, kind, h.Domain), To: mailer.Address{Name: c.Name, Email: c.Email},
+		MessageID: mailer.MessageID(h.ReplyKey, sub.RequestID, kind, h.Domain), To: mailer.Address{Name: c.Name, Email: c.Email},
 		Subject: subject, Text: text, HTML: html,
 	}
-	_, err = h.Outbox.Send(ctx, outbox.Key(mailer.KindRoleRejected, sub.RequestID, key), mailer.KindRoleRejected, msg)
+	// The reseller answers with the corrected ARN: to the mailbox of their
+	// region, with the token that proves the answer.
+	mailbox := h.Inbox
+	if rec.ReplyChannel == events.ReplySupportMailbox && rec.SupportMailbox != "" {
+		mailbox = rec.SupportMailbox
+	}
+	if len(h.ReplyKey) > 0 && mailbox != "" {
+		if msg.ReplyTo, err = mailer.ReplyAddress(h.ReplyKey, sub.RequestID, mailbox); err != nil {
+			return fmt.Errorf("role rejection mail for %s: %w", sub.RequestID, err)
+		}
+	}
+	_, err = h.Outbox.Send(ctx, events.JoinKey(mailer.KindRoleRejected, sub.RequestID, key), mailer.KindRoleRejected, msg)
 	return err
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/roles"
 	"github.com/acctflow/acctflow/lifecycle"
+	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/mailer/mailtest"
 	"github.com/acctflow/acctflow/ops"
 	"github.com/acctflow/acctflow/sandbox/devaws"
@@ -41,7 +42,10 @@ type env struct {
 // setup runs the roles handler (crashing once after its first success, as a
 // process killed before the ack would) and creates REQ-R1 with account
 // 210987654321 by manual provisioning.
-func setup(t *testing.T) *env {
+func setup(t *testing.T) *env { return setupWith(t, true) }
+
+// setupWith: withAWS false runs the handler with no AWS access configured.
+func setupWith(t *testing.T, withAWS bool) *env {
 	t.Helper()
 	ctx := context.Background()
 	srv := brokertest.Server(t)
@@ -51,8 +55,13 @@ func setup(t *testing.T) *env {
 	sender := mailtest.Sender(t, e.sb.SMTPAddr(), "provisioning@acctflow.localhost")
 	e.fake = devaws.NewServer()
 	t.Cleanup(e.fake.Close)
-	h := &roles.Handler{JS: e.conn.JS, Requests: e.store, STS: aws.NewSTS(e.fake.Config()), ExternalIDs: e.ext,
+	var sts roles.Validator
+	if withAWS {
+		sts = aws.NewSTS(e.fake.Config())
+	}
+	h := &roles.Handler{JS: e.conn.JS, Requests: e.store, STS: sts, ExternalIDs: e.ext,
 		Outbox: handlertest.Outbox(t, e.conn, sender), Domain: "acctflow.localhost",
+		ReplyKey: []byte("test-reply-key-0123456789"), Inbox: "acct-replies@acctflow.localhost",
 		DistributorAccountID: devaws.ManagementAccount, Logger: brokertest.Logger(t), Now: time.Now}
 	brokertest.Run(t, e.conn, brokertest.CrashOnce(h.Broker(), &e.calls), handlertest.Projection(t, e.store))
 	e.ops = &ops.Ops{JS: e.conn.JS, Requests: e.store, Source: "test", Now: time.Now}
@@ -140,8 +149,12 @@ func TestAccessDeniedRejectedWithEmail(t *testing.T) {
 		}
 		return nil
 	})
-	if e.fake.Calls("AssumeRole") != 2 { // the crash made the handler run twice
-		t.Logf("AssumeRole calls: %d", e.fake.Calls("AssumeRole"))
+	// The reseller answers with the corrected ARN: the email's Reply-To is
+	// their region's mailbox with the request's token.
+	raw := string(e.sb.Messages(contact)[0])
+	want, _ := mailer.ReplyAddress([]byte("test-reply-key-0123456789"), "REQ-R1", "acct-replies@acctflow.localhost")
+	if !strings.Contains(raw, "Reply-To: <"+want+">") {
+		t.Fatalf("no tokenised Reply-To in:\n%.800s", raw)
 	}
 	rec := e.wait(t, func(r lifecycle.Record) bool { return r.Role != nil && r.Role.Status == "rejected" })
 	if rec.Stage != lifecycle.StageCreated {
@@ -188,4 +201,22 @@ func TestPrecheck(t *testing.T) {
 			t.Errorf("%s: %q (%s), want %q", c.arn, reason, why, c.reason)
 		}
 	}
+}
+
+// With no AWS access configured, a well-formed role of the right account is
+// unverified at once (ops check it by hand), not retried for minutes; a
+// later validation still moves the request on.
+func TestRoleUnverifiedWithoutAWSAccess(t *testing.T) {
+	e := setupWith(t, false)
+	arn := "arn:aws:iam::" + account + ":role/AcctflowReadOnly"
+	e.submit(t, arn)
+	rec := e.wait(t, func(r lifecycle.Record) bool { return r.Stage == lifecycle.StageRoleUnverified })
+	if rec.Role == nil || rec.Role.Status != "unverified" || rec.Role.ARN != arn {
+		t.Fatalf("role %+v", rec.Role)
+	}
+	if n := len(e.fake.AssumeRoleRequests()); n != 0 {
+		t.Fatalf("%d AWS calls without AWS access", n)
+	}
+	brokertest.Publish(t, e.conn, events.RoleValidated{RequestID: "REQ-R1", RoleARN: arn, AccountID: account, ValidatedAt: events.Time(time.Now())}, "by-hand")
+	e.wait(t, func(r lifecycle.Record) bool { return r.Stage == lifecycle.StageRoleValidated })
 }
