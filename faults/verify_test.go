@@ -86,7 +86,18 @@ func (w *world) verify(ctx context.Context, profile string, faults string) {
 		}
 		c.dupFollowup += max(distinct-1, 0)
 		c.resentFollowup += len(follows) - distinct
-		if got := len(w.mail().Messages(contact(i))) - len(confs) - len(follows); got > 0 {
+		// One acknowledgement per submission of details (its Message-ID
+		// names the submission: "acknowledgement.<submission>").
+		acks := 0
+		for _, raw := range w.mail().Messages(contact(i)) {
+			if strings.HasPrefix(readMail(raw).kind(), mailer.KindAcknowledgement+".") {
+				acks++
+			}
+		}
+		if acks == 0 {
+			bad("%s: no acknowledgement", reqID(i))
+		}
+		if got := len(w.mail().Messages(contact(i))) - len(confs) - len(follows) - acks; got > 0 {
 			c.otherMail += got
 			bad("%s: %d unexpected mails to the contact", reqID(i), got)
 		}

@@ -18,7 +18,7 @@ type alertView struct {
 	RequestID string
 }
 
-func (d AlertData) prepare() (string, any, error) {
+func (d AlertData) prepare(*tr) (string, any, error) {
 	subject := oneLine(d.Subject)
 	if subject == "" {
 		return "", nil, errors.New("alert without a subject")

@@ -1,6 +1,8 @@
 // Package mailer sends acctflow's outbound mail: the SMTP Sender (go-mail
-// behind it), the embedded text and HTML templates rendered from typed data,
-// the reply-address token and the deterministic Message-ID.
+// behind it), the embedded text and HTML templates rendered from typed data
+// in the reseller's language (sentences from the go-i18n catalogue under
+// locales/, see locales/README.md), the reply-address token and the
+// deterministic Message-ID.
 //
 // Conventions the rest of acctflow relies on:
 //   - Message-IDs are handled without angle brackets everywhere in Go code

@@ -62,9 +62,8 @@ func checkSupportType(t string, optional bool) error {
 	return fmt.Errorf("unknown support type %q", oneLine(t))
 }
 
-// ConfirmationSubject is the subject of the confirmation mail; replies keep
-// it, so the inbox can find the [request_id] tag.
+// ConfirmationSubject is the English subject of the confirmation mail
+// (DESIGN §1); replies keep it, so the inbox can find the [request_id] tag.
 func ConfirmationSubject(customerName, requestID string) string {
-	return "Customer Account Provision Request Received\u2014Amazon Web Services (" +
-		oneLine(customerName) + ") [" + requestID + "]"
+	return subjectTag("Customer Account Provision Request Received\u2014Amazon Web Services ("+oneLine(customerName)+")", requestID)
 }

@@ -13,7 +13,8 @@ type FollowupData struct {
 	ContactName  string
 	CustomerName string
 	AccountID    string // the new account, 12 digits
-	AccountName  string
+	AccountName  string // how AWS shows the account (its AWS account name)
+	Nickname     string // as the reseller typed it; optional
 	RootEmail    string
 	SupportType  string // chosen: business, developer, basic, enterprise
 	// DistributorAccountID is the account the role must trust; ExternalID
@@ -21,18 +22,26 @@ type FollowupData struct {
 	DistributorAccountID string
 	ExternalID           string
 	RoleName             string // suggested role name; optional
-	Sig                  Signature
+	// Where the Role ARN reply goes, as in ConfirmationData; the Reply-To
+	// is the caller's.
+	ReplyChannel   string
+	SupportMailbox string
+	Lang           Lang
+	Sig            Signature
 }
 
 // Kind implements Data.
-func (FollowupData) Kind() string { return KindFollowup }
+func (FollowupData) Kind() string     { return KindFollowup }
+func (d FollowupData) language() Lang { return d.Lang }
 
 type followupView struct {
 	customer
-	AccountID, AccountName, RootEmail string
-	SupportType                       string
-	DistributorAccountID, ExternalID  string
-	RoleName                          string
+	AccountID, AccountName, Nickname string
+	RootEmail                        string
+	SupportType                      string
+	DistributorAccountID, ExternalID string
+	RoleName                         string
+	SupportMailbox                   string
 }
 
 // externalIDPattern is what IAM accepts in sts:ExternalId (2–1224 of
@@ -61,7 +70,7 @@ func checkTrust(accountID, distributorAccountID, externalID string) error {
 
 var roleNamePattern = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 
-func (d FollowupData) prepare() (string, any, error) {
+func (d FollowupData) prepare(t *tr) (string, any, error) {
 	c, err := newCustomer(d.RequestID, d.ContactName, d.CustomerName, d.Sig)
 	if err != nil {
 		return "", nil, err
@@ -75,14 +84,20 @@ func (d FollowupData) prepare() (string, any, error) {
 	if err := checkSupportType(d.SupportType, true); err != nil {
 		return "", nil, err
 	}
+	box, err := replyChannel(d.ReplyChannel, d.SupportMailbox)
+	if err != nil {
+		return "", nil, err
+	}
 	v := followupView{
-		customer: c, AccountID: d.AccountID, AccountName: oneLine(d.AccountName), RootEmail: oneLine(d.RootEmail),
-		SupportType: d.SupportType, DistributorAccountID: d.DistributorAccountID, ExternalID: d.ExternalID,
-		RoleName: d.RoleName,
+		customer: c, AccountID: d.AccountID, AccountName: oneLine(d.AccountName), Nickname: oneLine(d.Nickname),
+		RootEmail: oneLine(d.RootEmail), SupportType: d.SupportType, DistributorAccountID: d.DistributorAccountID,
+		ExternalID: d.ExternalID, RoleName: d.RoleName, SupportMailbox: box,
+	}
+	if v.Nickname == v.AccountName {
+		v.Nickname = "" // nothing to explain
 	}
 	if v.RootEmail == "" {
 		return "", nil, errors.New("root email is empty")
 	}
-	subject := "Amazon Web Services account created: next steps for " + c.CustomerName + " [" + c.RequestID + "]"
-	return subject, v, nil
+	return subjectTag(t.T("followup.subject", "Customer", c.CustomerName), c.RequestID), v, nil
 }

@@ -19,19 +19,23 @@ type HeldConfirmData struct {
 	Nickname    string
 	SupportType string
 	RoleARN     string
+	Lang        Lang
 	Sig         Signature
 }
 
 // Kind implements Data.
-func (HeldConfirmData) Kind() string { return KindHeldConfirm }
+func (HeldConfirmData) Kind() string     { return KindHeldConfirm }
+func (d HeldConfirmData) language() Lang { return d.Lang }
 
 type heldView struct {
 	customer
-	From, ReceivedAt                   string
-	RootEmail, Nickname, Support, Role string
+	From, ReceivedAt string
+	// Lines restate the held reply as answer lines ("Root email: …"), so
+	// the contact can correct one in place.
+	Lines []string
 }
 
-func (d HeldConfirmData) prepare() (string, any, error) {
+func (d HeldConfirmData) prepare(t *tr) (string, any, error) {
 	c, err := newCustomer(d.RequestID, d.ContactName, d.CustomerName, d.Sig)
 	if err != nil {
 		return "", nil, err
@@ -39,8 +43,15 @@ func (d HeldConfirmData) prepare() (string, any, error) {
 	if err := checkSupportType(d.SupportType, true); err != nil {
 		return "", nil, err
 	}
-	v := heldView{customer: c, From: oneLine(d.From), ReceivedAt: oneLine(d.ReceivedAt),
-		RootEmail: oneLine(d.RootEmail), Nickname: oneLine(d.Nickname), Support: supportLabel(d.SupportType), Role: oneLine(d.RoleARN)}
-	subject := "Please confirm: reply about Amazon Web Services (" + c.CustomerName + ") [" + c.RequestID + "]"
-	return subject, v, nil
+	v := heldView{customer: c, From: oneLine(d.From), ReceivedAt: oneLine(d.ReceivedAt)}
+	labels := answerLines(t, true, true, true)
+	for i, value := range []string{oneLine(d.RootEmail), oneLine(d.Nickname), supportLabel(d.SupportType)} {
+		if value != "" {
+			v.Lines = append(v.Lines, labels[i]+" "+value)
+		}
+	}
+	if role := oneLine(d.RoleARN); role != "" {
+		v.Lines = append(v.Lines, "Role ARN: "+role)
+	}
+	return subjectTag(t.T("held.subject", "Customer", c.CustomerName), c.RequestID), v, nil
 }

@@ -55,10 +55,17 @@ func TestHostileNamesStayOutOfHeadersAndHTML(t *testing.T) {
 
 func TestHostileSubjectAndNamesInEveryKind(t *testing.T) {
 	sig := Signature{Team: "Team\r\nX-Evil: 1", Company: hostileName}
-	for _, d := range allKinds(hostileName, sig) {
+	var every []Data
+	for _, lang := range Langs() {
+		every = append(every, allKindsIn(lang, hostileName, sig)...)
+	}
+	for _, d := range every {
 		subject, text, html, err := Render(d)
 		if err != nil {
 			t.Fatalf("%s: %v", d.Kind(), err)
+		}
+		if !strings.Contains(html, "&lt;script&gt;") {
+			t.Errorf("%s HTML does not show the escaped name", d.Kind())
 		}
 		if strings.ContainsAny(subject, "\r\n") {
 			t.Errorf("%s subject has a line break: %q", d.Kind(), subject)

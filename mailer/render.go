@@ -14,95 +14,134 @@ import (
 
 // Kinds of mail; also the kind argument of MessageID.
 const (
-	KindConfirmation  = "confirmation"
-	KindRejection     = "rejection"
-	KindClarification = "clarification"
-	KindFollowup      = "followup"
-	KindRoleRejected  = "role_rejected"
-	KindTicket        = "ticket"
-	KindAlert         = "ops_alert"
+	KindConfirmation    = "confirmation"
+	KindRejection       = "rejection"
+	KindClarification   = "clarification"
+	KindFollowup        = "followup"
+	KindAcknowledgement = "acknowledgement"
+	KindRoleRejected    = "role_rejected"
+	KindTicket          = "ticket"
+	KindAlert           = "ops_alert"
 )
 
 // Data is the typed content of one kind of mail: ConfirmationData,
-// RejectionData, ClarificationData, FollowupData, RoleRejectedData,
-// TicketData or AlertData.
+// RejectionData, ClarificationData, AcknowledgementData, FollowupData,
+// RoleRejectedData, TicketData or AlertData.
+//
+// Adding a kind of customer mail is one step: a <kind>.go with its Data (a
+// Lang field, Kind, prepare), <kind>.tmpl defining "<kind>.text" and
+// "<kind>.html", and locales/<lang>/<kind>.json for every language (the
+// catalogue tests name what is missing).
 type Data interface {
 	Kind() string
 	// prepare validates, cleans every typed-in value and returns the subject
-	// and the value the templates see.
-	prepare() (subject string, view any, err error)
+	// and the value the templates see; t gives sentences in the mail's
+	// language.
+	prepare(t *tr) (subject string, view any, err error)
 }
+
+// localized is a Data written in the reseller's language; ops mail (ticket,
+// alert) is English.
+type localized interface{ language() Lang }
 
 // Signature is who signs customer mail.
 type Signature struct {
-	Team    string // "Account Provisioning" when empty
+	Team    string // the catalogue's "Account Provisioning" when empty
 	Company string // e.g. "Meridian Cloud Distribution"; optional
 }
 
 func (s Signature) clean() Signature {
 	s.Team, s.Company = oneLine(s.Team), oneLine(s.Company)
-	if s.Team == "" {
-		s.Team = "Account Provisioning"
-	}
 	return s
 }
 
 //go:embed *.tmpl
 var templateFS embed.FS
 
-// templates are parsed once and only read afterwards, which both template
-// packages allow concurrently. A parse failure is a bug in this package that
-// every test would catch, hence Must.
-var templates = struct {
-	text *texttemplate.Template
-	html *htmltemplate.Template
-}{
-	text: texttemplate.Must(texttemplate.New("").Funcs(texttemplate.FuncMap(funcs)).ParseFS(templateFS, "*.tmpl")),
-	html: htmltemplate.Must(htmltemplate.New("").Funcs(htmltemplate.FuncMap(funcs)).ParseFS(templateFS, "*.tmpl")),
+// templates holds, per language, the text and HTML templates with t and tn
+// bound to that language's catalogue. They are parsed once and only read
+// afterwards, which both template packages allow concurrently. A parse
+// failure is a bug in this package that every test would catch, hence Must.
+var templates = mustTemplates()
+
+type templateSet struct {
+	text map[Lang]*texttemplate.Template
+	html map[Lang]*htmltemplate.Template
 }
 
 var funcs = map[string]any{
 	"supportLabel": supportLabel,
-	"payer":        payerAccounts,
 	"add1":         func(i int) int { return i + 1 },
-	"hasPrefix":    strings.HasPrefix,
+	// Bound per language below.
+	"t":  func(string, ...any) (string, error) { return "", nil },
+	"tn": func(string, int, ...any) (string, error) { return "", nil },
+	"th": func(string, ...any) (htmltemplate.HTML, error) { return "", nil },
+	// Values shown as links in HTML, as their label in text.
+	"mailto": mailtoLink,
+	"url":    urlLink,
 }
 
-// Render produces the subject, the text part and the HTML part of d. Errors
-// mean d itself is unusable (missing or invalid fields) and are marked
-// retry.Permanent: rendering the same event again cannot succeed.
+func mustTemplates() templateSet {
+	text := texttemplate.Must(texttemplate.New("").Funcs(funcs).ParseFS(templateFS, "*.tmpl"))
+	html := htmltemplate.Must(htmltemplate.New("").Funcs(funcs).ParseFS(templateFS, "*.tmpl"))
+	set := templateSet{text: map[Lang]*texttemplate.Template{}, html: map[Lang]*htmltemplate.Template{}}
+	for _, lang := range Langs() {
+		l := localeOf(lang)
+		bound := map[string]any{"t": l.T, "tn": l.N, "th": l.H}
+		set.text[lang] = texttemplate.Must(text.Clone()).Funcs(bound)
+		set.html[lang] = htmltemplate.Must(html.Clone()).Funcs(bound)
+	}
+	return set
+}
+
+// Render produces the subject, the text part and the HTML part of d, in d's
+// language. Errors mean d itself is unusable (missing or invalid fields)
+// and are marked retry.Permanent: rendering the same event again cannot
+// succeed.
 func Render(d Data) (subject, text, html string, err error) {
-	subject, text, fragment, err := render(d)
+	lang, subject, text, fragment, err := render(d)
 	if err != nil {
 		return "", "", "", err
 	}
-	if html, err = wrapHTML(fragment); err != nil {
+	if html, err = wrapHTML(lang, fragment); err != nil {
 		return "", "", "", retry.Permanent(fmt.Errorf("rendering %s mail: %w", d.Kind(), err))
 	}
 	return subject, text, html, nil
 }
 
-// render returns the subject, the text and the HTML fragment (no layout).
-func render(d Data) (subject, text, html string, err error) {
+// render returns the language, the subject, the text and the HTML fragment
+// (no layout).
+func render(d Data) (lang Lang, subject, text, html string, err error) {
 	kind := d.Kind()
-	subject, view, err := d.prepare()
+	lang = English
+	if l, ok := d.(localized); ok {
+		lang = l.language().orEnglish()
+	}
+	t := &tr{locale: localeOf(lang)}
+	subject, view, err := d.prepare(t)
+	if err == nil {
+		err = t.err
+	}
 	if err != nil {
-		return "", "", "", retry.Permanent(fmt.Errorf("rendering %s mail: %w", kind, err))
+		return lang, "", "", "", retry.Permanent(fmt.Errorf("rendering %s mail: %w", kind, err))
 	}
 	var tb, hb bytes.Buffer
-	if err := templates.text.ExecuteTemplate(&tb, kind+".text", view); err != nil {
-		return "", "", "", retry.Permanent(fmt.Errorf("rendering %s text: %w", kind, err))
+	if err := templates.text[lang].ExecuteTemplate(&tb, kind+".text", view); err != nil {
+		return lang, "", "", "", retry.Permanent(fmt.Errorf("rendering %s text: %w", kind, err))
 	}
-	if err := templates.html.ExecuteTemplate(&hb, kind+".html", view); err != nil {
-		return "", "", "", retry.Permanent(fmt.Errorf("rendering %s HTML: %w", kind, err))
+	if err := templates.html[lang].ExecuteTemplate(&hb, kind+".html", view); err != nil {
+		return lang, "", "", "", retry.Permanent(fmt.Errorf("rendering %s HTML: %w", kind, err))
 	}
-	return oneLine(subject), tidyText(tb.String()), hb.String(), nil
+	return lang, oneLine(subject), wrapText(tidyText(tb.String()), textWidth), hb.String(), nil
 }
 
-func wrapHTML(fragment string) (string, error) {
+func wrapHTML(lang Lang, fragment string) (string, error) {
 	var b bytes.Buffer
 	// The fragment was produced by html/template, so it is already escaped.
-	err := templates.html.ExecuteTemplate(&b, "layout.html", htmltemplate.HTML(fragment))
+	err := templates.html[lang].ExecuteTemplate(&b, "layout.html", struct {
+		Lang Lang
+		Body htmltemplate.HTML
+	}{lang, htmltemplate.HTML(fragment)})
 	return b.String(), err
 }
 
@@ -119,7 +158,8 @@ func tidyText(s string) string {
 	return strings.Trim(s, "\n") + "\n"
 }
 
-// supportLabel names a DESIGN support type as customers know it.
+// supportLabel names a DESIGN support type as customers know it: AWS's
+// product names, the same in every language.
 func supportLabel(t string) string {
 	switch t {
 	case "business":
@@ -134,11 +174,8 @@ func supportLabel(t string) string {
 	return ""
 }
 
-// payerAccounts names whose payer accounts waive the Business Support
-// minimum: the company when the signature has one.
-func payerAccounts(s Signature) string {
-	if s.Company == "" {
-		return "our"
-	}
-	return s.Company + "'s"
+// subjectTag ends every subject: the inbox matches replies by it, in every
+// language.
+func subjectTag(subject, requestID string) string {
+	return subject + " [" + requestID + "]"
 }

@@ -32,8 +32,8 @@ func TestFollowup(t *testing.T) {
 	}
 	f := flat(text)
 	for _, want := range []string{
-		"Account ID: 123456789012", "Account name: Harborview Dental - Production",
-		"https://console.aws.amazon.com", `"Forgot password"`, "aws-root@h.example",
+		"Account ID: 123456789012", "AWS will show the account as “Harborview Dental - Production”.",
+		"https://console.aws.amazon.com", "“Forgot password”", "aws-root@h.example",
 		"trusts the AWS account 210987654321", "ReadOnlyAccess", "reply to this email",
 		"Support Center, choose Change Plan and select Business Support",
 		"Business Support is charged at 10% of the account's AWS usage",
@@ -109,7 +109,7 @@ func TestTicket(t *testing.T) {
 	for _, want := range []string{
 		"from Developer Support to Business Support", "When: 2026-12-03 14:42:10 UTC",
 		"Reported by: Priya Raman <priya.raman@litware.example>", `support plan group "Business Support"`,
-		"charged at 10% of the account's AWS usage", "$100 monthly minimum", "Enterprise Support goes through the AWS sales representative",
+		"Billing: Business Support is charged at 10% of the account's AWS usage", "$100 monthly minimum",
 		"Change reference: CHG-8M2K5W9QXD",
 	} {
 		if !strings.Contains(f, want) {
@@ -128,12 +128,25 @@ func TestTicket(t *testing.T) {
 		t.Error("reporter not escaped in the description")
 	}
 
-	d.From, d.To = "business", "basic"
-	_, text, _ = renderOK(t, d)
-	if !strings.Contains(text, `support plan group "Passthrough"`) {
-		t.Errorf("downgrade must move the account to Passthrough:\n%s", text)
+	// Each change quotes the billing note of the new type, or none.
+	for _, c := range []struct{ from, to, note string }{
+		{"business", "basic", ""},
+		{"business", "developer", ""},
+		{"developer", "enterprise", "Billing: Enterprise Support is contracted through the AWS sales representative"},
+	} {
+		d.From, d.To = c.from, c.to
+		_, text, html = renderOK(t, d)
+		if !strings.Contains(text, `support plan group "Passthrough"`) {
+			t.Errorf("%s → %s must move the account to Passthrough:\n%s", c.from, c.to, text)
+		}
+		if strings.Contains(text, "Business Support is charged") || strings.Contains(html, "Business Support is charged") {
+			t.Errorf("%s → %s quotes the Business Support price:\n%s", c.from, c.to, text)
+		}
+		if c.note != "" && !strings.Contains(flat(text), c.note) || c.note == "" && strings.Contains(text, "Billing:") {
+			t.Errorf("%s → %s: billing note wrong:\n%s", c.from, c.to, text)
+		}
 	}
-	d.To = "business"
+	d.To = d.From
 	if _, _, _, err := Render(d); err == nil {
 		t.Error("a change to the same type rendered")
 	}

@@ -11,15 +11,23 @@ import (
 
 // allKinds returns one valid Data of every kind, with name in every field a
 // customer, reseller or ops person types.
-func allKinds(name string, sig Signature) []Data {
+func allKinds(name string, sig Signature) []Data { return allKindsIn(English, name, sig) }
+
+// allKindsIn is allKinds with the customer mail in lang.
+func allKindsIn(lang Lang, name string, sig Signature) []Data {
 	return []Data{
-		ConfirmationData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, Sig: sig},
-		RejectionData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, Reasons: []string{ReasonOpsRejected}, OpsReason: name, Sig: sig},
-		ClarificationData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, RootEmail: name, Nickname: name, Problems: []string{"root_email_invalid", name}, Sig: sig},
-		FollowupData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, AccountID: "123456789012", AccountName: name, RootEmail: name,
-			SupportType: "business", DistributorAccountID: "210987654321", ExternalID: "acctflow-ext-01", Sig: sig},
+		ConfirmationData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, Lang: lang, Sig: sig},
+		RejectionData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, Reasons: []string{ReasonOpsRejected}, OpsReason: name, Lang: lang, Sig: sig},
+		ClarificationData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, RootEmail: name, Nickname: name, AWSAccountName: name + "!",
+			Problems: []string{"root_email_invalid", name}, Lang: lang, Sig: sig},
+		AcknowledgementData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, RootEmail: name, Nickname: name, AWSAccountName: name,
+			SupportType: "developer", Lang: lang, Sig: sig},
+		FollowupData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, AccountID: "123456789012", AccountName: name, Nickname: name + "!",
+			RootEmail: name, SupportType: "business", DistributorAccountID: "210987654321", ExternalID: "acctflow-ext-01", Lang: lang, Sig: sig},
 		RoleRejectedData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, AccountID: "123456789012", RoleARN: name, Reason: name,
-			DistributorAccountID: "210987654321", ExternalID: "acctflow-ext-01", Sig: sig},
+			DistributorAccountID: "210987654321", ExternalID: "acctflow-ext-01", Lang: lang, Sig: sig},
+		HeldConfirmData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, From: name, ReceivedAt: name, RootEmail: name,
+			Nickname: name, SupportType: "basic", RoleARN: name, Lang: lang, Sig: sig},
 		TicketData{ChangeID: name, AccountID: "530274916683", From: "developer", To: "business", ChangedAt: time.Unix(0, 0),
 			ReportedBy: Address{name, name}, ResellerName: name, CustomerName: name},
 		AlertData{Subject: name, Body: name},
@@ -94,9 +102,9 @@ func TestRejection(t *testing.T) {
 	for _, want := range []string{
 		"1. Add the Amazon Web Services pricebook",
 		"2. Select the invoice currency",
-		`3. Tick "Enable Provider in the Customer Portal"`,
+		"3. Tick “Enable Provider in the Customer Portal”",
 		"4. Correct the country in your reseller profile",
-		"you can then request the account again",
+		"you can request the account again. If you have a question, reply to this email.",
 	} {
 		if !strings.Contains(f, want) {
 			t.Errorf("text lacks %q:\n%s", want, text)
@@ -105,7 +113,7 @@ func TestRejection(t *testing.T) {
 	if strings.Contains(f, "5.") {
 		t.Error("a repeated reason was listed twice")
 	}
-	if !strings.Contains(html, "&ldquo;Enable Provider in the Customer Portal&rdquo;") {
+	if !strings.Contains(html, "“Enable Provider in the Customer Portal”") {
 		t.Error("HTML lacks the portal checkbox name")
 	}
 
@@ -136,18 +144,39 @@ func TestClarificationAsksOnlyForWhatIsMissing(t *testing.T) {
 	}{
 		{"support type missing", func(d *ClarificationData) {
 			d.RootEmail, d.Nickname = "root@h.example", "Prod"
-		}, []string{LabelSupportType}, []string{"We did not find the support type", "The root email address, as we read it: root@h.example", "The support type, as we read it: missing"}},
+		}, []string{LabelSupportType}, []string{
+			"We already have: - the root email address root@h.example - the account nickname “Prod” Please reply with: 1. The support type. We did not find it in your reply.",
+		}},
 		{"root email in use", func(d *ClarificationData) {
 			d.RootEmail, d.Nickname, d.SupportType, d.Problems = "root@h.example", "Prod", "business", []string{"root_email_in_use"}
-		}, []string{LabelRootEmail}, []string{"The root email address root@h.example is already used by another request", "choose a different, new address", "The support type, as we read it: Business Support"}},
+		}, []string{LabelRootEmail}, []string{
+			"We already have: - the account nickname “Prod” - Business Support as the support type Please reply with:",
+			"1. The root email address. The address root@h.example already belongs to another AWS account or account request.",
+		}},
+		{"root email is the contact", func(d *ClarificationData) {
+			d.RootEmail, d.Problems = "dana@fabrikam.example", []string{"root_email_is_contact", "nickname_missing"}
+		}, []string{LabelRootEmail, LabelNickname, LabelSupportType}, []string{
+			"1. The root email address. The address dana@fabrikam.example is your own contact address.",
+			"2. The account nickname. We did not find one in your reply.",
+			"3. The support type. We did not find it in your reply.",
+		}},
+		{"nickname unusable", func(d *ClarificationData) {
+			d.RootEmail, d.Nickname, d.SupportType, d.Problems = "root@h.example", "🚀🚀", "developer", []string{"nickname_unusable"}
+		}, []string{LabelNickname}, []string{
+			"1. The account nickname. AWS account names may contain only unaccented Latin letters, digits, spaces and basic punctuation.",
+			"nothing is left of “🚀🚀” once emoji and other symbols are removed",
+		}},
 		{"everything missing", func(d *ClarificationData) {}, []string{LabelRootEmail, LabelNickname, LabelSupportType},
-			[]string{"We did not find a root email address", "We did not find the AWS account nickname", "We did not find the support type"}},
+			[]string{"1. The root email address. We did not find one", "2. The account nickname. We did not find one", "3. The support type. We did not find it"}},
 		{"ambiguous root, unknown support", func(d *ClarificationData) {
 			d.Nickname, d.Problems = "Prod", []string{"support_type_unrecognised", "root_email_ambiguous"}
-		}, []string{LabelRootEmail, LabelSupportType}, []string{"1. Your reply contains more than one possible root email address", "2. We did not recognise the support type"}},
+		}, []string{LabelRootEmail, LabelSupportType}, []string{"1. The root email address. Your reply contains more than one possible address", "2. The support type. We could not recognise the one in your reply"}},
 		{"unknown problem code", func(d *ClarificationData) {
 			d.RootEmail, d.Nickname, d.SupportType, d.Problems = "root@h.example", "Prod", "basic", []string{"nickname_too_long"}
-		}, []string{LabelNickname}, []string{`Please check the account nickname "Prod"`}},
+		}, []string{LabelNickname}, []string{"1. The account nickname. Please check “Prod”."}},
+		{"nickname with its AWS name", func(d *ClarificationData) {
+			d.Nickname, d.AWSAccountName, d.SupportType = "Café Étoile", "Cafe Etoile", "basic"
+		}, []string{LabelRootEmail}, []string{"- the account nickname “Café Étoile”, which AWS will show as “Cafe Etoile”"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

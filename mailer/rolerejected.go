@@ -14,11 +14,13 @@ type RoleRejectedData struct {
 	// What the trust policy must contain.
 	DistributorAccountID string
 	ExternalID           string
+	Lang                 Lang
 	Sig                  Signature
 }
 
 // Kind implements Data.
-func (RoleRejectedData) Kind() string { return KindRoleRejected }
+func (RoleRejectedData) Kind() string     { return KindRoleRejected }
+func (d RoleRejectedData) language() Lang { return d.Lang }
 
 type roleRejectedView struct {
 	customer
@@ -26,7 +28,7 @@ type roleRejectedView struct {
 	DistributorAccountID, ExternalID string
 }
 
-func (d RoleRejectedData) prepare() (string, any, error) {
+func (d RoleRejectedData) prepare(t *tr) (string, any, error) {
 	c, err := newCustomer(d.RequestID, d.ContactName, d.CustomerName, d.Sig)
 	if err != nil {
 		return "", nil, err
@@ -41,6 +43,5 @@ func (d RoleRejectedData) prepare() (string, any, error) {
 	if v.Reason == "" {
 		return "", nil, errors.New("role rejection without a reason")
 	}
-	subject := "Action needed: IAM role for Amazon Web Services account " + d.AccountID + " (" + c.CustomerName + ") [" + c.RequestID + "]"
-	return subject, v, nil
+	return subjectTag(t.T("role_rejected.subject", "AccountID", d.AccountID, "Customer", c.CustomerName), c.RequestID), v, nil
 }

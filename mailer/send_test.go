@@ -135,8 +135,8 @@ func TestSendConfirmation(t *testing.T) {
 	for _, want := range []string{
 		"provision a new Amazon Web Services account for Harborview Dental Group",
 		"1. A new root email address. It must be unique, must never have been used with Amazon or AWS before, and must be a live mailbox that receives password-reset mail.",
-		"2. The AWS account nickname.",
-		"3. The support type: Business Support, Developer Support, or Basic/No Support.",
+		"2. The AWS account nickname, in any language you like.",
+		"3. The support type you want: Business Support, Developer Support, or Basic/No Support.",
 		"Enterprise Support goes through your Amazon Web Services sales representative.",
 		"Please reply to this email",
 	} {
@@ -166,11 +166,8 @@ func TestSendConfirmationSupportMailbox(t *testing.T) {
 		t.Errorf("Reply-To = %v, want %s", got, want)
 	}
 	flat := strings.Join(strings.Fields(p.Text), " ")
-	if !strings.Contains(flat, "send these details to our regional support mailbox, emea-support@meridian-distribution.example") {
+	if !strings.Contains(flat, "Please reply to this email and complete the lines below. Your reply goes to our regional support team at emea-support@meridian-distribution.example.") {
 		t.Errorf("text does not name the support mailbox:\n%s", p.Text)
-	}
-	if strings.Contains(flat, "Please reply to this email and complete") {
-		t.Error("support-mailbox variant still uses the workflow wording")
 	}
 	if !strings.Contains(p.HTML, `href="mailto:emea-support@meridian-distribution.example"`) {
 		t.Errorf("HTML lacks the mailbox link")

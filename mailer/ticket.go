@@ -48,7 +48,7 @@ type ticketView struct {
 	Group                          string
 }
 
-func (d TicketData) prepare() (string, any, error) {
+func (d TicketData) prepare(*tr) (string, any, error) {
 	if err := checkAccountID("account id", d.AccountID); err != nil {
 		return "", nil, err
 	}
@@ -103,6 +103,6 @@ func shortLabel(t string) string {
 // TicketDescription renders the ticket's subject and its description as an
 // HTML fragment (no document wrapper), the form help desk APIs take.
 func TicketDescription(d TicketData) (subject, html string, err error) {
-	subject, _, html, err = render(d)
+	_, subject, _, html, err = render(d)
 	return subject, html, err
 }

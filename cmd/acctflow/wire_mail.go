@@ -30,7 +30,8 @@ func mailHandlers() ([]string, map[string]factory) {
 			if err != nil {
 				return broker.Handler{}, err
 			}
-			h := &rejection.Handler{Outbox: m.Outbox, Requests: d.store, Domain: m.Domain, Sig: m.Sig, Logger: d.log}
+			h := &rejection.Handler{Outbox: m.Outbox, Requests: d.store, Domain: m.Domain, ReplyKey: m.Key, Inbox: m.Inbox,
+				Sig: m.Sig, Logger: d.log}
 			return h.Broker(), nil
 		},
 	}

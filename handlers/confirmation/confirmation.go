@@ -66,22 +66,19 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	return err
 }
 
-// Compose builds the confirmation for a routed request: US and CA contacts
-// reply to the workflow inbox, everyone else to the region's support
-// mailbox, both plus-addressed with the request's token.
+// Compose builds the confirmation for a routed request, in the language of
+// the reseller's country: US and CA contacts reply to the workflow inbox,
+// everyone else to the region's support mailbox, both plus-addressed with
+// the request's token.
 func (h *Handler) Compose(r events.AccountRouted) (mailer.Message, error) {
-	mailbox := h.Inbox
-	if r.ReplyChannel == events.ReplySupportMailbox && r.SupportMailbox != "" {
-		mailbox = r.SupportMailbox
-	}
-	replyTo, err := mailer.ReplyAddress(h.ReplyKey, r.RequestID, mailbox)
+	channel, mailbox, replyTo, err := mailer.ReplyPath(h.ReplyKey, r.RequestID, r.ReplyChannel, r.SupportMailbox, h.Inbox)
 	if err != nil {
 		return mailer.Message{}, fmt.Errorf("reply address for %s: %w", r.RequestID, err)
 	}
 	contact := r.Request.Reseller.PrimaryContact
 	subject, text, html, err := mailer.Render(mailer.ConfirmationData{
 		RequestID: r.RequestID, ContactName: contact.Name, CustomerName: r.Request.Customer.Name,
-		ReplyChannel: r.ReplyChannel, SupportMailbox: r.SupportMailbox, Sig: h.Sig,
+		ReplyChannel: channel, SupportMailbox: mailbox, Lang: mailer.LangFor(r.Request.Reseller.Country, ""), Sig: h.Sig,
 	})
 	if err != nil {
 		return mailer.Message{}, fmt.Errorf("rendering confirmation for %s: %w", r.RequestID, err)

@@ -158,3 +158,34 @@ func TestPermanentFailureDeadLetters(t *testing.T) {
 		t.Fatalf("confirmation.sent published for a failed email")
 	}
 }
+
+// A German reseller gets a German confirmation: German subject with the
+// [request_id] tag, the answer lines with their English labels first, the
+// reply going to the EMEA mailbox.
+func TestGermanResellerGetsGermanConfirmation(t *testing.T) {
+	e := setup(t)
+	brokertest.Publish(t, e.conn, routed("REQ-DE1", "DE", "emea", events.ReplySupportMailbox, "cloud-support-emea@meridian.example", "Bäckerei Sonnenhof GmbH"), "m1")
+	msgs := waitMessages(t, e.smtp, 1)
+	h, bodies := mailtest.Parts(t, msgs[0].Data)
+	subject, _ := h.Subject()
+	if want := "Anfrage für ein neues Kundenkonto erhalten – Amazon Web Services (Bäckerei Sonnenhof GmbH) [REQ-DE1]"; subject != want {
+		t.Errorf("subject %q", subject)
+	}
+	text := strings.ReplaceAll(bodies["text/plain"], "\r\n", "\n")
+	for _, want := range []string{
+		"Guten Tag Dana Whitfield,",
+		"\nRoot email (E-Mail-Adresse des Root-Benutzers):\nAccount nickname (Kontoname):\nSupport type (Supportart):\n",
+		"Freundliche Grüße",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	if !strings.Contains(bodies["text/html"], `<html lang="de">`) || !strings.Contains(bodies["text/html"], `href="mailto:cloud-support-emea@meridian.example"`) {
+		t.Errorf("HTML part:\n%s", bodies["text/html"])
+	}
+	replyTo, _ := h.AddressList("Reply-To")
+	if len(replyTo) != 1 || !strings.HasPrefix(replyTo[0].Address, "cloud-support-emea+REQ-DE1.") {
+		t.Errorf("reply-to %v", replyTo)
+	}
+}

@@ -8,17 +8,19 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/acctflow/acctflow/events"
 )
 
 // ExternalIDs hands out the external id of each request's account: random,
-// generated once, and kept in KV accounts under "extid.<request id>". It is
+// generated once, and kept in KV accounts under events.JoinKey("extid", id). It is
 // written with Create, so replicas racing on the first use agree on the
 // winner's value and it never changes afterwards.
 type ExternalIDs struct{ KV jetstream.KeyValue }
 
 // For returns the external id of requestID, creating it on first use.
 func (x ExternalIDs) For(ctx context.Context, requestID string) (string, error) {
-	key := "extid." + requestID
+	key := events.JoinKey("extid", requestID)
 	for range 3 {
 		e, err := x.KV.Get(ctx, key)
 		if err == nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/acctflow/acctflow/aws"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
@@ -42,7 +43,7 @@ type Handler struct {
 	Outbox               Outbox
 	Domain               string // of Message-IDs
 	ReplyKey             []byte
-	Inbox                string // workflow inbox address
+	Inbox                string // workflow inbox address (US, CA)
 	Sig                  mailer.Signature
 	DistributorAccountID string // the account the reseller's role must trust
 	RoleName             string // suggested name of that role; optional
@@ -75,26 +76,28 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	if err != nil {
 		return err
 	}
+	// The Role ARN may come back by reply, so the follow-up carries the
+	// request's reply token, to the mailbox its region replies to.
+	channel, mailbox, replyTo, err := mailer.ReplyPath(h.ReplyKey, id, rec.ReplyChannel, rec.SupportMailbox, h.Inbox)
+	if err != nil {
+		return retry.Permanent(fmt.Errorf("follow-up for %s: reply address: %w", id, err))
+	}
+	contact := rec.Request.Reseller.PrimaryContact
 	subject, text, html, err := mailer.Render(mailer.FollowupData{
-		RequestID: id, ContactName: rec.Request.Reseller.PrimaryContact.Name, CustomerName: rec.Request.Customer.Name,
-		AccountID: created.AccountID, AccountName: created.AccountName, RootEmail: rec.Details.RootEmail,
-		SupportType: rec.SupportType(), DistributorAccountID: h.DistributorAccountID, ExternalID: ext,
-		RoleName: h.RoleName, Sig: h.Sig,
+		RequestID: id, ContactName: contact.Name, CustomerName: rec.Request.Customer.Name,
+		AccountID: created.AccountID, AccountName: awsAccountName(created, *rec.Details), Nickname: rec.Details.Nickname,
+		RootEmail: rec.Details.RootEmail, SupportType: rec.SupportType(), DistributorAccountID: h.DistributorAccountID,
+		ExternalID: ext, RoleName: h.RoleName, ReplyChannel: channel, SupportMailbox: mailbox,
+		Lang: mailer.LangFor(rec.Request.Reseller.Country, ""), Sig: h.Sig,
 	})
 	if err != nil {
 		return fmt.Errorf("follow-up for %s: %w", id, err)
 	}
 	msg := mailer.Message{
 		MessageID: mailer.MessageID(h.ReplyKey, id, mailer.KindFollowup, h.Domain),
-		To:        mailer.Address{Name: rec.Request.Reseller.PrimaryContact.Name, Email: rec.Request.Reseller.PrimaryContact.Email},
+		To:        mailer.Address{Name: contact.Name, Email: contact.Email},
+		ReplyTo:   replyTo,
 		Subject:   subject, Text: text, HTML: html,
-	}
-	// The Role ARN may come back by reply, so the follow-up carries the
-	// request's reply token like the confirmation did.
-	if rec.ReplyChannel != events.ReplySupportMailbox && h.Inbox != "" {
-		if msg.ReplyTo, err = mailer.ReplyAddress(h.ReplyKey, id, h.Inbox); err != nil {
-			return retry.Permanent(err)
-		}
 	}
 	if rec.Confirmation != nil {
 		msg.InReplyTo, msg.References = rec.Confirmation.MessageID, []string{rec.Confirmation.MessageID}
@@ -105,4 +108,17 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	}
 	h.Logger.Info("follow-up", "request_id", id, "account_id", created.AccountID, "sent_now", sent)
 	return nil
+}
+
+// awsAccountName is how AWS shows the account: the name it was created
+// with, else the one derived from the nickname when the details came in,
+// else derived now (an account recorded by hand carries none).
+func awsAccountName(created events.AccountCreated, d events.DetailsSubmitted) string {
+	switch {
+	case created.AccountName != "":
+		return created.AccountName
+	case d.AWSAccountName != "":
+		return d.AWSAccountName
+	}
+	return aws.AccountName(d.Nickname)
 }

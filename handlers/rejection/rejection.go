@@ -1,9 +1,11 @@
 // Package rejection tells the reseller why a request cannot go on and which
-// portal steps to complete (acct.rejected → email).
+// portal steps to complete (acct.rejected → email), in the reseller's
+// language, with the request's reply path.
 package rejection
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -22,7 +24,8 @@ type Outbox interface {
 	Send(ctx context.Context, key, kind string, m mailer.Message) (bool, error)
 }
 
-// Requests finds the request of an ops rejection, which carries none.
+// Requests finds the request of an ops rejection, which carries none, and
+// the region's reply path of a request already routed.
 type Requests interface {
 	Get(ctx context.Context, id string) (lifecycle.Record, error)
 }
@@ -31,6 +34,8 @@ type Handler struct {
 	Outbox   Outbox
 	Requests Requests
 	Domain   string
+	ReplyKey []byte // the request's reply token
+	Inbox    string // workflow inbox: replies of US/CA and of requests never routed
 	Sig      mailer.Signature
 	Logger   *slog.Logger
 }
@@ -51,21 +56,28 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 		// on, and its reseller is told nothing.
 		return nil
 	}
+	rec, err := h.Requests.Get(ctx, rej.RequestID)
+	if err != nil && (rej.Request == nil || !errors.Is(err, lifecycle.ErrNotFound)) {
+		return fmt.Errorf("looking up rejected request %s: %w", rej.RequestID, err)
+	}
 	req := rej.Request
 	if req == nil {
-		rec, err := h.Requests.Get(ctx, rej.RequestID)
-		if err != nil {
-			return fmt.Errorf("looking up rejected request %s: %w", rej.RequestID, err)
-		}
 		if rec.Request == nil {
 			return retry.Permanent(fmt.Errorf("rejected request %s has no contact on record", rej.RequestID))
 		}
 		req = rec.Request
 	}
+	// Routing rejects before a region is known: those replies go to the
+	// workflow inbox. An ops rejection of a routed request keeps its region's.
+	channel, mailbox, replyTo, err := mailer.ReplyPath(h.ReplyKey, rej.RequestID, rec.ReplyChannel, rec.SupportMailbox, h.Inbox)
+	if err != nil {
+		return retry.Permanent(fmt.Errorf("reply address for %s: %w", rej.RequestID, err))
+	}
 	contact := req.Reseller.PrimaryContact
 	subject, text, html, err := mailer.Render(mailer.RejectionData{
 		RequestID: rej.RequestID, ContactName: contact.Name, CustomerName: req.Customer.Name,
-		Reasons: rej.Reasons, OpsReason: rej.Detail, Sig: h.Sig,
+		Reasons: rej.Reasons, OpsReason: rej.Detail, ReplyChannel: channel, SupportMailbox: mailbox,
+		Lang: mailer.LangFor(req.Reseller.Country, ""), Sig: h.Sig,
 	})
 	if err != nil {
 		return retry.Permanent(fmt.Errorf("rendering rejection for %s: %w", rej.RequestID, err))
@@ -75,8 +87,9 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	qualifier := events.DerivedID(strings.Join(rej.Reasons, ","), rej.Detail)[:12]
 	kind := mailer.KindRejection
 	msg := mailer.Message{
-		MessageID: mailer.MessageID(nil, rej.RequestID, kind+"."+qualifier, h.Domain),
+		MessageID: mailer.MessageID(h.ReplyKey, rej.RequestID, kind+"."+qualifier, h.Domain),
 		To:        mailer.Address{Name: contact.Name, Email: contact.Email},
+		ReplyTo:   replyTo,
 		Subject:   subject, Text: text, HTML: html,
 	}
 	_, err = h.Outbox.Send(ctx, effect.Key(kind, rej.RequestID, qualifier), kind, msg)

@@ -19,7 +19,8 @@ func TestRejectionMailsThePortalSteps(t *testing.T) {
 	srv := smtptest.Start(t)
 	sender := mailtest.Sender(t, srv.Addr(), "p@meridian.example")
 	store := handlertest.Store(t, conn)
-	h := &rejection.Handler{Outbox: handlertest.Outbox(t, conn, sender), Requests: store, Domain: "meridian.example", Logger: brokertest.Logger(t)}
+	h := &rejection.Handler{Outbox: handlertest.Outbox(t, conn, sender), Requests: store, Domain: "meridian.example",
+		ReplyKey: []byte("0123456789abcdef0123456789abcdef"), Inbox: "acct-replies@meridian.example", Logger: brokertest.Logger(t)}
 	brokertest.Run(t, conn, h.Broker(), handlertest.Projection(t, store))
 
 	req := events.AccountRequested{RequestID: "REQ-9", RequestedAt: "2026-11-25T18:00:00Z", Provider: "aws",

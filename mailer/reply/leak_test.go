@@ -190,8 +190,9 @@ func TestInlineAnswersInOurEmail(t *testing.T) {
 		}
 	}
 	// In HTML, inside the list items of Outlook on the web.
-	html := strings.Replace(e[2], "</li>", `<div><span style="color:red">aws@acme.example</span></div></li>`, 1)
-	html = strings.Replace(html, "nickname.</li>", `nickname.<div><span style="color:red">Acme Prod</span></div></li>`, 1)
+	items := strings.SplitN(e[2], "</li>", 3) // answers after the first two questions
+	html := items[0] + `<div><span style="color:red">aws@acme.example</span></div></li>` +
+		items[1] + `<div><span style="color:red">Acme Prod</span></div></li>` + items[2]
 	raw := msg("RE: "+e[0], "text/html; charset=utf-8", `<div>Inline.</div><div id="divRplyFwdMsg"><b>From:</b> Meridian &lt;provisioning@meridian.example&gt;<br><b>Sent:</b> Wed<br>`+
 		`<b>To:</b> Dana<br><b>Subject:</b> `+e[0]+"</div><div>"+html+"</div>")
 	if g := got(Parse(raw)); g != "aws@acme.example|Acme Prod|-|support_type_missing" {

@@ -1,0 +1,53 @@
+package mailer
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestWrapLine(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"short line", "short line"},
+		{"1. " + strings.Repeat("word ", 20), "1. word word word word word word word word word word word word word word word\n   word word word word word"},
+		{"   indented " + strings.Repeat("x ", 40), "   indented" + strings.Repeat(" x", 33) + "\n  " + strings.Repeat(" x", 7)},
+		{"- " + strings.Repeat("ab ", 30), "- ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab\n  ab ab ab ab ab"},
+		// An unbreakable word stays whole.
+		{"Go to https://example.com/" + strings.Repeat("p", 80) + " now", "Go to\nhttps://example.com/" + strings.Repeat("p", 80) + "\nnow"},
+		// A no-break space holds its words together.
+		{strings.Repeat("mot ", 19) + "10\u00a0%", strings.Repeat("mot ", 18) + "mot\n10\u00a0%"},
+		// A typed-in value never starts a line as a label with a value.
+		{strings.Repeat("a ", 38) + "Bcc: evil@x.example rest", strings.Repeat("a ", 34) + "a\na a a Bcc: evil@x.example rest"},
+		// A closing colon is no label: the line is filled.
+		{strings.Repeat("a ", 38) + "below:", strings.Repeat("a ", 37) + "a\nbelow:"},
+	} {
+		if got := wrapText(c.in, textWidth); got != c.want {
+			t.Errorf("wrap(%q) =\n%s\nwant\n%s", c.in, got, c.want)
+		}
+	}
+}
+
+// TestEveryTextFitsIn78Columns renders every kind in every language with
+// long values: no text line is longer than 78 characters unless it is one
+// unbreakable word (an address, a URL, an ARN).
+func TestEveryTextFitsIn78Columns(t *testing.T) {
+	long := "Harborview Dental Group Holdings International Limited Partnership"
+	var cases []Data
+	for _, lang := range Langs() {
+		cases = append(cases, allKindsIn(lang, long, Signature{Company: "Meridian Cloud Distribution"})...)
+		for _, d := range goldenCases(lang) {
+			cases = append(cases, d)
+		}
+	}
+	for _, d := range cases {
+		_, text, _ := renderOK(t, d)
+		for _, l := range textLines(text) {
+			if utf8.RuneCountInString(l) <= 78 { // RFC 5322 2.1.1, whatever textWidth says
+				continue
+			}
+			if rest := strings.TrimPrefix(strings.TrimSpace(listMarker.ReplaceAllString(l, "")), "- "); strings.Contains(rest, " ") {
+				t.Errorf("%s: line of %d characters: %q", d.Kind(), utf8.RuneCountInString(l), l)
+			}
+		}
+	}
+}
