@@ -70,11 +70,7 @@ type Token struct {
 
 // MAC is HMAC-SHA256 of msg under the token's secret: what the console signs
 // a session with, so a session ends when its token is removed.
-func (t Token) MAC(msg string) []byte {
-	m := hmac.New(sha256.New, t.secret)
-	m.Write([]byte(msg))
-	return m.Sum(nil)
-}
+func (t Token) MAC(msg string) []byte { return HMAC(t.secret, msg) }
 
 // Tokens is the configured set; the zero value has none (no authentication,
 // loopback only).
@@ -147,3 +143,10 @@ func Bearer(r *http.Request) (string, bool) {
 // ErrNoTokens explains what to do when the API would listen beyond
 // loopback with nobody authenticated.
 var ErrNoTokens = errors.New("no API tokens configured")
+
+// HMAC is HMAC-SHA256 of msg under key.
+func HMAC(key []byte, msg string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(msg))
+	return m.Sum(nil)
+}

@@ -143,7 +143,7 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 		}()
 	}
 
-	httpSrv, err := startHTTP(web, deps, store, reg, &wg, errs)
+	httpSrv, err := startHTTP(runCtx, web, deps, store, reg, &wg, errs)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/acctflow/acctflow/api"
 	"github.com/acctflow/acctflow/api/auth"
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/console"
+	"github.com/acctflow/acctflow/handlers/routing"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/ops"
 )
@@ -49,13 +51,19 @@ func httpSettings(cmd *cobra.Command) (webSettings, error) {
 
 // startHTTP serves the API and the ops console until the server is shut
 // down; nil when --http-addr is empty.
-func startHTTP(w webSettings, d *deps, store *lifecycle.Store, reg *prometheus.Registry, wg *sync.WaitGroup, errs chan<- error) (*http.Server, error) {
+func startHTTP(ctx context.Context, w webSettings, d *deps, store *lifecycle.Store, reg *prometheus.Registry, wg *sync.WaitGroup, errs chan<- error) (*http.Server, error) {
 	if w.addr == "" {
 		return nil, nil
 	}
 	conn, log := d.conn, d.log
+	o := &ops.Ops{JS: conn.JS, Requests: store, Source: "acctflow/api", Now: time.Now}
+	ui, err := startConsole(ctx, w, d, store, wg, errs)
+	if err != nil {
+		return nil, err
+	}
 	a := &api.Server{
-		Ops:       &ops.Ops{JS: conn.JS, Requests: store, Source: "acctflow/api", Now: time.Now},
+		Ops:       o,
+		Console:   ui,
 		Tokens:    w.tokens,
 		LocalOnly: !w.tokens.Enabled() && !w.insecure,
 		Gatherer:  reg,
@@ -85,4 +93,52 @@ func startHTTP(w webSettings, d *deps, store *lifecycle.Store, reg *prometheus.R
 	}()
 	api.LogExposure(log, ln, w.tokens, w.insecure)
 	return srv, nil
+}
+
+// startConsole builds the ops console and runs its live feed until ctx ends.
+func startConsole(ctx context.Context, w webSettings, d *deps, store *lifecycle.Store, wg *sync.WaitGroup, errs chan<- error) (http.Handler, error) {
+	table, err := routing.LoadTable(d.flag("regions"))
+	if err != nil {
+		return nil, err
+	}
+	var regions []console.Region
+	for _, name := range table.Regions() {
+		r, _ := table.Region(name)
+		regions = append(regions, console.Region{Name: name, OpsTeam: r.OpsTeam})
+	}
+	open, err := d.kv(ctx, broker.BucketOpen)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := d.objects(ctx, broker.ObjectMailRaw)
+	if err != nil {
+		return nil, err
+	}
+	hub := console.NewHub(d.conn.JS, store, d.log)
+	cfg := console.Config{
+		Ops:         &ops.Ops{JS: d.conn.JS, Requests: store, Source: "acctflow/console", Now: time.Now},
+		Records:     store,
+		Index:       lifecycle.NewIndex(open),
+		Regions:     regions,
+		Tokens:      w.tokens,
+		Live:        hub,
+		DeadLetters: console.StreamDeadLetters{JS: d.conn.JS},
+		Replies:     console.RawReplies{JS: d.conn.JS, Objects: raw},
+		Logger:      d.log.With("component", "console"),
+	}
+	if d.mailer != nil && d.mailer.Sandbox != nil {
+		cfg.Mail = console.SandboxMail{Box: d.mailer.Sandbox}
+	}
+	ui, err := console.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := hub.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			errs <- err
+		}
+	}()
+	return ui.Handler(), nil
 }
