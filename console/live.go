@@ -168,7 +168,7 @@ type change struct {
 	event string // the event's id, as the record's history keeps it
 }
 
-// Run follows the stream until ctx ends.
+// Run follows the stream until ctx ends, and returns ctx's error then.
 func (h *Hub) Run(ctx context.Context) error {
 	defer close(h.done)
 	cons, err := h.js.OrderedConsumer(ctx, events.Stream, jetstream.OrderedConsumerConfig{
@@ -199,8 +199,11 @@ func (h *Hub) Run(ctx context.Context) error {
 	for {
 		msg, err := it.Next()
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-				return nil
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return fmt.Errorf("console live feed ended: %w", err)
 			}
 			h.log.Warn("console live feed", "err", err)
 			continue
@@ -217,7 +220,7 @@ func (h *Hub) Run(ctx context.Context) error {
 		select {
 		case changes <- change{id: id, seq: md.Sequence.Stream, event: env.ID}:
 		case <-ctx.Done():
-			return nil
+			return ctx.Err()
 		}
 	}
 }
