@@ -290,3 +290,20 @@ func TestRequestPageNotFound(t *testing.T) {
 	}
 	_ = context.Background()
 }
+
+// Whatever a reseller typed reaches a region's rows escaped.
+func TestRowEscapesEverything(t *testing.T) {
+	e := newEnv(t)
+	evil := `<script>alert(1)</script>"><img src=x onerror=alert(2)>&amp;`
+	req := handlertest.Request("REQ-XSS")
+	req.Customer.Name, req.Reseller.Name = evil, evil
+	brokertest.Publish(t, e.conn, req, "requested-REQ-XSS")
+	e.waitIndexed("us", "REQ-XSS", lifecycle.WaitingDetails)
+	p := e.client().get("/ui/regions/us")
+	if strings.Contains(p.body, "<script>alert") || strings.Contains(p.body, "<img src=x") {
+		t.Fatalf("unescaped input in the page:\n%s", p.text("r-REQ-XSS"))
+	}
+	if got := p.text("r-REQ-XSS"); !strings.Contains(got, evil) {
+		t.Fatalf("the row does not show what was typed: %q", got)
+	}
+}

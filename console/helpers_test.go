@@ -158,7 +158,7 @@ type client struct {
 func (e *env) client() *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{t: e.t, base: e.srv.URL, header: http.Header{},
-		hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+		hc: &http.Client{Jar: jar, Timeout: time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
 type page struct {

@@ -30,7 +30,8 @@ func (c *client) stream(path string) <-chan sse {
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
 	req.Header.Set("Accept", "text/event-stream")
-	resp, err := c.hc.Do(req)
+	streams := &http.Client{Jar: c.hc.Jar} // no time limit: the stream lasts the test
+	resp, err := streams.Do(req)
 	if err != nil {
 		cancel()
 		c.t.Fatal(err)

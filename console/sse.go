@@ -118,11 +118,6 @@ func (s *Server) rowEvent(n Notice) rowEvent {
 		return e
 	}
 	e.Waiting, e.Since = n.Summary.Waiting, n.Summary.Since
-	var buf bytes.Buffer
-	if err := s.pages.ExecuteTemplate(&buf, "row", s.row(n.Summary)); err != nil {
-		s.cfg.Logger.Error("console: rendering a row", "err", err)
-		return e
-	}
-	e.HTML = buf.String()
+	e.HTML = rowHTML(s.row(n.Summary))
 	return e
 }

@@ -10,12 +10,8 @@ import (
 )
 
 var funcs = template.FuncMap{
-	"stage": func(s lifecycle.Stage) string {
-		if s == "" {
-			return "new"
-		}
-		return strings.ReplaceAll(string(s), "_", " ")
-	},
+	"stage": stageLabel,
+	"rows":  rowsHTML,
 	"when": func(s string) string {
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
@@ -26,12 +22,21 @@ var funcs = template.FuncMap{
 	"whent":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 	"join":    strings.Join,
 	"pathesc": url.PathEscape,
-	"clip": func(s string, n int) string {
-		if r := []rune(s); len(r) > n {
-			return string(r[:n]) + "…"
-		}
-		return s
-	},
+	"clip": clip,
+}
+
+func stageLabel(s lifecycle.Stage) string {
+	if s == "" {
+		return "new"
+	}
+	return strings.ReplaceAll(string(s), "_", " ")
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 func parsePages() (*template.Template, error) {
