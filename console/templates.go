@@ -22,7 +22,7 @@ var funcs = template.FuncMap{
 	"whent":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 	"join":    strings.Join,
 	"pathesc": url.PathEscape,
-	"clip": clip,
+	"clip":    clip,
 }
 
 func stageLabel(s lifecycle.Stage) string {
