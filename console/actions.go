@@ -1,9 +1,7 @@
 package console
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -45,12 +43,7 @@ func (s *Server) requestAction(w http.ResponseWriter, r *http.Request, ss sessio
 	case "account":
 		_, err = s.cfg.Ops.RecordAccount(ctx, id, r.PostFormValue("account_id"))
 	case "retry":
-		retry := s.retry()
-		if retry == nil {
-			err = fmt.Errorf("%w: provisioning retry is not available in this version", ops.ErrInvalid)
-			break
-		}
-		err = retry(ctx, id, by)
+		_, err = s.cfg.Ops.RetryProvisioning(ctx, id, by)
 	case "role":
 		_, err = s.cfg.Ops.SubmitRole(ctx, id, r.PostFormValue("role_arn"), by)
 	case "support-group":
@@ -70,21 +63,19 @@ func (s *Server) requestAction(w http.ResponseWriter, r *http.Request, ss sessio
 	http.Redirect(w, r, "/ui/requests/"+url.PathEscape(id)+"?done="+url.QueryEscape(action), http.StatusSeeOther)
 }
 
-// retry is the provisioning retry operation, when this build has one.
-func (s *Server) retry() func(ctx context.Context, id, by string) error { return nil }
-
 // refused shows why an operation did not go through on the request's page:
 // a stage guard's words, a field that is wrong, or a correlation id.
 func (s *Server) refused(w http.ResponseWriter, r *http.Request, ss session, err error) {
 	status, msg := http.StatusServiceUnavailable, ""
 	var se *ops.StageError
 	var he *ops.HeldError
+	var rr *ops.RetryRefused
 	var ve *schemas.ValidationError
 	switch {
 	case ops.IsNotFound(err):
 		s.problem(w, r, ss, http.StatusNotFound, "No request "+r.PathValue("id")+" is known.")
 		return
-	case errors.As(err, &se), errors.As(err, &he):
+	case errors.As(err, &se), errors.As(err, &he), errors.As(err, &rr):
 		status, msg = http.StatusConflict, err.Error()
 	case errors.Is(err, ops.ErrInvalid):
 		status, msg = http.StatusBadRequest, err.Error()

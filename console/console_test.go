@@ -307,3 +307,22 @@ func TestRowEscapesEverything(t *testing.T) {
 		t.Fatalf("the row does not show what was typed: %q", got)
 	}
 }
+
+// The provisioning retry button calls ops' retry, whose refusal (no
+// CreateAccount with an unknown outcome) is shown.
+func TestProvisioningRetryRefusalShown(t *testing.T) {
+	e := newEnv(t)
+	e.toApproval("REQ-RETRY")
+	c := e.client()
+	token := c.get("/ui/requests/REQ-RETRY").csrf(t)
+	c.post("/ui/requests/REQ-RETRY/approve", url.Values{"csrf": {token}})
+	handlertest.WaitStage(t, e.store, "REQ-RETRY", lifecycle.StageApproved)
+	p := c.get("/ui/requests/REQ-RETRY")
+	if !strings.Contains(p.body, `action="/ui/requests/REQ-RETRY/retry"`) {
+		t.Fatal("no retry button at approved")
+	}
+	r := c.post("/ui/requests/REQ-RETRY/retry", url.Values{"csrf": {token}})
+	if r.status != http.StatusConflict || !strings.Contains(r.text("error"), "only for a CreateAccount whose outcome is unknown") {
+		t.Fatalf("%d %q", r.status, r.text("error"))
+	}
+}

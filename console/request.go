@@ -34,13 +34,13 @@ func (a actions) Any() bool {
 	return a.Approve || a.Reject || a.Account || a.Retry || a.Role || a.Group || len(a.Held) > 0
 }
 
-func allowed(rec lifecycle.Record, retry bool) actions {
+func allowed(rec lifecycle.Record) actions {
 	var a actions
 	switch rec.Stage {
 	case lifecycle.StageDetailsReceived:
 		a.Approve, a.Reject = true, true
 	case lifecycle.StageApproved, lifecycle.StageCreationFailed:
-		a.Account, a.Retry = true, retry
+		a.Account, a.Retry = true, true
 	case lifecycle.StageCreated, lifecycle.StageRoleValidated:
 		a.Role, a.Group = true, true
 	}
@@ -72,7 +72,7 @@ func (s *Server) requestData(w http.ResponseWriter, r *http.Request, ss session)
 
 func (s *Server) requestBody(r *http.Request, rec lifecycle.Record) requestBody {
 	sum, open := lifecycle.Summarize(rec)
-	b := requestBody{Rec: rec, Summary: sum, Open: open, Support: rec.SupportType(), Timeline: timeline(rec), Actions: allowed(rec, s.retry() != nil)}
+	b := requestBody{Rec: rec, Summary: sum, Open: open, Support: rec.SupportType(), Timeline: timeline(rec), Actions: allowed(rec)}
 	if l, ok := groupLabels[sum.Waiting]; ok && open {
 		b.Waiting = l[0]
 	}

@@ -48,6 +48,7 @@ func newServe() *cobra.Command {
 	addRepliesFlags(cmd)
 	addTicketFlags(cmd)
 	addProvisioningFlags(cmd)
+	addAWSFlags(cmd)
 	addNATSFlags(cmd, "", "external NATS server or cluster URL(s); empty runs the embedded server")
 	return cmd
 }

@@ -68,6 +68,7 @@ func startHTTP(ctx context.Context, w webSettings, d *deps, store *lifecycle.Sto
 		LocalOnly: !w.tokens.Enabled() && !w.insecure,
 		Gatherer:  reg,
 		Logger:    log,
+		Health:    d.health(),
 		Ready: func(ctx context.Context) error {
 			if !conn.NC.IsConnected() {
 				return errors.New("NATS not connected")

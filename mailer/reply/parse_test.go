@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestJSONHasExactlyTheSevenKeys(t *testing.T) {
@@ -60,8 +59,10 @@ func TestRenderingsAgree(t *testing.T) {
 		if sameLines(v.plain, v.rich) {
 			continue
 		}
+		h := readHeader(e.Header)
+		rc := readCtx{forwarded: isForwardSubject(h.Subject), ourDomains: recipientDomains(h)}
 		n++
-		p, r := readLines(v.plain), readLines(v.rich)
+		p, r := readLines(v.plain, rc), readLines(v.rich, rc)
 		if !sameFields(p.fields, r.fields) {
 			t.Errorf("%s: plain %s, html %s", filepath.Base(path), showFields(p.fields), showFields(r.fields))
 		}
@@ -113,8 +114,34 @@ func TestRoleARN(t *testing.T) {
 }
 
 // TestHostileShapes: nesting, part floods, huge bodies and garbage are
-// answered quickly, within bounds, without a panic.
+// answered within bounds, without a panic. How fast is
+// BenchmarkHostileShapes' business: no timed assertions here.
 func TestHostileShapes(t *testing.T) {
+	for name, in := range hostileShapes() {
+		t.Run(name, func(t *testing.T) { checkInvariants(t, parse([]byte(in))) })
+	}
+	if r := Parse([]byte("From someone@x Mon Jan  1 00:00:00 2026\nFrom: a@b.example\n\nRoot email: mbox@x.example\n")); r.RootEmail == nil {
+		t.Errorf("mbox From_ line: %+v", r.Extraction)
+	}
+	if r := Parse([]byte("\r\n\r\nRoot email: a@b.example")); !hasProblem(r, ProblemUnreadable) {
+		t.Errorf("headerless input: %+v", r.Extraction)
+	}
+}
+
+// BenchmarkHostileShapes times each hostile shape: a shape that parses in
+// more than linear time shows here (go test -run '^$' -bench Hostile).
+func BenchmarkHostileShapes(b *testing.B) {
+	for name, in := range hostileShapes() {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for range b.N {
+				parse([]byte(in))
+			}
+		})
+	}
+}
+
+func hostileShapes() map[string]string {
 	var deep strings.Builder
 	deep.WriteString("From: a@b.example\r\n")
 	for i := 0; i < 200; i++ {
@@ -142,7 +169,7 @@ func TestHostileShapes(t *testing.T) {
 	plain := "From: a@b.example\r\n\r\n"
 	htmlHdr := "From: a@b.example\r\nContent-Type: text/html\r\n\r\n"
 
-	for name, in := range map[string]string{
+	return map[string]string{
 		"deep multipart": deep.String(), "part flood": flood.String(), "nested rfc822": nested.String(),
 		"big html": big, "long line": long, "unclosed lists": unclosed, "header flood": headerFlood,
 		"empty": "", "garbage": "\x00\xff\xfe<<<>>>\r\n\r\n", "no header": "\r\n\r\nRoot email: a@b.example",
@@ -155,20 +182,18 @@ func TestHostileShapes(t *testing.T) {
 		"valediction flood": plain + strings.Repeat("Thanks,\n> Root email:\n1. x\n", 30000),
 		"quote flood":       plain + strings.Repeat(">", 1000000),
 		"container flood":   htmlHdr + strings.Repeat("<blockquote><div class=gmail_signature><td>x", 25000),
-	} {
-		start := time.Now()
-		r := parse([]byte(in))
-		if d := time.Since(start); d > 5*time.Second {
-			t.Errorf("%s took %v", name, d)
-		}
-		checkInvariants(t, r)
+		"closing flood":     plain + strings.Repeat("Thanks,\n", 100000) + "Root email: a@b.example\n",
+		"forward nesting": "From: a@b.example\r\nSubject: Fwd: x\r\n\r\n" +
+			strings.Repeat("---------- Forwarded message ---------\nFrom: a <a@b.example>\nSubject: Fwd: x\n\nhi\n", 20000),
+		"quoted attributions": plain + strings.Repeat("> Am 25.11.2026 um 10:15 schrieb X <x@y.example>:\n", 50000),
+		"trigger sentences":   plain + strings.Repeat("als namen bitte el alias será o apelido é noem het ", 20000),
+		"numbered one line":   plain + strings.Repeat("1. a 2. b 3. c ", 60000),
+		"our email flood": "From: a@b.example\r\nSubject: Fwd: x\r\n\r\nOn Mon, 1 Jan 2026 X wrote:\n" +
+			strings.Repeat("> 1. A new root email address\n> x@y.example\n> Root email:\n", 30000),
 	}
-	if r := Parse([]byte("From someone@x Mon Jan  1 00:00:00 2026\nFrom: a@b.example\n\nRoot email: mbox@x.example\n")); r.RootEmail == nil {
-		t.Errorf("mbox From_ line: %+v", r.Extraction)
-	}
-	if r := Parse([]byte("\r\n\r\nRoot email: a@b.example")); !hasProblem(r, ProblemUnreadable) {
-		t.Errorf("headerless input: %+v", r.Extraction)
-	}
+}
+
+func TestImageOnlyMessage(t *testing.T) {
 	if r := Parse([]byte("From: a@b.example\r\nContent-Type: image/png\r\n\r\nxx")); !hasProblem(r, ProblemNoTextBody) {
 		t.Errorf("image-only message: %+v", r.Extraction)
 	}
@@ -185,4 +210,26 @@ func hasProblem(r Reply, p string) bool {
 
 func itoa(i int) string {
 	return strings.TrimLeft(string([]byte{byte('0' + i/100%10), byte('0' + i/10%10), byte('0' + i%10)}), "0") + "x"
+}
+
+// A refusal above the quoted original is a refusal, in any language; a
+// plain yes, or a no inside the quote, is not.
+func TestDeclines(t *testing.T) {
+	quoted := "\r\n\r\nOn Mon, 1 Dec 2026, Account Provisioning wrote:\r\n> If you did not send it, ignore this email.\r\n> No, nothing changes.\r\n"
+	for body, want := range map[string]bool{
+		"No, that was not me!":          true,
+		"Nein, das war ich nicht.":      true,
+		"Non, ce n'est pas moi.":        true,
+		"That wasn't me.":               true,
+		"I did not send this":           true,
+		"Yes, confirmed.":               false,
+		"Confirmed, thanks":             false,
+		"Ja, bestätigt.":                false,
+		"Sí, confirmo.\r\nSupport: dev": false,
+	} {
+		r := Parse([]byte("From: a@b.example\r\nSubject: Re: Please confirm\r\n\r\n" + body + quoted))
+		if r.Declines != want {
+			t.Errorf("%q: declines %v", body, r.Declines)
+		}
+	}
 }

@@ -97,8 +97,6 @@
       .then(function (html) {
         document.getElementById("panel").innerHTML = html;
         document.getElementById("changed").hidden = true;
-        var n = document.getElementById("notice"); if (n) n.remove();
-        var e = document.getElementById("error"); if (e) e.remove();
         refreshAges();
       })
       .catch(function () { setState("out of date: reload the page", false); });
