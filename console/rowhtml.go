@@ -45,12 +45,12 @@ func writeRow(b *strings.Builder, r row) {
 	}
 	b.WriteString(`</td><td>`)
 	if r.Held > 0 {
-		b.WriteString(`<span class="tag held">`)
+		b.WriteString(`<span class="tag tag-held">`)
 		b.WriteString(strconv.Itoa(r.Held))
 		b.WriteString(` held</span>`)
 	}
 	if r.Failure != "" {
-		b.WriteString(`<span class="tag failure" title="`)
+		b.WriteString(`<span class="tag tag-failure" title="`)
 		b.WriteString(html.EscapeString(r.Failure))
 		b.WriteString(`">`)
 		b.WriteString(html.EscapeString(clip(r.Failure, 90)))

@@ -70,7 +70,9 @@ func timeline(rec lifecycle.Record) []item {
 		it := item{Seq: e.Seq, At: e.At, Title: t.title, Kind: t.kind, Stage: e.Stage, Ignored: e.Ignored}
 		var m map[string]any
 		if json.Unmarshal(e.Data, &m) == nil {
-			it.Facts = facts(m)
+			if e.Event != "account-requested" { // the request is shown whole above
+				it.Facts = facts(m, e.At)
+			}
 			it.Raw = pretty(e.Data)
 			str := func(k string) string { s, _ := m[k].(string); return s }
 			switch e.Event {
@@ -105,8 +107,9 @@ func timeline(rec lifecycle.Record) []item {
 	return out
 }
 
-// facts flattens a payload into name: value lines, objects one level deep.
-func facts(m map[string]any) []fact {
+// facts flattens a payload into name: value lines, objects one level deep,
+// leaving out the event's own time (the item shows it).
+func facts(m map[string]any, at string) []fact {
 	var out []fact
 	var walk func(prefix string, v map[string]any)
 	walk = func(prefix string, v map[string]any) {
@@ -133,8 +136,10 @@ func facts(m map[string]any) []fact {
 					parts[i] = fmt.Sprint(p)
 				}
 				out = append(out, fact{name, strings.Join(parts, ", ")})
-			case float64:
-				out = append(out, fact{name, fmt.Sprint(x)})
+			case string:
+				if x != at || !strings.HasSuffix(k, "_at") {
+					out = append(out, fact{name, x})
+				}
 			default:
 				out = append(out, fact{name, fmt.Sprint(x)})
 			}
