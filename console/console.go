@@ -117,7 +117,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /ui/regions/{region}/open.csv", s.view(s.regionCSV))
 	mux.Handle("GET /ui/requests/{id}", s.view(s.requestPage))
 	mux.Handle("GET /ui/requests/{id}/panel", s.view(s.requestPanel))
-	mux.Handle("GET /ui/requests/{id}/mail/{n}", s.view(s.sentMail))
+	mux.Handle("GET /ui/requests/{id}/mail", s.view(s.sentMail))
 	mux.Handle("GET /ui/requests/{id}/reply/{ref}", s.view(s.replyText))
 	mux.Handle("GET /ui/search", s.view(s.searchPage))
 	mux.Handle("GET /ui/dlq", s.view(s.deadLetterPage))

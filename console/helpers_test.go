@@ -41,9 +41,12 @@ type env struct {
 	srv   *httptest.Server
 }
 
-type option func(*console.Config)
+// option configures the console of an env, whose broker is up.
+type option func(*env, *console.Config)
 
-func withTokens(s string) option { return func(c *console.Config) { c.Tokens = auth.MustParse(s) } }
+func withTokens(s string) option {
+	return func(_ *env, c *console.Config) { c.Tokens = auth.MustParse(s) }
+}
 
 func newEnv(t testing.TB, opts ...option) *env {
 	t.Helper()
@@ -77,8 +80,9 @@ func newEnv(t testing.TB, opts ...option) *env {
 		DeadLetters: console.StreamDeadLetters{JS: conn.JS},
 		Logger:      log,
 	}
+	e := &env{t: t, conn: conn, store: store, index: index, hub: hub}
 	for _, o := range opts {
-		o(&cfg)
+		o(e, &cfg)
 	}
 	ui, err := console.New(cfg)
 	if err != nil {
@@ -89,9 +93,9 @@ func newEnv(t testing.TB, opts ...option) *env {
 		Gatherer: prometheus.NewRegistry(), Logger: log,
 		Ready: func(ctx context.Context) error { return broker.Ready(ctx, conn.JS) },
 	}
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	return &env{t: t, conn: conn, store: store, index: index, hub: hub, srv: srv}
+	e.srv = httptest.NewServer(a.Handler())
+	t.Cleanup(e.srv.Close)
+	return e
 }
 
 // request publishes an eligible request of a reseller in country, as an

@@ -31,7 +31,7 @@ func TestScreenshots(t *testing.T) {
 	}
 	b := browser(t)
 	sb := mailtest.Sandbox(t, devmail.Config{})
-	e := newEnv(t, func(c *console.Config) { c.Mail = console.SandboxMail{Box: sb} })
+	e := newEnv(t, func(_ *env, c *console.Config) { c.Mail = console.SandboxMail{Box: sb} })
 	now := time.Now()
 	ago := func(d time.Duration) string { return events.Time(now.Add(-d)) }
 	type seed struct {
