@@ -39,6 +39,8 @@ type env struct {
 	index *lifecycle.Index
 	hub   *console.Hub
 	srv   *httptest.Server
+	// timeouts, when set, replaces the server's read and write timeouts.
+	timeouts time.Duration
 }
 
 // option configures the console of an env, whose broker is up.
@@ -93,7 +95,13 @@ func newEnv(t testing.TB, opts ...option) *env {
 		Gatherer: prometheus.NewRegistry(), Logger: log,
 		Ready: func(ctx context.Context) error { return broker.Ready(ctx, conn.JS) },
 	}
-	e.srv = httptest.NewServer(a.Handler())
+	// The server serve runs: its timeouts and limits.
+	e.srv = httptest.NewUnstartedServer(a.Handler())
+	e.srv.Config = api.NewHTTPServer(a.Handler(), log)
+	if e.timeouts > 0 {
+		e.srv.Config.ReadTimeout, e.srv.Config.WriteTimeout = e.timeouts, e.timeouts
+	}
+	e.srv.Start()
 	t.Cleanup(e.srv.Close)
 	return e
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/console"
 	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/lifecycle"
 )
@@ -187,5 +188,21 @@ func TestLiveRequestStream(t *testing.T) {
 	next(t, ch, "changed", func(ev sse) bool { return ev.Event == "changed" && ev.Data["stage"] == string(lifecycle.StageApproved) })
 	if panel := c.get("/ui/requests/REQ-RS/panel"); panel.text("stage") != "approved" {
 		t.Fatalf("panel stage %q", panel.text("stage"))
+	}
+}
+
+// A live stream outlives the server's read and write timeouts, which bound
+// every other answer.
+func TestLiveStreamOutlivesServerTimeouts(t *testing.T) {
+	const timeout = 150 * time.Millisecond
+	e := newEnv(t, func(e *env, _ *console.Config) { e.timeouts = timeout })
+	c := e.client()
+	ch := c.stream("/ui/events?region=us&since=" + url.QueryEscape(cursor(t, c.get("/ui/regions/us"))))
+	// The clock itself is what this test waits for: past both timeouts.
+	<-time.After(4 * timeout)
+	e.request("REQ-LATE", "US", "")
+	ev := next(t, ch, "a row after the timeouts", row("REQ-LATE", lifecycle.WaitingDetails))
+	if ev.Event != "row" {
+		t.Fatal(ev)
 	}
 }
