@@ -1,8 +1,11 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -144,6 +147,28 @@ func TestLocalOnlyRefusesForeignHosts(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != want {
 			t.Errorf("Host %q: %d, want %d", host, resp.StatusCode, want)
+		}
+	}
+}
+
+// Start-up says who can reach the API: without tokens, at WARN.
+func TestLogExposure(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	for _, c := range []struct {
+		tokens auth.Tokens
+		want   string
+	}{
+		{auth.Tokens{}, "level=WARN msg=\"HTTP API and ops console listening on loopback only, without authentication"},
+		{auth.MustParse("ops:x"), "level=INFO msg=\"HTTP API and ops console listening\""},
+	} {
+		var buf bytes.Buffer
+		api.LogExposure(slog.New(slog.NewTextHandler(&buf, nil)), ln, c.tokens, false)
+		if !strings.Contains(buf.String(), c.want) {
+			t.Errorf("tokens=%v: %s", c.tokens.Enabled(), buf.String())
 		}
 	}
 }
