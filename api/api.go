@@ -4,17 +4,16 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/acctflow/acctflow/api/auth"
 	"github.com/acctflow/acctflow/health"
 	"github.com/acctflow/acctflow/ops"
 	"github.com/acctflow/acctflow/schemas"
@@ -25,8 +24,14 @@ const MaxBody = 64 << 10
 
 // Server serves the API.
 type Server struct {
-	Ops        *ops.Ops
-	Tokens     []string                        // empty: no authentication
+	Ops    *ops.Ops
+	Tokens auth.Tokens // none: no authentication (loopback only, see CheckExposure)
+	// LocalOnly (no tokens, a loopback listener) refuses requests whose
+	// Host is not a loopback name, so a web page cannot reach the API
+	// through a DNS name rebound to 127.0.0.1.
+	LocalOnly bool
+	// Console is the ops console, served at /ui/ (nil: none).
+	Console    http.Handler
 	Ready      func(ctx context.Context) error // used when Components is nil
 	Components *health.Registry                // NATS, IMAP readers, adapter circuits (health.go)
 	DLQ        *ops.DLQ                        // dead letters (dlq.go); nil: no /v1/dlq
@@ -43,30 +48,31 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /v1/requests", s.auth(s.createRequest))
 	mux.Handle("GET /v1/requests/{id}", s.auth(s.showRequest))
 	s.routes(mux)
-	return mux
+	s.mountConsole(mux)
+	return s.harden(mux)
 }
 
+// auth lets a request through when its bearer token's scope allows its
+// method: reading needs read, anything else ops (auth.Needed).
 func (s *Server) auth(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if len(s.Tokens) > 0 && !s.authorised(r.Header.Get("Authorization")) {
+		if !s.Tokens.Enabled() {
+			next(w, r)
+			return
+		}
+		secret, _ := auth.Bearer(r)
+		tok, ok := s.Tokens.Match(secret)
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="acctflow"`)
 			writeError(w, http.StatusUnauthorized, "missing or invalid bearer token")
 			return
 		}
+		if need := auth.Needed(r.Method); !tok.Scope.Allows(need) {
+			writeError(w, http.StatusForbidden, "this token's scope is "+tok.Scope.String()+"; this needs an "+need.String()+" token")
+			return
+		}
 		next(w, r)
 	})
-}
-
-func (s *Server) authorised(header string) bool {
-	token, ok := strings.CutPrefix(header, "Bearer ")
-	if !ok || token == "" {
-		return false
-	}
-	match := 0
-	for _, t := range s.Tokens {
-		match |= subtle.ConstantTimeCompare([]byte(token), []byte(t))
-	}
-	return match == 1
 }
 
 // readBody reads a bounded JSON body, answering 413 or 400 itself.
@@ -125,8 +131,9 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	case errors.Is(err, errBadInput):
 		writeError(w, http.StatusBadRequest, err.Error())
 	default:
-		s.Logger.Error("api request failed", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "temporarily unavailable: "+err.Error())
+		// NATS trouble, most likely: the client may retry. The error's
+		// words stay in the log, under an id the answer gives.
+		s.internal(w, http.StatusServiceUnavailable, "temporarily unavailable", err)
 	}
 }
 

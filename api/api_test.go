@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/acctflow/acctflow/api"
+	"github.com/acctflow/acctflow/api/auth"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/lifecycle"
@@ -22,6 +23,10 @@ const valid = `{"request_id":"REQ-API1","reseller":{"id":"R-1","name":"N","count
  "customer":{"id":"C-1","name":"Acme"},"pricebook":{"present":true,"invoice_currency":"USD","provider_enabled_in_portal":true}}`
 
 func server(t *testing.T, tokens ...string) (*httptest.Server, *broker.Conn) {
+	return serverWith(t, func(*api.Server) {}, tokens...)
+}
+
+func serverWith(t *testing.T, opt func(*api.Server), tokens ...string) (*httptest.Server, *broker.Conn) {
 	conn := brokertest.Connect(t, brokertest.Server(t))
 	kv, err := conn.JS.KeyValue(context.Background(), broker.BucketRequests)
 	if err != nil {
@@ -29,11 +34,12 @@ func server(t *testing.T, tokens ...string) (*httptest.Server, *broker.Conn) {
 	}
 	s := &api.Server{
 		Ops:      &ops.Ops{JS: conn.JS, Requests: lifecycle.NewStore(kv), Source: "test", Now: time.Now},
-		Tokens:   tokens,
+		Tokens:   auth.MustParse(strings.Join(tokens, ",")),
 		Gatherer: prometheus.NewRegistry(),
 		Logger:   brokertest.Logger(t),
 		Ready:    func(ctx context.Context) error { return broker.Ready(ctx, conn.JS) },
 	}
+	opt(s)
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	return ts, conn

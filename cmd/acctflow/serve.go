@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,11 +17,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
-	"github.com/acctflow/acctflow/api"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/health"
 	"github.com/acctflow/acctflow/lifecycle"
-	"github.com/acctflow/acctflow/ops"
 	"github.com/acctflow/acctflow/retry"
 )
 
@@ -45,7 +42,8 @@ func newServe() *cobra.Command {
 	f.String("nats-sync", "always", `embedded JetStream fsync: "always" (every write) or an interval such as 2m`)
 	f.Int("replicas", 1, "stream, KV and consumer replicas (3 on a NATS cluster)")
 	f.String("handlers", "all", "comma-separated handlers to run ("+strings.Join(handlerNames, ",")+"), all, or none for an API-only process")
-	f.String("http-addr", "127.0.0.1:8080", "HTTP API address (empty to disable)")
+	f.String("http-addr", "127.0.0.1:8080", "HTTP API and ops console address (empty to disable); beyond loopback it needs ACCTFLOW_API_TOKENS")
+	f.Bool("insecure-no-auth", false, "serve the HTTP API and console beyond loopback without tokens (only behind a proxy that authenticates)")
 	f.String("regions", "", "JSON file overriding the country → region table, ops teams and support mailboxes")
 	addMailFlags(cmd)
 	addRepliesFlags(cmd)
@@ -64,6 +62,11 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	get := func(n string) string { v, _ := f.GetString(n); return v }
 
 	selected, err := selectHandlers(get("handlers"))
+	if err != nil {
+		return err
+	}
+	// Refused before anything starts: an API open to the network by accident.
+	web, err := httpSettings(cmd)
 	if err != nil {
 		return err
 	}
@@ -146,34 +149,9 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 		}()
 	}
 
-	var httpSrv *http.Server
-	if addr := get("http-addr"); addr != "" {
-		tokens, err := secret("ACCTFLOW_API_TOKENS")
-		if err != nil {
-			return err
-		}
-		a := &api.Server{
-			Ops:        &ops.Ops{JS: conn.JS, Requests: store, Source: "acctflow/api", Now: time.Now},
-			Tokens:     splitList(tokens),
-			Gatherer:   reg,
-			Logger:     log,
-			Health:     deps.health(),
-			Components: deps.components,
-			DLQ:        &ops.DLQ{JS: conn.JS},
-		}
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("HTTP API on %s: %w", addr, err)
-		}
-		httpSrv = &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errs <- fmt.Errorf("HTTP API: %w", err)
-			}
-		}()
-		log.Info("HTTP API listening", "addr", ln.Addr().String(), "auth", len(a.Tokens) > 0)
+	httpSrv, err := startHTTP(runCtx, web, deps, store, reg, &wg, errs)
+	if err != nil {
+		return err
 	}
 
 	routerDone := make(chan error, 1)

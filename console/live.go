@@ -1,0 +1,298 @@
+package console
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/lifecycle"
+)
+
+// Hub turns the events of the pipeline into notices for the console's open
+// pages. One ordered, ephemeral JetStream consumer follows acct.> (the
+// regional acct.routed.<region> subjects and every lifecycle subject) from
+// now on; for each event of a request the hub re-reads the request's record
+// once the projection has folded that event in, and tells the pages that
+// show its region or the request itself.
+//
+// Notices are numbered. A page is rendered with the hub's cursor (taken
+// before it reads), and its live stream starts from that number: what
+// changed while the page was on its way is sent again. The hub keeps the
+// last ringSize notices for that; a page further behind is told to resync.
+type Hub struct {
+	js      jetstream.JetStream
+	records Records
+	log     *slog.Logger
+	// settle bounds how long a change waits for the projection before the
+	// record is read as it is.
+	settle time.Duration
+
+	epoch string
+	mu    sync.Mutex
+	next  uint64   // number of the next notice
+	ring  []Notice // the last notices, oldest first
+	subs  map[*Sub]struct{}
+	ready chan struct{}
+	done  chan struct{}
+}
+
+// Notice says a request changed: its line in its region's queue, now.
+type Notice struct {
+	N       uint64
+	ID      string
+	Region  string
+	Stage   lifecycle.Stage
+	Open    bool
+	Summary lifecycle.Summary
+}
+
+// Sub is one page's subscription.
+type Sub struct {
+	Region, Request string
+	C               chan Notice
+	lost            bool // a notice was dropped: the page must resync
+}
+
+const (
+	ringSize  = 4096
+	subBuffer = 256
+)
+
+// NewHub makes a hub; Run feeds it.
+func NewHub(js jetstream.JetStream, records Records, log *slog.Logger) *Hub {
+	var e [4]byte
+	_, _ = rand.Read(e[:])
+	return &Hub{
+		js: js, records: records, log: log, settle: 5 * time.Second, epoch: hex.EncodeToString(e[:]),
+		subs: map[*Sub]struct{}{}, ready: make(chan struct{}), done: make(chan struct{}),
+	}
+}
+
+// Ready is closed once the hub follows the stream.
+func (h *Hub) Ready() <-chan struct{} { return h.ready }
+
+// Done is closed when Run has returned: live streams end with it.
+func (h *Hub) Done() <-chan struct{} { return h.done }
+
+// Cursor is the position a page rendered now starts its stream from.
+func (h *Hub) Cursor() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.epoch + "-" + strconv.FormatUint(h.next, 10)
+}
+
+// Subscribe registers a page for a region's or a request's notices from
+// cursor since on, and returns those it missed. resync says the page is
+// too far behind (or from before a restart) and must read itself again.
+func (h *Hub) Subscribe(region, request, since string) (sub *Sub, missed []Notice, resync bool) {
+	sub = &Sub{Region: region, Request: request, C: make(chan Notice, subBuffer)}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.subs[sub] = struct{}{}
+	epoch, n, ok := strings.Cut(since, "-")
+	from, err := strconv.ParseUint(n, 10, 64)
+	oldest := h.next - uint64(len(h.ring))
+	if !ok || err != nil || epoch != h.epoch || from > h.next || from < oldest {
+		return sub, nil, true
+	}
+	for _, x := range h.ring[from-oldest:] {
+		if sub.wants(x) {
+			missed = append(missed, x)
+		}
+	}
+	return sub, missed, false
+}
+
+// Unsubscribe ends a subscription.
+func (h *Hub) Unsubscribe(s *Sub) {
+	h.mu.Lock()
+	delete(h.subs, s)
+	h.mu.Unlock()
+}
+
+// Lost reports, and clears, whether notices were dropped for s.
+func (h *Hub) Lost(s *Sub) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	lost := s.lost
+	s.lost = false
+	return lost
+}
+
+func (s *Sub) wants(n Notice) bool {
+	if s.Request != "" {
+		return n.ID == s.Request
+	}
+	return n.Region != "" && n.Region == s.Region
+}
+
+func (h *Hub) publish(rec lifecycle.Record) Notice {
+	sum, open := lifecycle.Summarize(rec)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := Notice{N: h.next, ID: rec.RequestID, Region: rec.Region, Stage: rec.Stage, Open: open, Summary: sum}
+	h.next++
+	if len(h.ring) == ringSize {
+		copy(h.ring, h.ring[1:])
+		h.ring = h.ring[:ringSize-1]
+	}
+	h.ring = append(h.ring, n)
+	for s := range h.subs {
+		if !s.wants(n) {
+			continue
+		}
+		select {
+		case s.C <- n:
+		default:
+			s.lost = true
+		}
+	}
+	return n
+}
+
+// change is an event of a request the hub has not shown yet.
+type change struct {
+	id    string
+	seq   uint64
+	event string // the event's id, as the record's history keeps it
+}
+
+// Run follows the stream until ctx ends, and returns ctx's error then.
+func (h *Hub) Run(ctx context.Context) error {
+	defer close(h.done)
+	cons, err := h.js.OrderedConsumer(ctx, events.Stream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{"acct.>"},
+		DeliverPolicy:  jetstream.DeliverNewPolicy,
+	})
+	if err != nil {
+		return fmt.Errorf("console live feed: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(256))
+	if err != nil {
+		return fmt.Errorf("console live feed: %w", err)
+	}
+	close(h.ready)
+	changes := make(chan change, 1024)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { // stops the iterator when ctx ends, so Next returns
+		defer wg.Done()
+		<-ctx.Done()
+		it.Stop()
+	}()
+	go func() {
+		defer wg.Done()
+		h.settleLoop(ctx, changes)
+	}()
+	defer wg.Wait()
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return fmt.Errorf("console live feed ended: %w", err)
+			}
+			h.log.Warn("console live feed", "err", err)
+			continue
+		}
+		id := lifecycle.RequestIDOf(msg.Subject(), msg.Data())
+		if id == "" {
+			continue
+		}
+		md, err := msg.Metadata()
+		if err != nil {
+			continue
+		}
+		env := events.Read(msg.Subject(), msg.Headers(), msg.Data())
+		select {
+		case changes <- change{id: id, seq: md.Sequence.Stream, event: env.ID}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// pending is what the hub waits to see in a request's record.
+type pending struct {
+	events []string
+	since  time.Time
+}
+
+// settleLoop reads each changed request once the projection has folded in
+// the events the hub saw for it (or after h.settle, whatever the record
+// says then).
+func (h *Hub) settleLoop(ctx context.Context, changes <-chan change) {
+	waiting := map[string]*pending{}
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		var tick <-chan time.Time
+		if len(waiting) > 0 {
+			timer.Reset(20 * time.Millisecond)
+			tick = timer.C
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case c := <-changes:
+			h.note(waiting, c)
+		drain:
+			for {
+				select {
+				case c := <-changes:
+					h.note(waiting, c)
+				default:
+					break drain
+				}
+			}
+		case <-tick:
+		}
+		h.settleAll(ctx, waiting)
+	}
+}
+
+func (h *Hub) note(waiting map[string]*pending, c change) {
+	p := waiting[c.id]
+	if p == nil {
+		p = &pending{since: time.Now()}
+		waiting[c.id] = p
+	}
+	if len(p.events) < 32 && !slices.Contains(p.events, c.event) {
+		p.events = append(p.events, c.event)
+	}
+}
+
+func (h *Hub) settleAll(ctx context.Context, waiting map[string]*pending) {
+	for id, p := range waiting {
+		rec, err := h.records.Get(ctx, id)
+		late := time.Since(p.since) > h.settle
+		switch {
+		case errors.Is(err, lifecycle.ErrNotFound) && !late:
+			continue
+		case err != nil:
+			if ctx.Err() == nil && !errors.Is(err, lifecycle.ErrNotFound) {
+				h.log.Warn("console live feed: reading a request", "request", id, "err", err)
+			}
+			delete(waiting, id)
+			continue
+		}
+		allSeen := !slices.ContainsFunc(p.events, func(e string) bool { return !rec.Seen(e) })
+		if allSeen || late {
+			h.publish(rec)
+			delete(waiting, id)
+		}
+	}
+}

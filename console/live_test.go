@@ -1,0 +1,208 @@
+package console_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/console"
+	"github.com/acctflow/acctflow/handlers/handlertest"
+	"github.com/acctflow/acctflow/lifecycle"
+)
+
+type sse struct {
+	Event, ID string
+	Data      map[string]any
+}
+
+// stream opens a page's live stream and delivers its events until the test
+// ends.
+func (c *client) stream(path string) <-chan sse {
+	c.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
+	req.Header.Set("Accept", "text/event-stream")
+	streams := &http.Client{Jar: c.hc.Jar} // no time limit: the stream lasts the test
+	resp, err := streams.Do(req)
+	if err != nil {
+		cancel()
+		c.t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		cancel()
+		resp.Body.Close()
+		c.t.Fatalf("%s: %d", path, resp.StatusCode)
+	}
+	out := make(chan sse, 64)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		sc := bufio.NewScanner(resp.Body)
+		var ev sse
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if ev.Event != "" {
+					select {
+					case out <- ev:
+					case <-ctx.Done():
+						return
+					}
+				}
+				ev = sse{}
+			case strings.HasPrefix(line, "event: "):
+				ev.Event = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "id: "):
+				ev.ID = strings.TrimPrefix(line, "id: ")
+			case strings.HasPrefix(line, "data: "):
+				_ = json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &ev.Data)
+			}
+		}
+	}()
+	c.t.Cleanup(func() {
+		cancel()
+		resp.Body.Close()
+		<-done
+	})
+	return out
+}
+
+// next waits for the first event that satisfies ok, skipping others.
+func next(t *testing.T, ch <-chan sse, what string, ok func(sse) bool) sse {
+	t.Helper()
+	timeout := time.After(15 * time.Second)
+	for {
+		select {
+		case ev, open := <-ch:
+			if !open {
+				t.Fatalf("stream ended waiting for %s", what)
+			}
+			if ok(ev) {
+				return ev
+			}
+		case <-timeout:
+			t.Fatalf("no %s", what)
+		}
+	}
+}
+
+func row(id string, waiting lifecycle.Waiting) func(sse) bool {
+	return func(ev sse) bool {
+		return ev.Event == "row" && ev.Data["id"] == id && (waiting == "" && ev.Data["open"] == false || ev.Data["waiting"] == string(waiting))
+	}
+}
+
+var cursorRE = regexp.MustCompile(`data-cursor="([^"]*)"`)
+
+func cursor(t *testing.T, p page) string {
+	t.Helper()
+	m := cursorRE.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatal("no cursor on the page")
+	}
+	return m[1]
+}
+
+// A region page's stream moves a request from group to group as it goes,
+// and carries nothing of other regions.
+func TestLiveRegionStream(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	p := c.get("/ui/regions/us")
+	ch := c.stream("/ui/events?region=us&since=" + url.QueryEscape(cursor(t, p)))
+
+	e.request("REQ-CA-LIVE", "CA", "")
+	e.request("REQ-LIVE", "US", "Tailspin Toys")
+	ev := next(t, ch, "the new request's row", row("REQ-LIVE", lifecycle.WaitingDetails))
+	if html, _ := ev.Data["html"].(string); !strings.Contains(html, `id="r-REQ-LIVE"`) || !strings.Contains(html, "Tailspin Toys") {
+		t.Fatalf("row html %q", html)
+	}
+	e.confirm("REQ-LIVE")
+	e.details("REQ-LIVE", "root@tailspin.example")
+	next(t, ch, "the row waiting for approval", row("REQ-LIVE", lifecycle.WaitingApproval))
+	token := c.get("/ui/requests/REQ-LIVE").csrf(t)
+	if r := c.post("/ui/requests/REQ-LIVE/approve", url.Values{"csrf": {token}}); r.status != http.StatusSeeOther {
+		t.Fatalf("approve: %d", r.status)
+	}
+	next(t, ch, "the row waiting for account creation", row("REQ-LIVE", lifecycle.WaitingCreation))
+	if r := c.post("/ui/requests/REQ-LIVE/account", url.Values{"csrf": {token}, "account_id": {"123456789012"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("record account: %d %s", r.status, r.text("error"))
+	}
+	next(t, ch, "the row waiting for the role", row("REQ-LIVE", lifecycle.WaitingRole))
+	// Nothing of Canada came on the US stream.
+	for {
+		select {
+		case ev := <-ch:
+			if ev.Data["id"] == "REQ-CA-LIVE" {
+				t.Fatalf("a Canadian request on the US stream: %+v", ev)
+			}
+			continue
+		default:
+		}
+		break
+	}
+}
+
+// What changed between a page's reading and its stream's start comes on
+// the stream; a page from before a restart (an unknown cursor) is told to
+// read itself again.
+func TestLiveStreamCatchesUp(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	old := cursor(t, c.get("/ui/regions/us"))
+	e.request("REQ-MISSED", "US", "")
+	handlertest.WaitStage(t, e.store, "REQ-MISSED", lifecycle.StageRouted)
+	// Wait until the hub has told someone: a fresh page's cursor moved.
+	brokertest.CheckFor(t, 15*time.Second, 10*time.Millisecond, func() error {
+		if cursor(t, c.get("/ui/regions/us")) == old {
+			return errors.New("the hub has not noticed the request")
+		}
+		return nil
+	})
+	ch := c.stream("/ui/events?region=us&since=" + url.QueryEscape(old))
+	next(t, ch, "the missed row", row("REQ-MISSED", lifecycle.WaitingDetails))
+
+	stale := c.stream("/ui/events?region=us&since=" + url.QueryEscape("0badc0de-3"))
+	next(t, stale, "resync", func(ev sse) bool { return ev.Event == "resync" })
+}
+
+// A request page's stream says when the request changed.
+func TestLiveRequestStream(t *testing.T) {
+	e := newEnv(t)
+	e.toApproval("REQ-RS")
+	c := e.client()
+	p := c.get("/ui/requests/REQ-RS")
+	ch := c.stream(fmt.Sprintf("/ui/events?request=REQ-RS&since=%s", url.QueryEscape(cursor(t, p))))
+	c.post("/ui/requests/REQ-RS/approve", url.Values{"csrf": {p.csrf(t)}})
+	next(t, ch, "changed", func(ev sse) bool { return ev.Event == "changed" && ev.Data["stage"] == string(lifecycle.StageApproved) })
+	if panel := c.get("/ui/requests/REQ-RS/panel"); panel.text("stage") != "approved" {
+		t.Fatalf("panel stage %q", panel.text("stage"))
+	}
+}
+
+// A live stream outlives the server's read and write timeouts, which bound
+// every other answer.
+func TestLiveStreamOutlivesServerTimeouts(t *testing.T) {
+	const timeout = 150 * time.Millisecond
+	e := newEnv(t, func(e *env, _ *console.Config) { e.timeouts = timeout })
+	c := e.client()
+	ch := c.stream("/ui/events?region=us&since=" + url.QueryEscape(cursor(t, c.get("/ui/regions/us"))))
+	// The clock itself is what this test waits for: past both timeouts.
+	<-time.After(4 * timeout)
+	e.request("REQ-LATE", "US", "")
+	ev := next(t, ch, "a row after the timeouts", row("REQ-LATE", lifecycle.WaitingDetails))
+	if ev.Event != "row" {
+		t.Fatal(ev)
+	}
+}
