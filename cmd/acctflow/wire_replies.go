@@ -125,23 +125,11 @@ func imapConfigs(d *deps, m *mail) ([]inbox.Config, error) {
 		if base.Password == "" {
 			base.Password = "sandbox" // the sandbox takes any password, IMAP needs one
 		}
-		boxes := []string{m.Inbox}
-		table, err := routing.LoadTable(d.flag("regions"))
+		boxes, err := replyMailboxes(d, m)
 		if err != nil {
 			return nil, err
 		}
-		for _, name := range table.Regions() {
-			if r, _ := table.Region(name); r.SupportMailbox != "" {
-				boxes = appendFold(boxes, r.SupportMailbox)
-			}
-		}
-		var out []inbox.Config
-		for _, b := range boxes {
-			c := base
-			c.Username = b
-			out = append(out, c)
-		}
-		return out, nil
+		return perMailbox(base, boxes), nil
 	}
 	port, _ := f.GetInt("imap-port")
 	base.Addr, base.TLS = net.JoinHostPort(host, fmt.Sprint(port)), d.flag("imap-tls")
@@ -151,7 +139,32 @@ func imapConfigs(d *deps, m *mail) ([]inbox.Config, error) {
 		return nil, err
 	}
 	base.Password, base.PasswordFile = pw, pwFile
-	return parseMailboxes(base, d.flag("imap-mailboxes"), d.flag("imap-user"))
+	boxes, err := replyMailboxes(d, m)
+	if err != nil {
+		return nil, err
+	}
+	list, user := d.flag("imap-mailboxes"), d.flag("imap-user")
+	switch {
+	case list == "" && user == "":
+		// Every mailbox replies come to — the workflow inbox and each
+		// region's support mailbox — as its own login, as the sandbox has them.
+		return perMailbox(base, boxes), nil
+	case list == "" && len(boxes) > 1:
+		d.log.Warn("reading only one IMAP account's INBOX: replies sent to the other reply mailboxes are read only if they are delivered there; list every mailbox in --imap-mailboxes to read each",
+			"imap_user", user, "reply_mailboxes", strings.Join(boxes, ","))
+	}
+	return parseMailboxes(base, list, user)
+}
+
+// perMailbox reads each mailbox's INBOX with the mailbox as its login.
+func perMailbox(base inbox.Config, boxes []string) []inbox.Config {
+	out := make([]inbox.Config, 0, len(boxes))
+	for _, b := range boxes {
+		c := base
+		c.Username = b
+		out = append(out, c)
+	}
+	return out
 }
 
 // parseMailboxes reads --imap-mailboxes: comma-separated USER or
@@ -221,7 +234,7 @@ func addRepliesFlags(cmd *cobra.Command) {
 	f.String("imap-tls", inbox.TLSImplicit, "IMAP TLS: implicit, starttls or none")
 	f.String("imap-ca", "", "PEM file of CA certificates to trust for IMAP, in addition to the system roots (a private CA)")
 	f.String("imap-tls-server-name", "", "name the IMAP server's certificate must carry (default: --imap-host)")
-	f.String("imap-mailboxes", "", "comma-separated USER or USER/FOLDER entries to read (default: --imap-user's INBOX)")
+	f.String("imap-mailboxes", "", "comma-separated USER or USER/FOLDER entries to read (default: every reply mailbox — the workflow inbox and each region's support mailbox — as its own login; with --imap-user alone, that account's INBOX)")
 	f.Duration("imap-poll", inbox.DefaultPoll, "polling interval without IDLE, and IDLE restart interval")
 	f.Int64("imap-max-size", inbox.DefaultMaxSize, "messages larger than this are recorded as too large, not downloaded")
 	f.String("imap-move-to", "", "folder processed messages are moved to (default: flag them \\Seen and $AcctflowProcessed)")
