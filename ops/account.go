@@ -30,14 +30,15 @@ func (o *Ops) Approve(ctx context.Context, id, by, note string) (events.AccountA
 	return e, o.publish(ctx, e, "approved", id, seq(rec))
 }
 
-// Reject ends a request at ops' decision; the rejection handler mails the
+// Reject ends a request at ops' decision (waiting for or holding its details,
+// as the transition table allows); the rejection handler mails the
 // reseller the reason.
 func (o *Ops) Reject(ctx context.Context, id, reason string) (events.RequestRejected, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" || len(reason) > maxText {
 		return events.RequestRejected{}, fmt.Errorf("%w: a rejection needs a reason of 1 to %d characters", ErrInvalid, maxText)
 	}
-	rec, err := o.atStage(ctx, id, lifecycle.StageDetailsReceived)
+	rec, err := o.atStage(ctx, id, lifecycle.StageDetailsReceived, lifecycle.StageAwaitingDetails)
 	if err != nil {
 		return events.RequestRejected{}, err
 	}
@@ -73,7 +74,7 @@ func (o *Ops) SubmitRole(ctx context.Context, id, arn, by string) (events.RoleSu
 	if arn == "" {
 		return events.RoleSubmitted{}, fmt.Errorf("%w: empty role ARN", ErrInvalid)
 	}
-	if _, err := o.atStage(ctx, id, lifecycle.StageCreated, lifecycle.StageRoleValidated); err != nil {
+	if _, err := o.atStage(ctx, id, lifecycle.StageCreated, lifecycle.StageRoleUnverified, lifecycle.StageRoleValidated); err != nil {
 		return events.RoleSubmitted{}, err
 	}
 	e := events.RoleSubmitted{RequestID: id, RoleARN: arn, SubmittedBy: strings.TrimSpace(by), SubmittedAt: events.Time(o.Now())}
@@ -86,7 +87,7 @@ func (o *Ops) AssignSupportGroup(ctx context.Context, id, group string) (events.
 	if group != events.GroupPassthrough && group != events.GroupBusinessSupport {
 		return events.SupportGroupAssigned{}, fmt.Errorf("%w: group %q must be %s or %s", ErrInvalid, clip(group), events.GroupPassthrough, events.GroupBusinessSupport)
 	}
-	rec, err := o.atStage(ctx, id, lifecycle.StageCreated, lifecycle.StageRoleValidated)
+	rec, err := o.atStage(ctx, id, lifecycle.StageCreated, lifecycle.StageRoleUnverified, lifecycle.StageRoleValidated)
 	if err != nil {
 		return events.SupportGroupAssigned{}, err
 	}
