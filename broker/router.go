@@ -113,7 +113,7 @@ func Run(ctx context.Context, conn *Conn, cfg RouterConfig, handlers []Handler) 
 		return fmt.Errorf("creating router: %w", err)
 	}
 	oc := &outcome{conn: conn, cfg: cfg, failures: failureCounter{kv: failures}, handlers: map[string]Handler{}, blocked: newBlockedSet()}
-	router.AddMiddleware(oc.middleware, recoverer)
+	router.AddMiddleware(oc.middleware, traceStep, recoverer)
 	for _, h := range handlers {
 		inFlight := h.InFlight
 		if inFlight == 0 {

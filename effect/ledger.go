@@ -184,7 +184,7 @@ func (l *Ledger) Do(ctx context.Context, e Effect) (Outcome, error) {
 			}
 			return Outcome{}, err
 		}
-		return l.attempt(ctx, e, step, claim, rev, now)
+		return l.tracedAttempt(ctx, e, step, claim, rev, now)
 	}
 	return Outcome{}, retry.After(fmt.Errorf("%s: %w", e.What, ErrBusy), time.Second)
 }

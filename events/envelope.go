@@ -33,6 +33,7 @@ type Envelope struct {
 	Time          string
 	Subject       string // what the event is about: the request id
 	TraceParent   string
+	TraceState    string // W3C tracestate, beside TraceParent (see trace.go)
 	CorrelationID string // the request id the whole flow is about
 }
 
@@ -63,6 +64,7 @@ func Read(subject string, h nats.Header, payload []byte) Envelope {
 		Time:          h.Get(HeaderTime),
 		Subject:       h.Get(HeaderSubject),
 		TraceParent:   h.Get(HeaderTraceParent),
+		TraceState:    h.Get(HeaderTraceState),
 		CorrelationID: h.Get(HeaderCorrelation),
 	}
 	if env.ID == "" {
@@ -98,6 +100,7 @@ func (e Envelope) Header() nats.Header {
 	set(HeaderTime, e.Time)
 	set(HeaderSubject, e.Subject)
 	set(HeaderTraceParent, e.TraceParent)
+	set(HeaderTraceState, e.TraceState)
 	set(HeaderCorrelation, e.CorrelationID)
 	return h
 }
@@ -109,8 +112,12 @@ type Publisher interface {
 
 // Publish validates and publishes e with the deterministic id, waiting for the
 // stream to store it. cause is the envelope of the event that led to e (zero
-// for an original event); its trace and correlation carry over.
-func Publish(ctx context.Context, js Publisher, e Event, id, source string, cause Envelope) (*jetstream.PubAck, error) {
+// for an original event); its correlation carries over, and so does its
+// trace: e carries the traceparent of its publish span, a child of the span
+// in ctx or else of cause's (see trace.go).
+func Publish(ctx context.Context, js Publisher, e Event, id, source string, cause Envelope) (ack *jetstream.PubAck, err error) {
+	ctx, span := startPublish(ctx, e, id, cause)
+	defer func() { EndSpan(span, err) }()
 	data, err := Marshal(e)
 	if err != nil {
 		return nil, err
@@ -121,13 +128,13 @@ func Publish(ctx context.Context, js Publisher, e Event, id, source string, caus
 		Source:        source,
 		Time:          Time(time.Now()),
 		Subject:       e.Key(),
-		TraceParent:   cause.TraceParent,
 		CorrelationID: cause.CorrelationID,
 	}
+	env.TraceParent, env.TraceState = TraceHeaders(ctx)
 	if env.CorrelationID == "" {
 		env.CorrelationID = e.Key()
 	}
-	ack, err := js.PublishMsg(ctx, &nats.Msg{Subject: e.Subject(), Header: env.Header(), Data: data})
+	ack, err = js.PublishMsg(ctx, &nats.Msg{Subject: e.Subject(), Header: env.Header(), Data: data})
 	if err != nil {
 		return nil, fmt.Errorf("publishing %s for %s: %w", e.Subject(), e.Key(), err)
 	}

@@ -18,6 +18,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/acctflow/acctflow/circuit"
+	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/logging"
 	"github.com/acctflow/acctflow/retry"
 )
@@ -157,11 +158,13 @@ func (s *Sender) HELO() string { return s.helo }
 // this message or recipient, retry.Configuration (returned as retry.After
 // while the circuit is open) for the configuration, temporary otherwise.
 // Retries and idempotency are the caller's.
-func (s *Sender) Send(ctx context.Context, m Message) error {
+func (s *Sender) Send(ctx context.Context, m Message) (err error) {
 	msg, err := m.build(s.from, time.Now())
 	if err != nil {
 		return retry.Permanent(fmt.Errorf("building mail to %s: %w", MaskAddress(m.To.Email), err))
 	}
+	ctx, span := s.startSend(ctx, m, msg) // see trace.go
+	defer func() { events.EndSpan(span, err) }()
 	id := msg.GetMessageID()
 	what := fmt.Sprintf("sending mail %s to %s via %s", id, MaskAddress(m.To.Email), s.addr)
 	if err := ctx.Err(); err != nil {

@@ -74,6 +74,11 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	stopTraces, err := startTraces(ctx, log) // traces.go: off without OTEL_EXPORTER_OTLP_ENDPOINT
+	if err != nil {
+		return err
+	}
+	defer stopTraces()
 	external := cfg.URL != ""
 	if !external {
 		ns, err := startEmbedded(get("data-dir"), get("nats-listen"), get("nats-sync"), log)

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/ingest"
 	"github.com/acctflow/acctflow/handlers/replies"
 	"github.com/acctflow/acctflow/handlers/routing"
@@ -56,6 +57,7 @@ func newReplies(ctx context.Context, d *deps) (broker.Handler, error) {
 		JS: js, Requests: d.store, Raw: raw, RootEmails: roots,
 		Outbox: m.Outbox, Domain: m.Domain, Keys: m.Keys, Inbox: m.Inbox, Mailboxes: boxes, TrustedAuthServ: trusted, Sig: m.Sig,
 		Logger: d.log.With("handler", replies.Name), Now: time.Now,
+		Events: &replies.StreamEvents{JS: js, Stream: events.Stream},
 	}
 	return h.Broker(), nil
 }

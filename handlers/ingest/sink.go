@@ -51,7 +51,9 @@ var _ inbox.Sink = (*Sink)(nil)
 // Deliver stores m, then announces it. Delivering the same message again
 // rewrites nothing and publishes the same event id, which JetStream drops
 // inside its duplicate window and the replies handler absorbs after it.
-func (s *Sink) Deliver(ctx context.Context, m inbox.Message) error {
+func (s *Sink) Deliver(ctx context.Context, m inbox.Message) (err error) {
+	ctx, span := startDeliver(ctx, m) // see trace.go
+	defer func() { events.EndSpan(span, err) }()
 	obj := ObjectName(m.Raw)
 	msgID, from := headerIDs(m.Raw)
 	ev := events.ReplyReceived{
@@ -65,6 +67,7 @@ func (s *Sink) Deliver(ctx context.Context, m inbox.Message) error {
 		MessageID:   msgID,
 		ReceivedAt:  events.Time(s.Now()),
 	}
+	noteReply(span, ev.ReplyID)
 	if err := s.store(ctx, obj, m.Raw); err != nil {
 		if !s.giveUp(obj) {
 			return err

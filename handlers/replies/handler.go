@@ -56,6 +56,9 @@ type Handler struct {
 	// MaxClarifications bounds clarification emails per request per day
 	// (default 5): a mail loop cannot turn into a flood.
 	MaxClarifications int
+	// Events, when set, links a reply's trace to the email it answers
+	// (trace.go); nil: no links.
+	Events StoredEvents
 }
 
 const (
@@ -123,6 +126,7 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	if err != nil {
 		return err
 	}
+	h.traceReply(ctx, rec, mt)
 	if rec.Seen(events.DerivedID("details-submitted", in.ReplyID)) || rec.Seen(events.DerivedID("role-submitted", in.ReplyID)) {
 		h.Logger.Info("reply already applied, redelivery absorbed", "reply_id", in.ReplyID, "request_id", rec.RequestID)
 		return nil
