@@ -3,7 +3,6 @@ package events
 import (
 	"context"
 
-	"github.com/nats-io/nats.go"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -39,19 +38,29 @@ func Tracer() trace.Tracer { return otel.Tracer(TracerName) }
 
 var traceContext = propagation.TraceContext{}
 
-// headerCarrier lets the W3C propagator read and write NATS headers, whose
-// keys are case-sensitive: traceparent and tracestate are lower case.
-type headerCarrier nats.Header
+// traceCarrier holds the two W3C values for the propagator without a map.
+type traceCarrier struct{ parent, state string }
 
-func (c headerCarrier) Get(k string) string { return nats.Header(c).Get(k) }
-func (c headerCarrier) Set(k, v string)     { nats.Header(c).Set(k, v) }
-func (c headerCarrier) Keys() []string {
-	keys := make([]string, 0, len(c))
-	for k := range c {
-		keys = append(keys, k)
+func (c *traceCarrier) Get(k string) string {
+	switch k {
+	case HeaderTraceParent:
+		return c.parent
+	case HeaderTraceState:
+		return c.state
 	}
-	return keys
+	return ""
 }
+
+func (c *traceCarrier) Set(k, v string) {
+	switch k {
+	case HeaderTraceParent:
+		c.parent = v
+	case HeaderTraceState:
+		c.state = v
+	}
+}
+
+func (c *traceCarrier) Keys() []string { return []string{HeaderTraceParent, HeaderTraceState} }
 
 // SpanContext is the remote span context the envelope carries; it is not
 // valid when the event has no (well-formed) traceparent.
@@ -64,12 +73,7 @@ func SpanContextOf(traceparent, tracestate string) trace.SpanContext {
 	if traceparent == "" {
 		return trace.SpanContext{}
 	}
-	h := nats.Header{}
-	h.Set(HeaderTraceParent, traceparent)
-	if tracestate != "" {
-		h.Set(HeaderTraceState, tracestate)
-	}
-	return trace.SpanContextFromContext(traceContext.Extract(context.Background(), headerCarrier(h)))
+	return trace.SpanContextFromContext(traceContext.Extract(context.Background(), &traceCarrier{traceparent, tracestate}))
 }
 
 // ContextWithRemote returns ctx with the envelope's trace as the remote
@@ -85,9 +89,9 @@ func ContextWithRemote(ctx context.Context, e Envelope) context.Context {
 // TraceHeaders renders the span context of ctx as traceparent and
 // tracestate values; both empty when ctx has no valid span context.
 func TraceHeaders(ctx context.Context) (traceparent, tracestate string) {
-	h := nats.Header{}
-	traceContext.Inject(ctx, headerCarrier(h))
-	return h.Get(HeaderTraceParent), h.Get(HeaderTraceState)
+	var c traceCarrier
+	traceContext.Inject(ctx, &c)
+	return c.parent, c.state
 }
 
 // startPublish starts the producer span of one publish: a child of the

@@ -125,3 +125,21 @@ func TestEnvelopeReadsTraceState(t *testing.T) {
 		t.Fatal("malformed traceparent accepted")
 	}
 }
+
+// What tracing adds to a publish: with tracing off (no provider, the
+// default) it must be next to nothing beside the publish itself.
+func BenchmarkPublishTracing(b *testing.B) {
+	cause := events.Envelope{TraceParent: upstream, CorrelationID: "REQ-7"}
+	run := func(b *testing.B) {
+		js := &capture{}
+		b.ReportAllocs()
+		for b.Loop() {
+			js.msgs = js.msgs[:0]
+			if _, err := events.Publish(context.Background(), js, sent, "id-1", "test", cause); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("off", func(b *testing.B) { telemetrytest.Off(b); run(b) })
+	b.Run("recording", func(b *testing.B) { telemetrytest.Record(b); run(b) })
+}
