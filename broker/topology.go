@@ -20,6 +20,10 @@ const (
 	BucketTickets    = "tickets"
 	BucketAccounts   = "accounts"
 	ObjectMailRaw    = "mail-raw"
+	// BucketOpenRequests indexes the requests something still waits on, by
+	// region (key events.JoinKey(region, request id)): the daily digest
+	// reads it instead of every record.
+	BucketOpenRequests = "open-requests"
 )
 
 // DuplicateWindow is how long JetStream drops a message whose Nats-Msg-Id it
@@ -63,9 +67,16 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 			Duplicates:  DuplicateWindow,
 		},
 	}
+	streams = append(streams, timerStreamConfig(r))
 	for _, sc := range streams {
-		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
+		s, err := js.CreateOrUpdateStream(ctx, sc)
+		if err != nil {
 			return fmt.Errorf("provisioning stream %s: %w", sc.Name, err)
+		}
+		// A server before 2.12 ignores the setting it does not know, and
+		// its timers would never fire.
+		if sc.AllowMsgSchedules && !s.CachedInfo().Config.AllowMsgSchedules {
+			return fmt.Errorf("provisioning stream %s: the NATS server does not support message schedules (nats-server 2.12 or later is needed)", sc.Name)
 		}
 	}
 	for _, b := range []jetstream.KeyValueConfig{
@@ -75,6 +86,7 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 		{Bucket: BucketIMAPCursor, Description: "per mailbox UIDVALIDITY and last UID"},
 		{Bucket: BucketTickets, Description: "support-change tickets by change id"},
 		{Bucket: BucketAccounts, Description: "per account support history and provisioning state"},
+		{Bucket: BucketOpenRequests, Description: "requests something still waits on, by region, for the daily digest"},
 	} {
 		b.Storage = jetstream.FileStorage
 		b.Replicas = r
@@ -92,6 +104,8 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 
 // EnsureConsumer creates or updates a handler's durable consumer. Replicas of
 // the handler bind to the same consumer, so each message goes to one of them.
+// A consumer of timer subjects (FireSubjects) reads TIMERS, any other one
+// ACCOUNTS.
 func (t Topology) EnsureConsumer(ctx context.Context, js jetstream.JetStream, c ConsumerSpec) (jetstream.Consumer, error) {
 	cfg := jetstream.ConsumerConfig{
 		Durable:        c.Name,
@@ -112,7 +126,11 @@ func (t Topology) EnsureConsumer(ctx context.Context, js jetstream.JetStream, c 
 	if cfg.MaxAckPending == 0 {
 		cfg.MaxAckPending = 256
 	}
-	cons, err := js.CreateOrUpdateConsumer(ctx, events.Stream, cfg)
+	stream, err := streamFor(c.Subjects)
+	if err != nil {
+		return nil, fmt.Errorf("provisioning consumer %s: %w", c.Name, err)
+	}
+	cons, err := js.CreateOrUpdateConsumer(ctx, stream, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("provisioning consumer %s: %w", c.Name, err)
 	}
@@ -121,7 +139,7 @@ func (t Topology) EnsureConsumer(ctx context.Context, js jetstream.JetStream, c 
 
 // Ready reports whether the streams exist, for /readyz.
 func Ready(ctx context.Context, js jetstream.JetStream) error {
-	for _, s := range []string{events.Stream, events.DLQStream} {
+	for _, s := range []string{events.Stream, events.DLQStream, TimerStream} {
 		if _, err := js.Stream(ctx, s); err != nil {
 			if errors.Is(err, jetstream.ErrStreamNotFound) {
 				return fmt.Errorf("stream %s missing", s)
