@@ -19,11 +19,8 @@ const (
 	BucketIMAPCursor = "imap-cursor"
 	BucketTickets    = "tickets"
 	BucketAccounts   = "accounts"
+	BucketOpen       = "open-requests"
 	ObjectMailRaw    = "mail-raw"
-	// BucketOpenRequests indexes the requests something still waits on, by
-	// region (key events.JoinKey(region, request id)): the daily digest
-	// reads it instead of every record.
-	BucketOpenRequests = "open-requests"
 )
 
 // DuplicateWindow is how long JetStream drops a message whose Nats-Msg-Id it
@@ -86,7 +83,7 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 		{Bucket: BucketIMAPCursor, Description: "per mailbox UIDVALIDITY and last UID"},
 		{Bucket: BucketTickets, Description: "support-change tickets by change id"},
 		{Bucket: BucketAccounts, Description: "per account support history and provisioning state"},
-		{Bucket: BucketOpenRequests, Description: "requests something still waits on, by region, for the daily digest"},
+		{Bucket: BucketOpen, Description: "each region's open requests: one line per request, deleted when it ends"},
 	} {
 		b.Storage = jetstream.FileStorage
 		b.Replicas = r

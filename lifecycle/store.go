@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -44,31 +45,47 @@ func (s *Store) get(ctx context.Context, id string) (Record, uint64, error) {
 // with compare-and-swap, retrying from a fresh read when another writer got
 // there first.
 func (s *Store) Update(ctx context.Context, id string, f func(*Record) error) (Record, error) {
+	c, err := s.Change(ctx, id, f)
+	return c.After, err
+}
+
+// Changed is one write of a record: what it was, what it is, and the
+// revision written.
+type Changed struct {
+	Before, After Record
+	Rev           uint64
+}
+
+// Change is Update, reporting the record before and after and the
+// revision, for what must follow the record (the index of open requests).
+func (s *Store) Change(ctx context.Context, id string, f func(*Record) error) (Changed, error) {
 	for attempt := 0; ; attempt++ {
 		r, rev, err := s.get(ctx, id)
 		if err != nil && !errors.Is(err, ErrNotFound) {
-			return Record{}, err
+			return Changed{}, err
 		}
 		if r.RequestID == "" {
 			r.RequestID = id
 		}
+		before := r
+		before.History = slices.Clone(r.History)
 		if err := f(&r); err != nil {
-			return Record{}, err
+			return Changed{}, err
 		}
 		data, err := json.Marshal(r)
 		if err != nil {
-			return Record{}, fmt.Errorf("encoding request %s: %w", id, err)
+			return Changed{}, fmt.Errorf("encoding request %s: %w", id, err)
 		}
 		if rev == 0 {
-			_, err = s.kv.Create(ctx, events.KeyOf(id), data)
+			rev, err = s.kv.Create(ctx, events.KeyOf(id), data)
 		} else {
-			_, err = s.kv.Update(ctx, events.KeyOf(id), data, rev)
+			rev, err = s.kv.Update(ctx, events.KeyOf(id), data, rev)
 		}
 		if err == nil {
-			return r, nil
+			return Changed{Before: before, After: r, Rev: rev}, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyExists) && !isWrongSequence(err) || attempt >= 50 {
-			return Record{}, fmt.Errorf("writing request %s: %w", id, err)
+			return Changed{}, fmt.Errorf("writing request %s: %w", id, err)
 		}
 	}
 }

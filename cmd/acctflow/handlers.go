@@ -73,8 +73,12 @@ func coreHandlers() ([]string, map[string]factory) {
 			h := &routing.Handler{JS: d.conn.JS, Table: table, Requests: d.store, Logger: d.log, Now: time.Now}
 			return h.Broker(), nil
 		},
-		projection.Name: func(_ context.Context, d *deps) (broker.Handler, error) {
-			return (&projection.Handler{Store: d.store, Logger: d.log}).Broker(), nil
+		projection.Name: func(ctx context.Context, d *deps) (broker.Handler, error) {
+			kv, err := d.kv(ctx, broker.BucketOpen)
+			if err != nil {
+				return broker.Handler{}, err
+			}
+			return (&projection.Handler{Store: d.store, Index: lifecycle.NewIndex(kv), Logger: d.log}).Broker(), nil
 		},
 	}
 }

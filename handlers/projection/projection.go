@@ -1,5 +1,7 @@
 // Package projection folds every event into the lifecycle record of its
-// request (KV "requests"), which `request show` and the HTTP API read.
+// request (KV "requests"), which `request show`, the HTTP API and the ops
+// console read, and keeps the index of each region's open requests (KV
+// "open-requests") in step with it.
 package projection
 
 import (
@@ -14,11 +16,17 @@ import (
 
 // Store is the projection's storage.
 type Store interface {
-	Update(ctx context.Context, id string, f func(*lifecycle.Record) error) (lifecycle.Record, error)
+	Change(ctx context.Context, id string, f func(*lifecycle.Record) error) (lifecycle.Changed, error)
+}
+
+// Index is the index of open requests.
+type Index interface {
+	Sync(ctx context.Context, before, after lifecycle.Record, rev uint64) error
 }
 
 type Handler struct {
 	Store  Store
+	Index  Index // nil: no index kept
 	Logger *slog.Logger
 }
 
@@ -33,7 +41,7 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	if id == "" {
 		return nil // replies and changes without a request have no record
 	}
-	_, err := h.Store.Update(ctx, id, func(r *lifecycle.Record) error {
+	c, err := h.Store.Change(ctx, id, func(r *lifecycle.Record) error {
 		return lifecycle.Apply(r, m.Subject, m.Data, m.Env, m.StreamSeq)
 	})
 	var ve *schemas.ValidationError
@@ -43,5 +51,15 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 		h.Logger.Debug("projection skipped invalid event", "subject", m.Subject, "err", err)
 		return nil
 	}
-	return err
+	if err != nil || h.Index == nil {
+		return err
+	}
+	// The index follows when the request's line changed, and on every
+	// redelivery, in case a crash came between the two writes.
+	was, wasOpen := lifecycle.Summarize(c.Before)
+	now, open := lifecycle.Summarize(c.After)
+	if was == now && wasOpen == open && m.Deliveries <= 1 {
+		return nil
+	}
+	return h.Index.Sync(ctx, c.Before, c.After, c.Rev)
 }
