@@ -1,0 +1,202 @@
+package reminders_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/handlers/handlertest"
+	"github.com/acctflow/acctflow/handlers/projection"
+	"github.com/acctflow/acctflow/handlers/reminders"
+	"github.com/acctflow/acctflow/lifecycle"
+	"github.com/acctflow/acctflow/mailer"
+	"github.com/acctflow/acctflow/mailer/mailtest"
+	"github.com/acctflow/acctflow/outbox"
+	"github.com/acctflow/acctflow/sandbox/devmail"
+)
+
+// Days are milliseconds here: day 2, day 5 and day 14 of production.
+var fast = reminders.Config{RemindAfter: []time.Duration{300 * time.Millisecond, 1300 * time.Millisecond}, ExpireAfter: 2500 * time.Millisecond}
+
+var replyKey = []byte("0123456789abcdef0123456789abcdef")
+
+type rig struct {
+	t     *testing.T
+	srv   *server.Server
+	conn  *broker.Conn
+	store *lifecycle.Store
+	sb    *devmail.Sandbox
+	ob    *outbox.Outbox
+}
+
+func newRig(t *testing.T) *rig {
+	srv := brokertest.Server(t)
+	conn := brokertest.Connect(t, srv)
+	sb := mailtest.Sandbox(t, devmail.Config{})
+	return &rig{t: t, srv: srv, conn: conn, store: handlertest.Store(t, conn), sb: sb,
+		ob: handlertest.Outbox(t, conn, mailtest.Sender(t, sb.SMTPAddr(), "provisioning@acctflow.localhost"))}
+}
+
+func (r *rig) handler(conn *broker.Conn) *reminders.Handler {
+	return &reminders.Handler{JS: conn.JS, Requests: r.store, Outbox: r.ob, Config: fast, Domain: "acctflow.localhost",
+		ReplyKey: replyKey, Inbox: "acct-replies@acctflow.localhost", Projection: projection.Name,
+		Logger: brokertest.Logger(r.t), Now: time.Now}
+}
+
+// projection runs the projection on its own connection; stop pauses it.
+func (r *rig) projection() (stop func()) {
+	return brokertest.Run(r.t, brokertest.Connect(r.t, r.srv), handlertest.Projection(r.t, r.store))
+}
+
+// replicas runs n processes of both handlers, each on its own connection;
+// with crashes, every timer handler fails once after its work.
+func (r *rig) replicas(n int, crashes *atomic.Int32) {
+	for range n {
+		c := brokertest.Connect(r.t, r.srv)
+		h := r.handler(c)
+		timers := h.Timers()
+		if crashes != nil {
+			timers = brokertest.CrashOnce(timers, crashes)
+		}
+		brokertest.Run(r.t, c, h.Planner(), timers)
+	}
+}
+
+// confirm routes a request and sends its confirmation now.
+func (r *rig) confirm(id, country string) {
+	req := handlertest.Request(id)
+	req.Reseller.Country = country
+	routed := handlertest.Routed(req)
+	if country != "US" {
+		routed.Region, routed.OpsTeam, routed.ReplyChannel, routed.SupportMailbox = "emea", "emea", events.ReplySupportMailbox, "cloud-support-emea@acctflow.localhost"
+	}
+	brokertest.Publish(r.t, r.conn, routed, "routed-"+id)
+	brokertest.Publish(r.t, r.conn, handlertest.Confirmed(id), "confirmed-"+id)
+}
+
+// mails waits until the contact's mailbox holds exactly the subjects want
+// (prefixes), in order, and returns the mails.
+func (r *rig) mails(want ...string) [][]byte {
+	r.t.Helper()
+	var msgs [][]byte
+	brokertest.CheckFor(r.t, 20*time.Second, 20*time.Millisecond, func() error {
+		msgs = r.sb.Messages(handlertest.Contact)
+		var got []string
+		for _, m := range msgs {
+			h, _ := mailtest.Parts(r.t, m)
+			s, _ := h.Subject()
+			got = append(got, s)
+		}
+		if len(got) != len(want) {
+			return fmt.Errorf("subjects %q, want %q", got, want)
+		}
+		for i := range want {
+			if !strings.HasPrefix(got[i], want[i]) {
+				return fmt.Errorf("subjects %q, want %q", got, want)
+			}
+		}
+		return nil
+	})
+	return msgs
+}
+
+func (r *rig) count(subject, id string) int {
+	n := 0
+	for _, m := range brokertest.Messages(r.t, r.conn, subject) {
+		if lifecycle.RequestIDOf(m.Subject(), m.Data()) == id {
+			n++
+		}
+	}
+	return n
+}
+
+// waitTimersIdle waits until a timer consumer has handled all it was given.
+func waitTimersIdle(t *testing.T, conn *broker.Conn, consumer string) {
+	t.Helper()
+	brokertest.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
+		c, err := conn.JS.Consumer(context.Background(), broker.TimerStream, consumer)
+		if err != nil {
+			return err
+		}
+		ci, err := c.Info(context.Background())
+		if err != nil {
+			return err
+		}
+		if ci.NumPending != 0 || ci.NumAckPending != 0 {
+			return fmt.Errorf("%s: %d pending, %d unacked", consumer, ci.NumPending, ci.NumAckPending)
+		}
+		return nil
+	})
+}
+
+func pending(t *testing.T, conn *broker.Conn, id string) []string {
+	t.Helper()
+	var out []string
+	for _, slot := range []string{"1", "2", "expiry"} {
+		ok, err := (broker.Timers{JS: conn.JS}).Pending(context.Background(), reminders.TimerKind, events.JoinKey(id, slot))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			out = append(out, slot)
+		}
+	}
+	return out
+}
+
+// A reseller who never answers gets reminder 1, then reminder 2 (the last),
+// then the expiry email, each exactly once although the timer handler runs
+// twice, crashes once after its work and every step is redelivered; the
+// request ends expired with both reminders on record.
+func TestSilentResellerRemindedTwiceThenExpired(t *testing.T) {
+	r := newRig(t)
+	r.projection()
+	var crashes atomic.Int32
+	r.replicas(2, &crashes)
+	r.confirm("REQ-SILENT.1", "US")
+	subject := mailer.ConfirmationSubject("Acme Corp", "REQ-SILENT.1")
+	msgs := r.mails("Reminder: "+subject, "Reminder: "+subject, "Request closed: Amazon Web Services (Acme Corp) [REQ-SILENT.1]")
+
+	first, last, closed := text(t, msgs[0]), text(t, msgs[1]), text(t, msgs[2])
+	if strings.Contains(first, "last reminder") || !strings.Contains(last, "This is our last reminder.") ||
+		!strings.Contains(first, "\nRoot email:\nAccount nickname:\nSupport type:\n") || !strings.Contains(flat(closed), "reminded you 2 times") {
+		t.Errorf("reminder 1:\n%s\nreminder 2:\n%s\nexpiry:\n%s", first, last, closed)
+	}
+	h, _ := mailtest.Parts(t, msgs[0])
+	replyTo, _ := h.AddressList("Reply-To")
+	irt, _ := h.MsgIDList("In-Reply-To")
+	if len(replyTo) != 1 || !strings.HasPrefix(replyTo[0].Address, "acct-replies+REQ-SILENT=1.") || len(irt) != 1 || irt[0] != handlertest.Confirmed("REQ-SILENT.1").MessageID {
+		t.Errorf("reminder Reply-To %v, In-Reply-To %v", replyTo, irt)
+	}
+	rec := handlertest.WaitStage(t, r.store, "REQ-SILENT.1", lifecycle.StageExpired)
+	if len(rec.Reminders) != 2 || rec.Reminders[0].Number != 1 || rec.Reminders[1].Number != 2 || rec.Expiry == nil {
+		t.Fatalf("record: reminders %+v, expiry %+v", rec.Reminders, rec.Expiry)
+	}
+	brokertest.WaitCalls(t, &crashes, 4) // the crashed delivery was handled again
+	waitTimersIdle(t, r.conn, reminders.TimersName)
+	if n := len(r.sb.Messages(handlertest.Contact)); n != 3 {
+		t.Fatalf("%d emails after every redelivery, want 3", n)
+	}
+	if a, b := r.count(events.SubjectReminderSent, "REQ-SILENT.1"), r.count(events.SubjectExpired, "REQ-SILENT.1"); a != 2 || b != 1 {
+		t.Fatalf("%d reminder events, %d expiries", a, b)
+	}
+	if p := pending(t, r.conn, "REQ-SILENT.1"); len(p) != 0 {
+		t.Fatalf("timers left: %v", p)
+	}
+}
+
+// text is a mail's text part with plain line ends.
+func text(t *testing.T, raw []byte) string {
+	return strings.ReplaceAll(mailtest.Text(t, raw), "\r\n", "\n")
+}
+
+func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
+
