@@ -3,7 +3,9 @@ package reminders_test
 import (
 	"context"
 	"fmt"
+	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,7 +21,6 @@ import (
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/mailer/mailtest"
-	"github.com/acctflow/acctflow/outbox"
 	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
@@ -34,7 +35,23 @@ type rig struct {
 	conn  *broker.Conn
 	store *lifecycle.Store
 	sb    *devmail.Sandbox
-	ob    *outbox.Outbox
+	ob    reminders.Outbox
+}
+
+// lostAfterSend is an outbox whose first send of each kind in kinds
+// succeeds and then reports an error, as a process killed after the SMTP
+// transaction and before it published the event would.
+type lostAfterSend struct {
+	reminders.Outbox
+	lost sync.Map
+}
+
+func (o *lostAfterSend) Send(ctx context.Context, key, kind string, m mailer.Message) (bool, error) {
+	sent, err := o.Outbox.Send(ctx, key, kind, m)
+	if _, seen := o.lost.LoadOrStore(kind, true); err == nil && !seen {
+		return sent, errors.New("lost after the email left")
+	}
+	return sent, err
 }
 
 func newRig(t *testing.T) *rig {
@@ -83,12 +100,12 @@ func (r *rig) confirm(id, country string) {
 }
 
 // mails waits until the contact's mailbox holds exactly the subjects want
-// (prefixes), in order, and returns the mails.
-func (r *rig) mails(want ...string) [][]byte {
+// (prefixes), in order, about request id, and returns the mails.
+func (r *rig) mails(id string, want ...string) [][]byte {
 	r.t.Helper()
 	var msgs [][]byte
 	brokertest.CheckFor(r.t, 20*time.Second, 20*time.Millisecond, func() error {
-		msgs = r.sb.Messages(handlertest.Contact)
+		msgs = r.about(id)
 		var got []string
 		for _, m := range msgs {
 			h, _ := mailtest.Parts(r.t, m)
@@ -106,6 +123,18 @@ func (r *rig) mails(want ...string) [][]byte {
 		return nil
 	})
 	return msgs
+}
+
+// about is the mail the contact has about request id.
+func (r *rig) about(id string) [][]byte {
+	var out [][]byte
+	for _, m := range r.sb.Messages(handlertest.Contact) {
+		h, _ := mailtest.Parts(r.t, m)
+		if s, _ := h.Subject(); strings.HasSuffix(s, "["+id+"]") {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func (r *rig) count(subject, id string) int {
@@ -154,16 +183,18 @@ func pending(t *testing.T, conn *broker.Conn, id string) []string {
 
 // A reseller who never answers gets reminder 1, then reminder 2 (the last),
 // then the expiry email, each exactly once although the timer handler runs
-// twice, crashes once after its work and every step is redelivered; the
-// request ends expired with both reminders on record.
+// twice, crashes once after its work, loses the first reminder and the
+// expiry email after they left (before their events), and every step is
+// redelivered; the request ends expired with both reminders on record.
 func TestSilentResellerRemindedTwiceThenExpired(t *testing.T) {
 	r := newRig(t)
+	r.ob = &lostAfterSend{Outbox: r.ob}
 	r.projection()
 	var crashes atomic.Int32
 	r.replicas(2, &crashes)
 	r.confirm("REQ-SILENT.1", "US")
 	subject := mailer.ConfirmationSubject("Acme Corp", "REQ-SILENT.1")
-	msgs := r.mails("Reminder: "+subject, "Reminder: "+subject, "Request closed: Amazon Web Services (Acme Corp) [REQ-SILENT.1]")
+	msgs := r.mails("REQ-SILENT.1", "Reminder: "+subject, "Reminder: "+subject, "Request closed: Amazon Web Services (Acme Corp) [REQ-SILENT.1]")
 
 	first, last, closed := text(t, msgs[0]), text(t, msgs[1]), text(t, msgs[2])
 	if strings.Contains(first, "last reminder") || !strings.Contains(last, "This is our last reminder.") ||
@@ -182,7 +213,7 @@ func TestSilentResellerRemindedTwiceThenExpired(t *testing.T) {
 	}
 	brokertest.WaitCalls(t, &crashes, 4) // the crashed delivery was handled again
 	waitTimersIdle(t, r.conn, reminders.TimersName)
-	if n := len(r.sb.Messages(handlertest.Contact)); n != 3 {
+	if n := len(r.about("REQ-SILENT.1")); n != 3 {
 		t.Fatalf("%d emails after every redelivery, want 3", n)
 	}
 	if a, b := r.count(events.SubjectReminderSent, "REQ-SILENT.1"), r.count(events.SubjectExpired, "REQ-SILENT.1"); a != 2 || b != 1 {
@@ -200,3 +231,135 @@ func text(t *testing.T, raw []byte) string {
 
 func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// A partial reply is answered by a clarification, and the days start again
+// from it: the next reminder asks only for what is still missing, in the
+// EMEA thread; once the details are in, nothing more goes out. A request
+// whose details come right after the confirmation gets no reminder at all.
+func TestNoReminderForWhatWasGiven(t *testing.T) {
+	r := newRig(t)
+	r.projection()
+	r.replicas(1, nil)
+	const partial, quick, barrier = "REQ-PARTIAL", "REQ-QUICK", "REQ-BARRIER"
+	r.confirm(partial, "DE")
+	r.confirm(quick, "US")
+	brokertest.Publish(t, r.conn, handlertest.Details(quick, "root@quick.example", "Quick", events.SupportBasic), "details-quick")
+	subject := "Reminder: " + mailer.ConfirmationSubject("Acme Corp", partial)
+	r.mails(partial, subject)
+
+	root := "root@acme.example"
+	brokertest.Publish(t, r.conn, events.DetailsIncomplete{RequestID: partial, Problems: []string{"nickname_missing", "support_type_missing"},
+		RootEmail: &root, ClarificationSent: true, ReceivedAt: events.Time(time.Now())}, "incomplete-partial")
+	msgs := r.mails(partial, subject, subject)
+	second := text(t, msgs[1])
+	if !strings.Contains(second, "The root email address: root@acme.example") || strings.Contains(second, "\nRoot email:\n") ||
+		!strings.Contains(second, "\nAccount nickname:\nSupport type:\n") || !strings.Contains(flat(second), "cloud-support-emea@acctflow.localhost") {
+		t.Errorf("reminder after the partial reply:\n%s", second)
+	}
+	h, _ := mailtest.Parts(t, msgs[1])
+	if replyTo, _ := h.AddressList("Reply-To"); len(replyTo) != 1 || !strings.HasPrefix(replyTo[0].Address, "cloud-support-emea+REQ-PARTIAL.") {
+		t.Errorf("EMEA reminder Reply-To %v", replyTo)
+	}
+	rec := handlertest.WaitRecord(t, r.store, partial, func(rec lifecycle.Record) bool { return len(rec.Reminders) == 2 })
+	if rec.Reminders[1].Number != 2 {
+		t.Errorf("reminders %+v", rec.Reminders)
+	}
+	brokertest.Publish(t, r.conn, handlertest.Details(partial, root, "Acme Prod", events.SupportBusiness), "details-partial")
+	handlertest.WaitStage(t, r.store, partial, lifecycle.StageDetailsReceived)
+
+	// Every step of the other two would have fired before this one's
+	// expiry, had it not been cancelled.
+	r.confirm(barrier, "US")
+	r.mails(barrier, "Reminder:", "Reminder:", "Request closed:")
+	waitTimersIdle(t, r.conn, reminders.TimersName)
+	if n := len(r.about(partial)); n != 2 {
+		t.Errorf("%d emails about %s, want the 2 reminders", n, partial)
+	}
+	if n := len(r.about(quick)); n != 0 {
+		t.Errorf("%d emails about %s", n, quick)
+	}
+	for _, id := range []string{partial, quick} {
+		if n := r.count(events.SubjectExpired, id); n != 0 {
+			t.Errorf("%s expired", id)
+		}
+		if p := pending(t, r.conn, id); len(p) != 0 {
+			t.Errorf("%s timers left: %v", id, p)
+		}
+	}
+}
+
+// A step that fires after the details came does nothing, even when nothing
+// cancelled it (the planner was down).
+func TestFiredStepChecksTheRecord(t *testing.T) {
+	r := newRig(t)
+	r.projection()
+	h := r.handler(r.conn)
+	stopPlanner := brokertest.Run(t, brokertest.Connect(t, r.srv), h.Planner())
+	brokertest.Run(t, brokertest.Connect(t, r.srv), h.Timers())
+	const id = "REQ-LATE"
+	r.confirm(id, "US")
+	brokertest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if p := pending(t, r.conn, id); len(p) != 3 {
+			return fmt.Errorf("pending %v", p)
+		}
+		return nil
+	})
+	stopPlanner()
+	brokertest.Publish(t, r.conn, handlertest.Details(id, "root@acme.example", "Acme", events.SupportBasic), "details-late")
+	handlertest.WaitStage(t, r.store, id, lifecycle.StageDetailsReceived)
+	brokertest.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
+		if p := pending(t, r.conn, id); len(p) != 0 {
+			return fmt.Errorf("not fired yet: %v", p)
+		}
+		return nil
+	})
+	waitTimersIdle(t, r.conn, reminders.TimersName)
+	if n := len(r.about(id)); n != 0 {
+		t.Fatalf("%d emails after the details", n)
+	}
+	if a, b := r.count(events.SubjectReminderSent, id), r.count(events.SubjectExpired, id); a+b != 0 {
+		t.Fatalf("%d reminders, %d expiries after the details", a, b)
+	}
+}
+
+// Details published a moment before a step fires are seen: the step waits
+// until the projection has folded every earlier event.
+func TestFiredStepWaitsForTheProjection(t *testing.T) {
+	r := newRig(t)
+	stopProjection := r.projection()
+	h := r.handler(r.conn)
+	h.Config = reminders.Config{RemindAfter: []time.Duration{1500 * time.Millisecond}, ExpireAfter: 3 * time.Second}
+	var calls atomic.Int32
+	timers := h.Timers()
+	inner := timers.Handle
+	timers.Handle = func(ctx context.Context, m broker.Msg) error {
+		calls.Add(1)
+		return inner(ctx, m)
+	}
+	brokertest.Run(t, brokertest.Connect(t, r.srv), h.Planner(), timers)
+	const id = "REQ-RACE"
+	r.confirm(id, "US")
+	brokertest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if p := pending(t, r.conn, id); len(p) != 2 {
+			return fmt.Errorf("pending %v", p)
+		}
+		return nil
+	})
+	stopProjection()
+	brokertest.Publish(t, r.conn, handlertest.Details(id, "root@acme.example", "Acme", events.SupportBasic), "details-race")
+	brokertest.WaitCalls(t, &calls, 2) // fired, and deferred at least once
+	if n := len(r.about(id)); n != 0 {
+		t.Fatalf("reminded while the details were not folded yet")
+	}
+	r.projection()
+	handlertest.WaitStage(t, r.store, id, lifecycle.StageDetailsReceived)
+	brokertest.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
+		if p := pending(t, r.conn, id); len(p) != 0 {
+			return fmt.Errorf("pending %v", p)
+		}
+		return nil
+	})
+	waitTimersIdle(t, r.conn, reminders.TimersName)
+	if n := len(r.about(id)); n != 0 {
+		t.Fatalf("%d emails after the details", n)
+	}
+}
