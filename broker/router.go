@@ -208,6 +208,7 @@ func (o outcome) deadLetter(ctx context.Context, handler string, m Msg, cause er
 	for k, v := range m.Header {
 		h[k] = v
 	}
+	withoutSchedule(h)
 	reason := cause.Error()
 	if len(reason) > 2000 {
 		reason = reason[:2000]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -128,6 +129,17 @@ func ParseFired(subject string, h nats.Header) (Fired, bool) {
 		f.Due = due
 	}
 	return f, true
+}
+
+// withoutSchedule drops the headers the server set on a fired message
+// (Nats-Scheduler, Nats-Schedule-Next): a client may not publish them, so
+// a dead letter or a replay of a fired timer must go without them.
+func withoutSchedule(h nats.Header) {
+	for k := range h {
+		if strings.HasPrefix(http.CanonicalHeaderKey(k), "Nats-Schedule") {
+			delete(h, k)
+		}
+	}
 }
 
 // Timers schedules and cancels timers on the TIMERS stream.

@@ -2,17 +2,21 @@ package broker_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/retry"
 )
 
 // fired collects what a timer handler receives.
@@ -202,4 +206,33 @@ func TestCaughtUp(t *testing.T) {
 	if _, err := broker.CaughtUp(ctx, conn.JS, "missing"); err == nil {
 		t.Fatal("a missing consumer is caught up")
 	}
+}
+
+// A fired timer that its handler refuses is dead-lettered like any event,
+// without the headers only the server may set, and a replay of it fires the
+// handler again.
+func TestFiredTimerDeadLetters(t *testing.T) {
+	ctx := context.Background()
+	conn := brokertest.Connect(t, brokertest.Server(t))
+	var calls atomic.Int32
+	brokertest.Run(t, conn, broker.Handler{Name: "refuses", Subjects: broker.FireSubjects("test"), Handle: func(context.Context, broker.Msg) error {
+		calls.Add(1)
+		return retry.Permanent(errors.New("no such thing"))
+	}})
+	if err := (broker.Timers{JS: conn.JS}).At(ctx, "test", "k", time.Now(), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	brokertest.WaitCount(t, conn, "dlq.timer.fire.test.k", 1)
+	dl := brokertest.Messages(t, conn, "dlq.timer.fire.test.k")[0]
+	if dl.Headers().Get(broker.HeaderError) != "no such thing" || dl.Headers().Get(broker.HeaderScheduler) != "" || string(dl.Data()) != "x" {
+		t.Fatalf("dead letter %v %q", dl.Headers(), dl.Data())
+	}
+	h := dl.Headers()
+	for _, k := range []string{broker.HeaderError, broker.HeaderHandler, broker.HeaderDeliveries, events.HeaderMsgID} {
+		h.Del(k)
+	}
+	if _, err := conn.JS.PublishMsg(ctx, &nats.Msg{Subject: "timer.fire.test.k", Header: h, Data: dl.Data()}); err != nil {
+		t.Fatalf("replaying: %v", err)
+	}
+	brokertest.WaitCalls(t, &calls, 2)
 }
