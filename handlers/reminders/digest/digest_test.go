@@ -35,7 +35,9 @@ func TestDailyDigestPerRegion(t *testing.T) {
 	sb := mailtest.Sandbox(t, devmail.Config{})
 	ob := handlertest.Outbox(t, conn, mailtest.Sender(t, sb.SMTPAddr(), "provisioning@acctflow.localhost"))
 
-	publish := func(ev events.Event) { brokertest.Publish(t, conn, ev, events.DerivedID(ev.Subject(), ev.Key(), fmt.Sprint(ev))) }
+	publish := func(ev events.Event) {
+		brokertest.Publish(t, conn, ev, events.DerivedID(ev.Subject(), ev.Key(), fmt.Sprint(ev)))
+	}
 	us := func(id string) {
 		publish(handlertest.Routed(handlertest.Request(id)))
 		publish(handlertest.Confirmed(id))
