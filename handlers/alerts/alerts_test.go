@@ -1,8 +1,11 @@
 package alerts_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,21 +14,38 @@ import (
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/alerts"
 	"github.com/acctflow/acctflow/handlers/handlertest"
+	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/mailer/mailtest"
 	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
 const ops = "cloud-ops@acctflow.localhost"
 
+// lostAfterSend reports an error the first time each key is sent, after
+// the email left, as a process killed before its ack would.
+type lostAfterSend struct {
+	alerts.Outbox
+	lost sync.Map
+}
+
+func (o *lostAfterSend) Send(ctx context.Context, key, kind string, m mailer.Message) (bool, error) {
+	sent, err := o.Outbox.Send(ctx, key, kind, m)
+	if _, seen := o.lost.LoadOrStore(key, true); err == nil && !seen {
+		return sent, errors.New("lost after the email left")
+	}
+	return sent, err
+}
+
 // One email to ops per failed effect and per unverified role, saying what
 // failed, for which request, the server's words and what to do; exactly
-// once under two replicas and a crash after the work; none about a failed
-// alert (it would fail again).
+// once under two replicas, a crash after the work and every email lost
+// once after it left (before the ack); none about a failed alert (it would
+// fail again).
 func TestOneAlertPerFailure(t *testing.T) {
 	srv := brokertest.Server(t)
 	conn := brokertest.Connect(t, srv)
 	sb := mailtest.Sandbox(t, devmail.Config{})
-	ob := handlertest.Outbox(t, conn, mailtest.Sender(t, sb.SMTPAddr(), "provisioning@acctflow.localhost"))
+	ob := &lostAfterSend{Outbox: handlertest.Outbox(t, conn, mailtest.Sender(t, sb.SMTPAddr(), "provisioning@acctflow.localhost"))}
 	var calls atomic.Int32
 	for range 2 {
 		c := brokertest.Connect(t, srv)
