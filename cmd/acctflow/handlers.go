@@ -52,7 +52,7 @@ func registry() ([]string, map[string]factory) {
 	var names []string
 	all := map[string]factory{}
 	for _, area := range []func() ([]string, map[string]factory){
-		coreHandlers, mailHandlers, repliesHandlers, ticketHandlers, provisioningHandlers,
+		coreHandlers, mailHandlers, repliesHandlers, ticketHandlers, provisioningHandlers, reminderHandlers,
 	} {
 		n, f := area()
 		names = append(names, n...)

@@ -50,6 +50,7 @@ func newServe() *cobra.Command {
 	addRepliesFlags(cmd)
 	addTicketFlags(cmd)
 	addProvisioningFlags(cmd)
+	addReminderFlags(cmd)
 	addNATSFlags(cmd, "", "external NATS server or cluster URL(s); empty runs the embedded server")
 	return cmd
 }
