@@ -103,7 +103,7 @@ func loadFinished(b *testing.B, conn *broker.Conn, n int) {
 		id := fmt.Sprintf("REQ-F%07d", i)
 		rec := lifecycle.Record{RequestID: id, Stage: stages[i%len(stages)], StageAt: events.Time(time.Now()), Region: "us", Request: &req,
 			SupportGroup: &lifecycle.SupportGroup{Group: events.GroupPassthrough, Expected: events.GroupPassthrough, At: events.Time(time.Now())},
-			History: []lifecycle.Entry{{Seq: uint64(i), ID: id, Event: "account-routed", At: events.Time(time.Now()), Stage: lifecycle.StageRouted}}}
+			History:      []lifecycle.Entry{{Seq: uint64(i), ID: id, Event: "account-routed", At: events.Time(time.Now()), Stage: lifecycle.StageRouted}}}
 		data, err := json.Marshal(rec)
 		if err != nil {
 			b.Fatal(err)
