@@ -296,6 +296,9 @@ func CaughtUp(ctx context.Context, js jetstream.JetStream, consumer string) (boo
 	}
 	last := si.State.LastSeq
 	c, err := js.Consumer(ctx, events.Stream, consumer)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return false, nil // it has not started yet: it will have it all to do
+	}
 	if err != nil {
 		return false, fmt.Errorf("consumer %s: %w", consumer, err)
 	}

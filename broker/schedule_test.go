@@ -203,8 +203,8 @@ func TestCaughtUp(t *testing.T) {
 		}
 		return nil
 	})
-	if _, err := broker.CaughtUp(ctx, conn.JS, "missing"); err == nil {
-		t.Fatal("a missing consumer is caught up")
+	if ok, err := broker.CaughtUp(ctx, conn.JS, "missing"); err != nil || ok {
+		t.Fatalf("a consumer not created yet is caught up %v (%v)", ok, err)
 	}
 }
 
