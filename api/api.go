@@ -29,13 +29,18 @@ type Server struct {
 	Ready    func(ctx context.Context) error
 	Gatherer prometheus.Gatherer
 	Logger   *slog.Logger
+	Health   map[string]string // facts /healthz shows beside its status, e.g. "aws": "sandbox"
 }
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		h := map[string]string{"status": "ok"}
+		for k, v := range s.Health {
+			h[k] = v
+		}
+		writeJSON(w, http.StatusOK, h)
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))

@@ -7,4 +7,5 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.supportRoutes(mux)
 	s.accountRoutes(mux)
 	s.replyRoutes(mux)
+	s.provisioningRoutes(mux)
 }

@@ -7,6 +7,14 @@
 // lives), AWS_ENDPOINT_URL_ORGANIZATIONS and AWS_ENDPOINT_URL_STS (point them
 // at the devaws sandbox to run the binary against it).
 //
+// acctflow never asks the EC2 instance metadata service (169.254.169.254),
+// which the SDK would by default when nothing else gives credentials: an
+// unconfigured process must not reach beyond loopback. On EC2 with an
+// instance role, opt in with AWS_EC2_METADATA_DISABLED=false. LoadSettings
+// names the AWS settings present (reading the environment and shared files,
+// never the network); with none, `acctflow serve` starts the AWS sandbox
+// (package sandbox/devaws) instead, and Access says which AWS is in use.
+//
 // Errors are classified with package retry at this edge, in one place
 // (classify.go): throttling, concurrent modification, 5xx and network errors
 // are plain (temporary) errors, with retry.After when AWS sends Retry-After;

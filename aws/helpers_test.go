@@ -15,6 +15,9 @@ var fast = retry.Policy{Initial: time.Millisecond, Max: 5 * time.Millisecond, At
 
 func newFake(t *testing.T) (*devaws.Server, *Organizations, *STS) {
 	t.Helper()
+	// The configuration names its credentials and endpoint, so nothing asks
+	// IMDS; the variable makes sure no test ever could.
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	f := devaws.NewServer()
 	t.Cleanup(f.Close)
 	cfg := f.Config()

@@ -63,23 +63,48 @@ func StartEmbedded(cfg EmbeddedConfig) (*server.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configuring embedded nats: %w", err)
 	}
-	if cfg.Logger != nil {
-		s.SetLoggerV2(&natsLog{cfg.Logger.With("component", "nats-server")}, false, false, false)
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
+	// nats-server reports what stops it (a port in use, a store it cannot
+	// open) as fatal; with our logger it does not exit, so the fatal is
+	// passed on and start-up fails at once with the server's words.
+	fatal := make(chan string, 1)
+	s.SetLoggerV2(&natsLog{l: logger.With("component", "nats-server"), fatal: fatal}, false, false, false)
 	go s.Start()
-	if !s.ReadyForConnections(30 * time.Second) {
-		s.Shutdown()
-		return nil, fmt.Errorf("embedded nats on %s did not become ready", cfg.Listen)
+	deadline := time.Now().Add(30 * time.Second)
+	for !s.ReadyForConnections(100 * time.Millisecond) {
+		select {
+		case msg := <-fatal:
+			s.Shutdown()
+			return nil, fmt.Errorf("embedded nats on %s: %s", cfg.Listen, msg)
+		default:
+		}
+		if time.Now().After(deadline) {
+			s.Shutdown()
+			return nil, fmt.Errorf("embedded nats on %s did not become ready", cfg.Listen)
+		}
 	}
 	return s, nil
 }
 
 // natsLog adapts nats-server's logger to slog.
-type natsLog struct{ l *slog.Logger }
+type natsLog struct {
+	l     *slog.Logger
+	fatal chan<- string
+}
 
 func (n *natsLog) Noticef(format string, v ...any) { n.l.Debug(fmt.Sprintf(format, v...)) }
 func (n *natsLog) Warnf(format string, v ...any)   { n.l.Warn(fmt.Sprintf(format, v...)) }
-func (n *natsLog) Fatalf(format string, v ...any)  { n.l.Error(fmt.Sprintf(format, v...)) }
-func (n *natsLog) Errorf(format string, v ...any)  { n.l.Error(fmt.Sprintf(format, v...)) }
-func (n *natsLog) Debugf(format string, v ...any)  { n.l.Debug(fmt.Sprintf(format, v...)) }
-func (n *natsLog) Tracef(format string, v ...any)  {}
+func (n *natsLog) Fatalf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	n.l.Error(msg)
+	select {
+	case n.fatal <- msg:
+	default:
+	}
+}
+func (n *natsLog) Errorf(format string, v ...any) { n.l.Error(fmt.Sprintf(format, v...)) }
+func (n *natsLog) Debugf(format string, v ...any) { n.l.Debug(fmt.Sprintf(format, v...)) }
+func (n *natsLog) Tracef(format string, v ...any) {}

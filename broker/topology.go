@@ -23,6 +23,12 @@ const (
 	ObjectMailRaw    = "mail-raw"
 )
 
+// StreamProvisioning holds one job per account creation under way, on
+// provisioning.> (outside the events' acct.>): the provisioning driver keeps
+// a job unacked while AWS works and has JetStream redeliver it to poll, so
+// nothing scans finished creations.
+const StreamProvisioning = "PROVISIONING"
+
 // DuplicateWindow is how long JetStream drops a message whose Nats-Msg-Id it
 // has seen; longer-lived duplicates are caught by the KV records.
 const DuplicateWindow = 15 * time.Minute
@@ -59,6 +65,15 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 			Name:        events.DLQStream,
 			Description: "acctflow dead letters: original payload and headers plus the reason",
 			Subjects:    []string{"dlq.>"},
+			Storage:     jetstream.FileStorage,
+			Replicas:    r,
+			Duplicates:  DuplicateWindow,
+		},
+		{
+			Name:        StreamProvisioning,
+			Description: "acctflow account creations under way: one job each, acked when AWS has finished",
+			Subjects:    []string{"provisioning.>"},
+			Retention:   jetstream.WorkQueuePolicy,
 			Storage:     jetstream.FileStorage,
 			Replicas:    r,
 			Duplicates:  DuplicateWindow,

@@ -25,6 +25,7 @@ type deps struct {
 	background []func(ctx context.Context) error
 	closers    []func()
 	mailer     *mail
+	awsw       awsWiring // see wire_awssandbox.go
 	// external: the broker is not the embedded one, so other processes may
 	// share the work and every shared secret must be configured.
 	external bool

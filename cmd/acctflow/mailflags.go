@@ -17,8 +17,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/effect"
+	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/mailer"
-	"github.com/acctflow/acctflow/outbox"
 	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
@@ -44,7 +45,7 @@ func addMailFlags(cmd *cobra.Command) {
 
 // mail is what handlers that send email share.
 type mail struct {
-	Outbox  *outbox.Outbox
+	Outbox  *effect.Email
 	Domain  string      // of Message-IDs
 	Key     []byte      // reply-token key that signs (Keys.Current)
 	Keys    mailer.Keys // reply-token keys that verify
@@ -54,7 +55,7 @@ type mail struct {
 }
 
 // mail builds the outbound side once: the SMTP sender (or the sandbox) and
-// the idempotent outbox.
+// the email ledger.
 func (d *deps) mail(ctx context.Context) (*mail, error) {
 	if d.mailer != nil {
 		return d.mailer, nil
@@ -97,7 +98,8 @@ func (d *deps) mail(ctx context.Context) (*mail, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening KV %s: %w", broker.BucketMailSent, err)
 	}
-	m.Outbox = outbox.New(kv, sender, d.log, d.reg, cfg.Timeout)
+	m.Outbox = effect.NewEmail(kv, sender, effect.EmailConfig{SMTPTimeout: cfg.Timeout, Logger: d.log, Registerer: d.reg,
+		Marks: effect.StreamMarks{JS: d.conn.JS, Stream: events.Stream}})
 	d.mailer = m
 	return m, nil
 }

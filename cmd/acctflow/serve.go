@@ -50,6 +50,7 @@ func newServe() *cobra.Command {
 	addRepliesFlags(cmd)
 	addTicketFlags(cmd)
 	addProvisioningFlags(cmd)
+	addAWSFlags(cmd)
 	addReminderFlags(cmd)
 	addNATSFlags(cmd, "", "external NATS server or cluster URL(s); empty runs the embedded server")
 	return cmd
@@ -152,6 +153,7 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 			Tokens:   splitList(tokens),
 			Gatherer: reg,
 			Logger:   log,
+			Health:   deps.health(),
 			Ready: func(ctx context.Context) error {
 				if !conn.NC.IsConnected() {
 					return errors.New("NATS not connected")

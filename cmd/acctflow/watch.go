@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/handlers/routing"
 )
 
 func newWatch() *cobra.Command {
@@ -25,6 +27,14 @@ func newWatch() *cobra.Command {
 			count, _ := f.GetInt("count")
 			timeout, _ := f.GetDuration("timeout")
 			all, _ := f.GetBool("all")
+			regionsFile, _ := f.GetString("regions")
+			table, err := routing.LoadTable(regionsFile)
+			if err != nil {
+				return err
+			}
+			if _, ok := table.Region(region); !ok {
+				return fmt.Errorf("--region %q: no such region (regions: %s; --regions names a table of your own)", region, strings.Join(table.Regions(), ", "))
+			}
 			cfg, err := connConfig(cmd, "acctflow-watch")
 			if err != nil {
 				return err
@@ -87,6 +97,7 @@ func newWatch() *cobra.Command {
 	f.Int("count", 0, "exit after this many events (0: run until interrupted)")
 	f.Duration("timeout", 0, "give up after this long (0: no limit)")
 	f.Bool("all", false, "start from the first stored event instead of new ones")
+	f.String("regions", "", "JSON file overriding the country → region table, as given to serve")
 	addNATSFlags(cmd, "nats://127.0.0.1:4222", "NATS server URL")
 	return cmd
 }

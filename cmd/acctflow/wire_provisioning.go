@@ -10,6 +10,7 @@ import (
 
 	"github.com/acctflow/acctflow/aws"
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/handlers/followup"
 	"github.com/acctflow/acctflow/handlers/projection"
 	"github.com/acctflow/acctflow/handlers/provisioning"
@@ -48,9 +49,9 @@ func supportGroup(d *deps, warn bool) *supportgroup.Handler {
 // addProvisioningFlags adds this area's serve flags.
 func addProvisioningFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.String("provisioner", "manual", "how approved accounts are created: manual (ops run acctflow account record) or organizations (AWS Organizations CreateAccount; AWS config from the SDK's standard chain)")
+	f.String("provisioner", "", "how approved accounts are created: manual (ops run acctflow account record) or organizations (AWS Organizations CreateAccount; AWS config from the SDK's standard chain); default organizations with the AWS sandbox, else manual")
 	f.String("aws-role-name", aws.DefaultRoleName, "role CreateAccount creates in the new account for the management account")
-	f.Int("aws-max-concurrent", 5, "account creations in progress at once, per process")
+	f.Int("aws-max-concurrent", 5, "account creations in progress at once, across every process")
 	f.Duration("aws-create-deadline", 30*time.Minute, "alert ops (--ops-email) once when a creation is still in progress after this; polling goes on")
 	f.String("distributor-account-id", "", "the distributor's AWS account id that resellers' IAM roles must trust (needed by the follow-up and role emails)")
 	f.Duration("support-group-grace", 24*time.Hour, "how long after creation an account may go without a support plan group")
@@ -69,14 +70,18 @@ func mailAndAccounts(ctx context.Context, d *deps) (*mail, jetstream.KeyValue, e
 }
 
 func newProvisioningHandler(ctx context.Context, d *deps) (broker.Handler, error) {
-	switch p := d.flag("provisioner"); p {
+	p, err := d.provisioner(ctx)
+	if err != nil {
+		return broker.Handler{}, err
+	}
+	switch p {
 	case "manual", "":
 		return provisioning.Manual(), nil
 	case "organizations":
 	default:
 		return broker.Handler{}, fmt.Errorf("--provisioner %q: want manual or organizations", p)
 	}
-	cfg, err := aws.LoadConfig(ctx)
+	cfg, err := d.awsConfig(ctx)
 	if err != nil {
 		return broker.Handler{}, err
 	}
@@ -87,16 +92,19 @@ func newProvisioningHandler(ctx context.Context, d *deps) (broker.Handler, error
 	f := d.cmd.Flags()
 	maxConc, _ := f.GetInt("aws-max-concurrent")
 	deadline, _ := f.GetDuration("aws-create-deadline")
+	// A name kept per data dir: a restarted serve takes back at once the
+	// CreateAccount claims it left, instead of waiting out their lease.
 	owner, release := driverOwner(d.flag("data-dir"))
 	d.closers = append(d.closers, release)
-	drv := &provisioning.Driver{Owner: owner,
-		Accounts: accounts, Requests: d.store, Orgs: aws.NewOrganizations(cfg), JS: d.conn.JS, Outbox: m.Outbox,
+	ledger := effect.NewLedger(accounts, owner, d.log.With("component", "provisioning-driver"))
+	drv := &provisioning.Driver{
+		JS: d.conn.JS, Ledger: ledger, Requests: d.store, Orgs: aws.NewOrganizations(cfg), Outbox: m.Outbox,
 		Domain: m.Domain, ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, OpsEmail: d.flag("ops-email"),
 		RoleName: d.flag("aws-role-name"), MaxConcurrent: maxConc, Deadline: deadline,
-		Logger: d.log.With("component", "provisioning-driver"), Now: time.Now,
+		Logger: d.log.With("component", "provisioning-driver"),
 	}
 	d.background = append(d.background, drv.Run)
-	h := &provisioning.Handler{Accounts: accounts, Requests: d.store, Logger: d.log, Now: time.Now}
+	h := &provisioning.Handler{JS: d.conn.JS, Ledger: ledger, Requests: d.store, Logger: d.log}
 	return h.Broker(), nil
 }
 
@@ -113,7 +121,7 @@ func newFollowupHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 }
 
 func newRolesHandler(ctx context.Context, d *deps) (broker.Handler, error) {
-	cfg, err := aws.LoadConfig(ctx)
+	access, err := d.aws(ctx)
 	if err != nil {
 		return broker.Handler{}, err
 	}
@@ -122,9 +130,14 @@ func newRolesHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 		return broker.Handler{}, err
 	}
 	h := &roles.Handler{
-		JS: d.conn.JS, Requests: d.store, STS: aws.NewSTS(cfg), ExternalIDs: followup.ExternalIDs{KV: accounts},
+		JS: d.conn.JS, Requests: d.store, ExternalIDs: followup.ExternalIDs{KV: accounts},
 		Outbox: m.Outbox, Domain: m.Domain, ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, DistributorAccountID: distributorAccount(d, m),
 		Logger: d.log, Now: time.Now,
+	}
+	// Without AWS access a role cannot be assumed: it is marked unverified
+	// at once for ops, instead of retried for nothing.
+	if access.Access != aws.AccessNone {
+		h.STS = aws.NewSTS(access.Config)
 	}
 	return h.Broker(), nil
 }
@@ -160,7 +173,8 @@ func str(cmd *cobra.Command, name string) string {
 	return v
 }
 
-// provisioningCommands: account record, account support-group, role submit.
+// provisioningCommands: account record, account support-group, role submit,
+// provisioning retry.
 func provisioningCommands() []*cobra.Command {
 	record := opsCommand("record ID --account-id N", "Record an account created by hand (manual provisioning)", 1,
 		func(cmd *cobra.Command, o *ops.Ops, args []string) (string, error) {
@@ -188,7 +202,7 @@ func provisioningCommands() []*cobra.Command {
 	_ = submit.MarkFlagRequired("role-arn")
 	role := &cobra.Command{Use: "role", Short: "Submit Role ARNs"}
 	role.AddCommand(submit)
-	return []*cobra.Command{account, role}
+	return []*cobra.Command{account, role, newProvisioningCommand()}
 }
 
 // requestDecisionCommands are `request approve` and `request reject`.

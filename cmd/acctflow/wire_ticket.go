@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/tickets"
 	"github.com/acctflow/acctflow/helpdesk"
@@ -39,7 +40,7 @@ func newTicketsHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 		return broker.Handler{}, err
 	}
 	h := &tickets.Handler{
-		JS: d.conn.JS, Tickets: t, Accounts: a, Requests: d.store, Desk: desk,
+		JS: d.conn.JS, Ledger: effect.NewLedger(t, "", d.log.With("handler", tickets.Name)), Accounts: a, Requests: d.store, Desk: desk,
 		Metrics: tickets.NewMetrics(d.reg), Logger: d.log.With("handler", tickets.Name), Now: time.Now,
 	}
 	return h.Broker(), nil
@@ -59,7 +60,8 @@ func ticketDesk(ctx context.Context, d *deps) (tickets.Desk, error) {
 		if key == "" {
 			return nil, errors.New("--freshdesk-url is set but ACCTFLOW_FRESHDESK_API_KEY (or _FILE) is empty")
 		}
-		// The client timeout stays well under the handler's claim lease.
+		// The client's 30 s timeout stays under one attempt's bound (5/6
+		// of the handler's 1-minute lease).
 		api, err := helpdesk.NewFreshdesk(url, key, nil)
 		if err != nil {
 			return nil, err

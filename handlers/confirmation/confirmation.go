@@ -10,15 +10,16 @@ import (
 	"time"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/mailer"
-	"github.com/acctflow/acctflow/outbox"
 	"github.com/acctflow/acctflow/retry"
 )
 
-// Outbox sends an email once per key.
+// Outbox sends an email once per key; SendMarked takes the email's event as
+// the record that it was sent.
 type Outbox interface {
-	Send(ctx context.Context, key, kind string, m mailer.Message) (bool, error)
+	SendMarked(ctx context.Context, key, kind string, m mailer.Message, mark effect.Mark) (bool, error)
 }
 
 // Handler sends confirmations.
@@ -49,13 +50,19 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 		return retry.Permanent(err)
 	}
 	id := routed.RequestID
-	if _, err := h.Outbox.Send(ctx, outbox.Key(mailer.KindConfirmation, id), mailer.KindConfirmation, msg); err != nil {
-		return err
-	}
-	sent := events.ConfirmationSent{
-		RequestID: id, MessageID: msg.MessageID, Recipient: msg.To.Email, ReplyTo: msg.ReplyTo, SentAt: events.Time(h.Now()),
-	}
-	_, err = events.Publish(ctx, h.JS, sent, events.DerivedID("confirmation-sent", id), "acctflow/confirmation", m.Env)
+	// The confirmation.sent event, under its deterministic id, is the
+	// record that the email went: one ledger write (the claim) per email.
+	eventID := events.DerivedID("confirmation-sent", id)
+	_, err = h.Outbox.SendMarked(ctx, effect.Key(mailer.KindConfirmation, id), mailer.KindConfirmation, msg, effect.Mark{
+		Subject: events.SubjectConfirmationSent, MsgID: eventID,
+		Publish: func(ctx context.Context) error {
+			sent := events.ConfirmationSent{
+				RequestID: id, MessageID: msg.MessageID, Recipient: msg.To.Email, ReplyTo: msg.ReplyTo, SentAt: events.Time(h.Now()),
+			}
+			_, err := events.Publish(ctx, h.JS, sent, eventID, "acctflow/confirmation", m.Env)
+			return err
+		},
+	})
 	return err
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/acctflow/acctflow/aws"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/handlers/followup"
 	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/provisioning"
@@ -45,13 +46,13 @@ func TestCreatedThroughOrganizationsThenOneFollowup(t *testing.T) {
 		hs := []broker.Handler{brokertest.CrashOnce(fh.Broker(), &calls)}
 		if i == 0 {
 			hs = append(hs, handlertest.Projection(t, store),
-				(&provisioning.Handler{Accounts: accounts, Requests: store, Logger: brokertest.Logger(t), Now: time.Now}).Broker())
+				(&provisioning.Handler{JS: conn.JS, Ledger: effect.NewLedger(accounts, "", nil), Requests: store, Logger: brokertest.Logger(t)}).Broker())
 		}
 		brokertest.Run(t, c, hs...)
 	}
-	d := &provisioning.Driver{Accounts: accounts, Requests: store, Orgs: aws.NewOrganizations(fake.Config()), JS: conn.JS, Outbox: ob,
-		Domain: "acctflow.localhost", ReplyKey: key, Inbox: "acct-replies@acctflow.localhost", Every: 5 * time.Millisecond,
-		PollPolicy: retry.Policy{Initial: 2 * time.Millisecond, Max: 5 * time.Millisecond}, Logger: brokertest.Logger(t), Now: time.Now}
+	d := &provisioning.Driver{JS: conn.JS, Ledger: effect.NewLedger(accounts, "", nil), Requests: store, Orgs: aws.NewOrganizations(fake.Config()), Outbox: ob,
+		Domain: "acctflow.localhost", ReplyKey: key, Inbox: "acct-replies@acctflow.localhost",
+		PollPolicy: retry.Policy{Initial: 2 * time.Millisecond, Max: 5 * time.Millisecond}, Logger: brokertest.Logger(t)}
 	handlertest.Go(t, d.Run)
 
 	req := handlertest.Request("REQ-FU1")

@@ -10,10 +10,10 @@ import (
 	"log/slog"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
-	"github.com/acctflow/acctflow/outbox"
 	"github.com/acctflow/acctflow/retry"
 )
 
@@ -99,7 +99,7 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	if rec.Confirmation != nil {
 		msg.InReplyTo, msg.References = rec.Confirmation.MessageID, []string{rec.Confirmation.MessageID}
 	}
-	sent, err := h.Outbox.Send(ctx, outbox.Key(mailer.KindFollowup, id), mailer.KindFollowup, msg)
+	sent, err := h.Outbox.Send(ctx, effect.Key(mailer.KindFollowup, id), mailer.KindFollowup, msg)
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,5 @@
 // Package handlertest builds what handler tests share on top of brokertest:
-// the projection and waits on its records, the outbox over mail-sent, a
+// the projection and waits on its records, the email ledger over mail-sent, a
 // routed US request from Northwind IT for Acme Corp to seed it with, and a
 // runner for drivers' background loops.
 package handlertest
@@ -13,10 +13,11 @@ import (
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/projection"
 	"github.com/acctflow/acctflow/lifecycle"
-	"github.com/acctflow/acctflow/outbox"
+	"github.com/acctflow/acctflow/retry"
 )
 
 // Contact is the reseller's primary contact in Request.
@@ -33,12 +34,19 @@ func Projection(t testing.TB, store *lifecycle.Store) broker.Handler {
 	return (&projection.Handler{Store: store, Logger: brokertest.Logger(t)}).Broker()
 }
 
-// Outbox is the real outbox over conn's mail-sent bucket, sending with
-// sender (see mailtest.Sender).
-func Outbox(t testing.TB, conn *broker.Conn, sender outbox.Sender) *outbox.Outbox {
+// Outbox is the real email ledger over conn's mail-sent bucket, sending
+// with sender (see mailtest.Sender), with the production budget but a
+// backoff of milliseconds.
+func Outbox(t testing.TB, conn *broker.Conn, sender effect.Sender) *effect.Email {
 	t.Helper()
-	return outbox.New(brokertest.KV(t, conn, broker.BucketMailSent), sender, brokertest.Logger(t), nil, 5*time.Second)
+	return effect.NewEmail(brokertest.KV(t, conn, broker.BucketMailSent), sender, effect.EmailConfig{
+		SMTPTimeout: 5 * time.Second, Backoff: FastBackoff, Logger: brokertest.Logger(t),
+		Marks: effect.StreamMarks{JS: conn.JS, Stream: events.Stream},
+	})
 }
+
+// FastBackoff is the effects' backoff in tests.
+var FastBackoff = retry.Policy{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond}
 
 // Request is an eligible AWS request id from Jane Doe (Contact) of
 // Northwind IT, US, for customer "C-"+id, Acme Corp.

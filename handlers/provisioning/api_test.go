@@ -3,6 +3,7 @@ package provisioning_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"github.com/acctflow/acctflow/api"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/effect"
+	"github.com/acctflow/acctflow/handlers/provisioning"
 	"github.com/acctflow/acctflow/lifecycle"
 )
 
@@ -69,4 +72,53 @@ func TestHTTPCommands(t *testing.T) {
 		t.Fatalf("role: %d %v", code, out)
 	}
 	e.waitStage(t, "REQ-HTTP", lifecycle.StageCreated)
+}
+
+// POST /v1/requests/{id}/provisioning/retry: 404 for an unknown request, 409
+// naming the CreateAccount's state unless it is unknown, then 202 with the
+// acct.approved retry it published.
+func TestHTTPProvisioningRetry(t *testing.T) {
+	e := setup(t)
+	s := &api.Server{Ops: e.ops, Gatherer: prometheus.NewRegistry(), Logger: brokertest.Logger(t),
+		Ready: func(ctx context.Context) error { return broker.Ready(ctx, e.conn.JS) }}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	post := func(path, body string) (int, map[string]any) {
+		t.Helper()
+		resp, err := http.Post(ts.URL+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	e.seed(t, "REQ-HR", "root@hr.example", "Http")
+	if code, out := post("/v1/requests/REQ-NOPE/provisioning/retry", ``); code != http.StatusNotFound {
+		t.Fatalf("unknown request: %d %v", code, out)
+	}
+	if code, out := post("/v1/requests/REQ-HR/provisioning/retry", `{}`); code != http.StatusConflict || out["state"] != "none" ||
+		!strings.Contains(fmt.Sprint(out["error"]), "only for a CreateAccount whose outcome is unknown") {
+		t.Fatalf("nothing to retry: %d %v", code, out)
+	}
+	ctx := context.Background()
+	key := provisioning.Key("REQ-HR")
+	rev, err := e.ledger.Put(ctx, key, effect.Record{State: effect.Done, Result: json.RawMessage(`"car-12345678"`)}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out := post("/v1/requests/REQ-HR/provisioning/retry", `{}`); code != http.StatusConflict || out["state"] != "done" {
+		t.Fatalf("creation under way: %d %v", code, out)
+	}
+	if _, err := e.ledger.Put(ctx, key, effect.Record{State: effect.Unknown, Round: 2}, rev); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := post("/v1/requests/REQ-HR/provisioning/retry", `{"by":"ops@example.com","x":1}`); code != http.StatusBadRequest {
+		t.Fatalf("unknown field: %d %v", code, out)
+	}
+	code, out := post("/v1/requests/REQ-HR/provisioning/retry", `{"by":"ops@example.com"}`)
+	if code != http.StatusAccepted || out["retry"] != float64(3) || out["approved_by"] != "ops@example.com" {
+		t.Fatalf("retry: %d %v", code, out)
+	}
 }

@@ -2,72 +2,63 @@ package provisioning
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"fmt"
+	"time"
 
 	"github.com/acctflow/acctflow/aws"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/retry"
 )
 
-// start claims a queued creation and calls CreateAccount. The claim (state
-// creating, owned by us) is stored before the call and the car- id right
-// after it, so that no later attempt ever calls CreateAccount twice for one
-// approval. It reports whether a creation is now in progress.
-func (d *Driver) start(ctx context.Context, c Creation, rev uint64) (bool, error) {
-	c.State, c.StartedAt = StateCreating, d.now()
-	if err := d.save(ctx, &c, &rev); conflict(err) {
-		return false, nil // another driver claimed it
-	} else if err != nil {
-		return false, err
+// start calls CreateAccount once through the ledger: claim, call, record
+// the creation request id. It reports when to poll.
+func (d *Driver) start(ctx context.Context, j Job, ent effect.Entry, working func()) (time.Duration, error) {
+	c := Creation{Job: j}
+	if ent.Revision > 0 {
+		c = creationOf(ent)
 	}
-	// An interrupted call would leave us not knowing whether AWS started
-	// a creation: let it finish (the adapter bounds it) even at shutdown.
-	ctx = context.WithoutCancel(ctx)
-	car, err := d.Orgs.CreateAccount(ctx, aws.CreateInput{
-		Email: c.Email, AccountName: c.AccountName, RoleName: d.RoleName, Tags: c.Tags,
+	if reason, text := rejection(c.Job); reason != "" {
+		// Checked before sending: nothing reaches AWS.
+		return 0, d.failed(ctx, ent, c, failure{reason: reason, explanation: text})
+	}
+	out, err := d.Ledger.Do(ctx, effect.Effect{
+		Key: Key(j.RequestID), What: "CreateAccount for " + j.RequestID, Data: c.data(),
+		Policy: effect.Policy{Lease: d.Lease, Budget: d.Budget, Backoff: d.Throttle, Park: true},
+		Attempt: func(ctx context.Context, r effect.Record) ([]byte, error) {
+			c := creationOf(effect.Entry{Record: r})
+			working()
+			// An interrupted call would leave us not knowing whether AWS
+			// started a creation: let it finish (the adapter bounds it)
+			// even at shutdown.
+			car, err := d.Orgs.CreateAccount(context.WithoutCancel(ctx), aws.CreateInput{
+				Email: c.Email, AccountName: c.AccountName, RoleName: d.RoleName, Tags: c.Tags,
+			})
+			if err != nil {
+				return nil, err
+			}
+			return json.Marshal(car)
+		},
+		// No answer from AWS: it may have started the creation.
+		Doubtful: func(err error) bool { return !answered(err) && !retry.IsPermanent(err) },
 	})
-	if err == nil {
-		c.State, c.CarID, c.Error = StatePolling, car, ""
-		if err := d.save(ctx, &c, &rev); err != nil {
-			// The next scan finds the claim without an id and marks it
-			// unknown for ops, with car in the log.
-			return true, fmt.Errorf("storing creation request id %s of %s: %w", car, c.RequestID, err)
-		}
-		d.nextPoll[c.RequestID], d.polls[c.RequestID] = d.now().Add(d.PollPolicy.Delay(1)), 1
-		d.Logger.Info("account creation started", "request_id", c.RequestID, "create_request_id", car, "account_name", c.AccountName)
-		return true, nil
-	}
-	var rej *aws.RejectedError
+	now := creationOf(out.Entry)
 	switch {
-	case errors.As(err, &rej):
-		// Checked before sending: nothing reached AWS.
-		reason := "INVALID_ACCOUNT_NAME"
-		if rej.Code == aws.RejectInvalidEmail {
-			reason = "INVALID_EMAIL"
+	case err == nil && out.Parked:
+		return 0, d.alertUnknown(ctx, now, out.Round, out.Error)
+	case err == nil && now.ApprovalID != j.ApprovalID:
+		return 0, nil // another job's round
+	case err == nil:
+		if out.Now {
+			d.Logger.Info("account creation started", "request_id", j.RequestID, "create_request_id", now.CarID, "account_name", now.AccountName)
 		}
-		return false, d.failed(ctx, c, rev, reason, rej.Reason)
-	case answered(err) && !retry.IsPermanent(err):
-		// AWS refused for now (throttling, concurrent modification):
-		// nothing was created, so the creation goes back in the queue.
-		c.Attempts++
-		wait := d.Throttle.Delay(c.Attempts)
-		if hint, ok := retry.RetryAfter(err); ok && hint > wait {
-			wait = hint
-		}
-		c.State, c.NotBefore, c.Error = StateQueued, d.now().Add(wait), err.Error()
-		d.Logger.Warn("CreateAccount refused for now, will retry", "request_id", c.RequestID, "attempt", c.Attempts, "wait", wait, "err", err)
-		if err := d.save(ctx, &c, &rev); err != nil && !conflict(err) {
-			return false, err
-		}
-		return false, nil
-	case answered(err) || retry.IsPermanent(err):
-		// AWS (or the adapter, before sending) refused for good: a
-		// problem on the distributor's side that ops must fix.
-		c.Error = err.Error()
-		return false, d.failed(ctx, c, rev, "REQUEST_REFUSED", "")
-	default:
-		return false, d.unknown(ctx, c, rev, err.Error())
+		return d.PollPolicy.Delay(1), nil
+	case retry.IsPermanent(err) && out.Revision > 0:
+		// AWS (or the adapter, before sending) refused for good, or kept
+		// refusing: a problem on the distributor's side that ops must fix.
+		return 0, d.failed(ctx, out.Entry, now, refusal(now, err.Error()))
 	}
+	return 0, err
 }
 
 // answered reports whether AWS sent a service error, that is, whether the

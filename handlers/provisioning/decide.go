@@ -1,41 +1,78 @@
 package provisioning
 
-import "time"
+import (
+	"github.com/acctflow/acctflow/aws"
+	"github.com/acctflow/acctflow/effect"
+)
 
-// Action is what a driver does next with one creation.
+// Action is what to do with a job, given the ledger record of its request.
 type Action int
 
 const (
-	Skip        Action = iota // final, someone else's, or not due
-	Start                     // claim it and call CreateAccount (if a slot is free)
-	Poll                      // ask AWS how it is going
-	MarkUnknown               // a claimed CreateAccount whose outcome nobody recorded
+	Absorb Action = iota // nothing for this job: done, superseded, or another job's round
+	Start                // call CreateAccount through the ledger (it knows claims, holds, doubts)
+	Reopen               // start a new round over a finished one, then Start
+	Poll                 // CreateAccount answered: ask AWS how the creation goes
+	Finish               // the ledger gave up; publish the failure it left unannounced
+	Alert                // parked unknown: make sure ops were told
+	Refuse               // this approval cannot go on (the root email AWS refused, again)
 )
 
-// Decide is the driver's choice for c, a pure function of the record, the
-// driver's identity and the clock. A creation owned by a live driver is left
-// alone; one whose owner stopped beating for a lease is taken over: polled
-// again if its car- id is stored, otherwise marked unknown, because its
-// CreateAccount may have reached AWS and calling again could create a second
-// account.
-func Decide(c Creation, owner string, now time.Time, lease time.Duration) Action {
-	mine := c.Owner == owner || now.Sub(c.Heartbeat) > lease
-	switch c.State {
-	case StateQueued:
-		if now.Before(c.NotBefore) {
-			return Skip
-		}
+func (a Action) String() string {
+	return [...]string{"absorb", "start", "reopen", "poll", "finish", "alert", "refuse"}[a]
+}
+
+// Plan decides what a job does, a pure function of the record (e, and c,
+// provisioning's state in it) and the job. A job of the record's round
+// carries the creation; a later approval reopens only a creation AWS failed
+// for want of another root email, and an ops retry (Retry n) only an
+// unknown outcome, once (n = the record's round + 1).
+func Plan(e effect.Entry, c Creation, j Job) Action {
+	if e.Revision == 0 {
 		return Start
-	case StatePolling:
-		if mine {
+	}
+	if c.ApprovalID != j.ApprovalID {
+		switch {
+		case j.ApprovalSeq <= c.ApprovalSeq:
+			return Absorb // an older approval, seen again
+		case j.Retry > 0:
+			if e.State == effect.Unknown && j.Retry == e.Round+1 {
+				return Reopen
+			}
+			return Absorb
+		case c.Status == StatusFailed && c.NewEmailNeeded:
+			if j.Email == c.Email {
+				return Refuse
+			}
+			return Reopen
+		}
+		return Absorb
+	}
+	switch e.State {
+	case effect.Done:
+		if c.Status == "" {
 			return Poll
 		}
-	case StateCreating:
-		// Our own calls finish within a pass, so a claim of ours seen
-		// at the start of one was left by a failed write.
-		if c.Owner == owner || now.Sub(c.Heartbeat) > lease {
-			return MarkUnknown
+		return Absorb
+	case effect.Unknown:
+		return Alert
+	case effect.Dead:
+		if c.Status == "" {
+			return Finish
 		}
+		return Absorb
 	}
-	return Skip
+	return Start // queued, pending, failed: the ledger decides
+}
+
+// rejection is what AWS would refuse before creating anything: a root
+// email or account name it cannot take (checked again by the adapter).
+func rejection(j Job) (reason, explanation string) {
+	if err := aws.CheckEmail(j.Email); err != nil {
+		return "INVALID_EMAIL", err.Error()
+	}
+	if j.AccountName == "" || aws.AccountName(j.AccountName) != j.AccountName {
+		return "INVALID_ACCOUNT_NAME", "the account name " + j.AccountName + " cannot be used: AWS needs 1 to 50 characters of plain ASCII; please reply with another account nickname"
+	}
+	return "", ""
 }

@@ -1,33 +1,38 @@
 // Package provisioning creates AWS accounts for approved requests through
 // AWS Organizations (--provisioner organizations).
 //
-// The handler (acct.approved) only queues: it writes a provisioning record
-// in KV accounts under "req.<request id>" with Create, so a redelivered
-// approval, or one handled by a second replica, finds it and does nothing.
-// The Driver, a background job, carries records through their states:
+// The handler (acct.approved) only queues: it publishes a Job on the
+// PROVISIONING stream (provisioning.create.<request>, a deterministic
+// Nats-Msg-Id per approval) when the approval starts a creation, and
+// absorbs a redelivered or duplicated approval. The Driver consumes the
+// jobs: it calls CreateAccount through the effect ledger (record
+// create_account.<request> in KV accounts), then keeps the job unacked and
+// has JetStream redeliver it (a NAK with the poll delay) for every
+// DescribeCreateAccountStatus, until AWS says SUCCEEDED (acct.created) or
+// FAILED (acct.creation.failed); only then is the job acked. Nothing ever
+// lists the records: an idle driver does nothing, however many creations
+// have finished.
 //
-//	queued → creating (claimed, before CreateAccount) → polling (car- id stored)
-//	       → succeeded (acct.created) | failed (acct.creation.failed)
-//	creating or polling with an answer that is not final → unknown (ops alerted)
+// At most MaxConcurrent creations are under way, across every replica: it
+// is the driver consumer's MaxAckPending, and a job holds its place from
+// its first delivery to its ack (throttled creates and polls included).
 //
-// Exactly one CreateAccount per approval: the claim is written before the
-// call and the car- id right after it; a restart resumes polling with the
-// stored id. A claim found without a car- id (the process died during the
-// call, or could not store the id) cannot be resolved safely: AWS may or may
-// not have started a creation, and CreateAccount has no idempotency token,
-// so the record goes to unknown and ops get one alert telling them to look
-// in Organizations and record the account with `acctflow account record`.
-// The same happens when CreateAccount gets no answer at all (network error,
-// timeout). Throttling and ConcurrentModification answers mean nothing was
-// created: the record goes back to the queue with backoff and jitter.
-//
-// At most MaxConcurrent creations are in progress per process (a slot count
-// in the driver, not across replicas); queued records wait their turn,
-// oldest first. Records of a driver that stopped renewing its heartbeat are
-// taken over after the lease. A creation still in progress after Deadline
+// Exactly one CreateAccount per approval: the ledger's claim is written
+// before the call and the creation request id (car-…) right after it. A
+// claim found without an outcome (the process died during the call), or a
+// call that got no answer (network error, timeout), cannot be resolved
+// safely — AWS may or may not have started a creation, and CreateAccount has
+// no idempotency token — so the record goes to unknown (the ledger parks
+// it) and ops get one alert telling them to look in Organizations: then
+// `acctflow account record ID --account-id N` if the account exists, or
+// `acctflow provisioning retry ID` (an acct.approved with retry: n) to
+// create it again. Throttling and ConcurrentModification answers mean
+// nothing was created: the ledger holds the creation back with backoff and
+// jitter (a Retry-After is honoured without counting), and gives up after
+// its budget. A creation still in progress after Deadline (server clock)
 // alerts ops once and keeps being polled. EMAIL_ALREADY_EXISTS and
 // INVALID_EMAIL send the request back to awaiting_details (the projection
 // does that from new_root_email_needed) with a clarification email asking
-// for another root email; a later approval with the new email replaces the
-// failed record. The unusable address keeps its root-email claim.
+// for another root email; a later approval with the new email reopens the
+// record for a new round. The unusable address keeps its root-email claim.
 package provisioning

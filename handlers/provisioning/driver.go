@@ -2,16 +2,17 @@ package provisioning
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
+	"encoding/json"
+	"fmt"
 	"log/slog"
-	"slices"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/acctflow/acctflow/aws"
+	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/retry"
@@ -28,15 +29,34 @@ type Outbox interface {
 	Send(ctx context.Context, key, kind string, m mailer.Message) (bool, error)
 }
 
+// JetStream is what the driver needs of the connection: its consumer on the
+// provisioning stream, and publishing events.
+type JetStream interface {
+	events.Publisher
+	CreateOrUpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error)
+}
+
+// DriverConsumer is the durable consumer of the provisioning stream that
+// every replica's driver shares.
+const DriverConsumer = "provisioning-driver"
+
+// Default CreateAccount policy: AWS refusing for now (throttling, a
+// concurrent modification) is tried again up to CreateBudget times,
+// CreateBackoff apart; a Retry-After is honoured without counting.
+const CreateBudget = 25
+
+// CreateBackoff is the hold after a refused CreateAccount (jittered in [d/2, d]).
+var CreateBackoff = retry.Policy{Initial: 2 * time.Second, Max: 2 * time.Minute}
+
 // Driver carries queued creations through AWS: CreateAccount, then
-// DescribeCreateAccountStatus with backoff until SUCCEEDED or FAILED. It is
-// a background job (Run); all its state is in KV accounts, so a restart, or
-// another replica after the lease, picks up where it stopped.
+// DescribeCreateAccountStatus with backoff until SUCCEEDED or FAILED (see
+// the package doc). All its state is in the ledger and the job's delivery,
+// so a restart, or another replica, picks up where it stopped.
 type Driver struct {
-	Accounts jetstream.KeyValue // KV accounts
+	JS       JetStream
+	Ledger   *effect.Ledger // over KV accounts
 	Requests Requests
 	Orgs     Organizations
-	JS       events.Publisher
 	Outbox   Outbox
 	Domain   string // of Message-IDs
 	ReplyKey []byte
@@ -45,22 +65,17 @@ type Driver struct {
 	OpsEmail string
 	RoleName string // --aws-role-name
 
-	// MaxConcurrent bounds the creations this process has in progress at
-	// once (--aws-max-concurrent, default 5): a per-process slot count, so
-	// n replicas may run n times as many.
+	// MaxConcurrent bounds the creations under way at once across every
+	// replica (--aws-max-concurrent, default 5): the consumer's
+	// MaxAckPending.
 	MaxConcurrent int
 	Deadline      time.Duration // --aws-create-deadline (default 30m): alert ops once, keep polling
-	Every         time.Duration // how often the records are scanned (default 2s)
 	PollPolicy    retry.Policy  // between polls of one creation (default 5s doubling to 1m)
-	Throttle      retry.Policy  // before a throttled CreateAccount is tried again (default 2s to 2m)
-	Lease         time.Duration // a silent owner's records are taken over after this (default 2m)
-	Owner         string        // this driver's identity (default random)
+	Throttle      retry.Policy  // hold after a refused CreateAccount (default CreateBackoff)
+	Budget        int           // refused CreateAccounts before giving up (default CreateBudget)
+	Lease         time.Duration // a claim on a CreateAccount call is respected this long (default 2m)
+	AckWait       time.Duration // how long one delivery of a job may take (default 30s)
 	Logger        *slog.Logger
-	Now           func() time.Time
-
-	// Touched only by the Run goroutine.
-	nextPoll map[string]time.Time
-	polls    map[string]int
 }
 
 func (d *Driver) defaults() {
@@ -70,115 +85,135 @@ func (d *Driver) defaults() {
 	if d.Deadline <= 0 {
 		d.Deadline = 30 * time.Minute
 	}
-	if d.Every <= 0 {
-		d.Every = 2 * time.Second
-	}
 	if d.PollPolicy.Initial <= 0 {
 		d.PollPolicy = retry.Policy{Initial: 5 * time.Second, Max: time.Minute}
 	}
 	if d.Throttle.Initial <= 0 {
-		d.Throttle = retry.Policy{Initial: 2 * time.Second, Max: 2 * time.Minute}
+		d.Throttle = CreateBackoff
+	}
+	if d.Budget <= 0 {
+		d.Budget = CreateBudget
 	}
 	if d.Lease <= 0 {
 		d.Lease = 2 * time.Minute
 	}
-	if d.Owner == "" {
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		d.Owner = "driver-" + hex.EncodeToString(b[:])
-	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.nextPoll == nil {
-		d.nextPoll, d.polls = map[string]time.Time{}, map[string]int{}
+	if d.AckWait <= 0 {
+		d.AckWait = 30 * time.Second
 	}
 }
 
-// Run scans and drives creations until ctx ends. A failed scan is logged
-// and retried on the next tick: AWS or NATS trouble must not stop the job.
+// Run consumes jobs until ctx ends. Provisioning its consumer is retried
+// while NATS is not ready (a cluster still electing its leaders).
 func (d *Driver) Run(ctx context.Context) error {
 	d.defaults()
-	t := time.NewTicker(d.Every)
-	defer t.Stop()
-	for {
-		if err := d.Tick(ctx); err != nil && ctx.Err() == nil {
-			d.Logger.Warn("provisioning scan failed", "err", err)
+	var cons jetstream.Consumer
+	err := retry.Do(ctx, retry.Policy{Initial: 250 * time.Millisecond, Max: 5 * time.Second}, func(ctx context.Context) error {
+		var err error
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		cons, err = d.JS.CreateOrUpdateConsumer(cctx, broker.StreamProvisioning, jetstream.ConsumerConfig{
+			Durable: DriverConsumer, Description: "acctflow provisioning driver: account creations under way",
+			FilterSubjects: []string{SubjectJobs + ".>"}, AckPolicy: jetstream.AckExplicitPolicy,
+			AckWait: d.AckWait, MaxDeliver: -1, MaxAckPending: d.MaxConcurrent, DeliverPolicy: jetstream.DeliverAllPolicy,
+		})
+		if err != nil {
+			d.Logger.Warn("provisioning the driver's consumer, retrying", "err", err)
 		}
+		return err
+	})
+	if err != nil {
+		return ctx.Err()
+	}
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, d.MaxConcurrent)
+	cc, err := cons.Consume(func(m jetstream.Msg) {
 		select {
+		case slots <- struct{}{}:
 		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
+			return // redelivered after AckWait
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			d.handle(ctx, m)
+		}()
+	}, jetstream.PullMaxMessages(d.MaxConcurrent), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		d.Logger.Debug("consuming provisioning jobs", "err", err)
+	}))
+	if err != nil {
+		return fmt.Errorf("consuming provisioning jobs: %w", err)
+	}
+	<-ctx.Done()
+	cc.Stop()
+	<-cc.Closed()
+	wg.Wait()
+	return ctx.Err()
+}
+
+// handle processes one delivery of a job and acks it, or has it
+// redelivered when the creation needs another look.
+func (d *Driver) handle(ctx context.Context, m jetstream.Msg) {
+	var j Job
+	if err := json.Unmarshal(m.Data(), &j); err != nil || j.RequestID == "" {
+		d.Logger.Error("unreadable provisioning job dropped", "subject", m.Subject(), "err", err)
+		_ = m.Term()
+		return
+	}
+	deliveries := uint64(1)
+	if md, err := m.Metadata(); err == nil {
+		deliveries = md.NumDelivered
+	}
+	next, err := d.Process(ctx, j, deliveries, func() { _ = m.InProgress() })
+	switch {
+	case err == nil && next == 0:
+		_ = m.Ack()
+	case err == nil:
+		_ = m.NakWithDelay(next)
+	case retry.IsPermanent(err):
+		d.Logger.Error("provisioning job failed for good", "request_id", j.RequestID, "err", err)
+		_ = m.Ack()
+	default:
+		wait, ok := retry.RetryAfter(err)
+		if !ok {
+			wait = d.PollPolicy.Delay(int(min(deliveries, 20)))
+			d.Logger.Warn("provisioning job failed, will retry", "request_id", j.RequestID, "retry_in", wait, "err", err)
+		}
+		_ = m.NakWithDelay(wait)
 	}
 }
 
-// Tick makes one pass: polls the creations this driver owns that are due,
-// takes over abandoned ones, then starts queued ones, oldest first, while
-// slots are free.
-func (d *Driver) Tick(ctx context.Context) error {
+// Process takes one step of the job's creation (deliveries: how often the
+// job has been delivered, for the poll backoff; working: called before a
+// long call). It returns when to look again, 0 when the job is finished.
+func (d *Driver) Process(ctx context.Context, j Job, deliveries uint64, working func()) (time.Duration, error) {
 	d.defaults()
-	st := records{kv: d.Accounts}
-	ids, err := st.list(ctx)
+	key := Key(j.RequestID)
+	ent, err := d.Ledger.Read(ctx, key)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	type entry struct {
-		c   Creation
-		rev uint64
+	c := creationOf(ent)
+	a := Plan(ent, c, j)
+	switch a {
+	case Reopen:
+		if ent, err = d.Ledger.Reopen(ctx, key, ent, Creation{Job: j}.data()); err != nil {
+			return 0, err // lost to another writer: look again
+		}
+		d.Logger.Info("account creation reopened", "request_id", j.RequestID, "round", ent.Round, "retry", j.Retry)
+		return d.start(ctx, j, ent, working)
+	case Start:
+		return d.start(ctx, j, ent, working)
+	case Poll:
+		return d.poll(ctx, ent, c, deliveries)
+	case Finish:
+		return 0, d.failed(ctx, ent, c, refusal(c, ent.Error))
+	case Alert:
+		return 0, d.alertUnknown(ctx, c, ent.Round, ent.Error)
+	case Refuse:
+		d.Logger.Error("approval refused: the root email already failed", "request_id", j.RequestID, "email_reason", c.FailureReason)
+	default:
+		d.Logger.Debug("provisioning job absorbed", "request_id", j.RequestID, "state", ent.State, "status", c.Status)
 	}
-	var queued []entry
-	active := 0
-	var errs []error
-	for _, id := range ids {
-		c, rev, err := st.get(ctx, id)
-		if err != nil || rev == 0 {
-			errs = append(errs, err)
-			continue
-		}
-		if (c.State == StatePolling || c.State == StateCreating) && c.Owner == d.Owner {
-			active++
-		}
-		switch Decide(c, d.Owner, d.Now(), d.Lease) {
-		case Start:
-			queued = append(queued, entry{c, rev})
-		case Poll:
-			if c.Owner != d.Owner {
-				active++ // taken over: it is ours from now on
-			}
-			errs = append(errs, d.poll(ctx, c, rev))
-		case MarkUnknown:
-			errs = append(errs, d.unknown(ctx, c, rev, "the process that claimed CreateAccount stopped before storing the creation request id"))
-		}
-	}
-	slices.SortFunc(queued, func(a, b entry) int { return a.c.QueuedAt.Compare(b.c.QueuedAt) })
-	for _, q := range queued {
-		if active >= d.MaxConcurrent {
-			break
-		}
-		started, err := d.start(ctx, q.c, q.rev)
-		errs = append(errs, err)
-		if started {
-			active++
-		}
-	}
-	return errors.Join(errs...)
+	return 0, nil
 }
-
-func (d *Driver) now() time.Time { return d.Now().UTC() }
-
-// save writes c as owned by us, renewing the heartbeat; errConflict when
-// another driver moved it first.
-func (d *Driver) save(ctx context.Context, c *Creation, rev *uint64) error {
-	c.Owner, c.Heartbeat = d.Owner, d.now()
-	r, err := records{kv: d.Accounts}.put(ctx, *c, *rev)
-	if err != nil {
-		return err
-	}
-	*rev = r
-	return nil
-}
-
-// conflict reports a lost compare-and-swap: another driver moved the record,
-// which is theirs now, not an error.
-func conflict(err error) bool { return errors.Is(err, errConflict) }

@@ -11,13 +11,13 @@ import (
 	"github.com/acctflow/acctflow/aws"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/provisioning"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer/mailtest"
 	"github.com/acctflow/acctflow/ops"
-	"github.com/acctflow/acctflow/outbox"
 	"github.com/acctflow/acctflow/retry"
 	"github.com/acctflow/acctflow/sandbox/devaws"
 	"github.com/acctflow/acctflow/sandbox/devmail"
@@ -33,7 +33,8 @@ type env struct {
 	conn     *broker.Conn
 	store    *lifecycle.Store
 	accounts jetstream.KeyValue
-	outbox   *outbox.Outbox
+	ledger   *effect.Ledger
+	outbox   *effect.Email
 	sb       *devmail.Sandbox
 	fake     *devaws.Server
 	ops      *ops.Ops
@@ -45,6 +46,7 @@ func setup(t *testing.T) *env {
 	e.conn = brokertest.Connect(t, e.srv)
 	e.store = handlertest.Store(t, e.conn)
 	e.accounts = brokertest.KV(t, e.conn, broker.BucketAccounts)
+	e.ledger = effect.NewLedger(e.accounts, "", brokertest.Logger(t))
 	e.sb = mailtest.Sandbox(t, devmail.Config{})
 	e.outbox = handlertest.Outbox(t, e.conn, mailtest.Sender(t, e.sb.SMTPAddr(), "Provisioning <provisioning@acctflow.localhost>"))
 	e.fake = devaws.NewServer()
@@ -55,18 +57,20 @@ func setup(t *testing.T) *env {
 }
 
 func (e *env) handler(t *testing.T) broker.Handler {
-	h := &provisioning.Handler{Accounts: e.accounts, Requests: e.store, Logger: brokertest.Logger(t), Now: time.Now}
+	h := &provisioning.Handler{JS: e.conn.JS, Ledger: e.ledger, Requests: e.store, Logger: brokertest.Logger(t)}
 	return h.Broker()
 }
 
+// driver is a driver with its own ledger, as another process would have.
 func (e *env) driver(t *testing.T) *provisioning.Driver {
 	return &provisioning.Driver{
-		Accounts: e.accounts, Requests: e.store, Orgs: aws.NewOrganizations(e.fake.Config()), JS: e.conn.JS,
-		Outbox: e.outbox, Domain: "acctflow.localhost", ReplyKey: []byte("0123456789abcdef0123456789abcdef"),
-		Inbox: "acct-replies@acctflow.localhost", OpsEmail: opsEmail, RoleName: "OrganizationAccountAccessRole",
-		Every: 5 * time.Millisecond, PollPolicy: retry.Policy{Initial: 2 * time.Millisecond, Max: 10 * time.Millisecond},
-		Throttle: retry.Policy{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond},
-		Lease:    time.Minute, Logger: brokertest.Logger(t), Now: time.Now,
+		JS: e.conn.JS, Ledger: effect.NewLedger(e.accounts, "", brokertest.Logger(t)), Requests: e.store,
+		Orgs: aws.NewOrganizations(e.fake.Config()), Outbox: e.outbox, Domain: "acctflow.localhost",
+		ReplyKey: []byte("0123456789abcdef0123456789abcdef"), Inbox: "acct-replies@acctflow.localhost",
+		OpsEmail: opsEmail, RoleName: "OrganizationAccountAccessRole",
+		PollPolicy: retry.Policy{Initial: 2 * time.Millisecond, Max: 10 * time.Millisecond},
+		Throttle:   retry.Policy{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond},
+		Lease:      time.Minute, Logger: brokertest.Logger(t),
 	}
 }
 

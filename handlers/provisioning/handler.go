@@ -2,15 +2,15 @@ package provisioning
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go"
 
-	"github.com/acctflow/acctflow/aws"
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/retry"
@@ -24,14 +24,14 @@ type Requests interface {
 	Get(ctx context.Context, id string) (lifecycle.Record, error)
 }
 
-// Handler queues an account creation for each approval. It only writes the
-// provisioning record; the Driver makes the AWS calls, so that a message is
-// never held while AWS takes minutes.
+// Handler queues an account creation for each approval that starts one. It
+// only reads the ledger and publishes the job; the Driver makes the AWS
+// calls, so that no event is held while AWS takes minutes.
 type Handler struct {
-	Accounts jetstream.KeyValue // KV accounts
+	JS       events.Publisher
+	Ledger   *effect.Ledger // over KV accounts; read only here
 	Requests Requests
 	Logger   *slog.Logger
-	Now      func() time.Time
 }
 
 func (h *Handler) Broker() broker.Handler {
@@ -61,59 +61,43 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 		h.Logger.Info("account already exists, approval absorbed", "request_id", ap.RequestID, "account_id", rec.Account.AccountID)
 		return nil
 	}
-	c, err := Queue(rec, m.Env, h.Now())
+	job, err := JobFor(rec, ap, m.Env, m.StreamSeq)
 	if err != nil {
 		return err
 	}
-	st := records{kv: h.Accounts}
-	old, rev, err := st.get(ctx, ap.RequestID)
+	ent, err := h.Ledger.Read(ctx, Key(ap.RequestID))
 	if err != nil {
 		return err
 	}
-	switch {
-	case rev == 0:
-	case old.ApprovalID == c.ApprovalID, !(old.State == StateFailed && old.NewEmailNeeded):
-		// A redelivered approval, or one that arrived while a creation
-		// is under way or done: never a second CreateAccount.
-		h.Logger.Info("creation already queued, approval absorbed", "request_id", ap.RequestID, "state", old.State)
-		return nil
-	case old.Email == c.Email:
+	c := creationOf(ent)
+	switch a := Plan(ent, c, job); {
+	case a == Refuse:
 		return retry.Permanent(fmt.Errorf("approval of %s: root email %s already failed (%s); new details are needed first",
-			ap.RequestID, c.Email, old.FailureReason))
+			ap.RequestID, c.Email, c.FailureReason))
+	case a == Reopen, a == Start && ent.Revision == 0:
+		if err := h.queue(ctx, job); err != nil {
+			return err
+		}
+		h.Logger.Info("account creation queued", "request_id", ap.RequestID, "account_name", job.AccountName, "retry", job.Retry)
+	default:
+		// A redelivered approval, or one that arrived while a creation is
+		// under way or done: never a second CreateAccount.
+		h.Logger.Info("approval absorbed", "request_id", ap.RequestID, "state", ent.State, "status", c.Status, "plan", a)
 	}
-	if _, err := st.put(ctx, c, rev); errors.Is(err, errConflict) {
-		return fmt.Errorf("queueing creation for %s: %w", ap.RequestID, err) // re-read on redelivery
-	} else if err != nil {
-		return err
-	}
-	h.Logger.Info("account creation queued", "request_id", ap.RequestID, "account_name", c.AccountName)
 	return nil
 }
 
-// Queue builds the queued creation of an approved request from its
-// projection: the root email and nickname from the details, tags naming the
-// request, reseller and customer.
-func Queue(rec lifecycle.Record, approval events.Envelope, now time.Time) (Creation, error) {
-	if rec.Details == nil || rec.Request == nil {
-		// The projection may not have caught up yet: try again later.
-		return Creation{}, fmt.Errorf("approval of %s: the request's details are not projected (stage %s)", rec.RequestID, rec.Stage)
+// queue publishes the job, one message per approval however often the
+// approval is delivered.
+func (h *Handler) queue(ctx context.Context, j Job) error {
+	data, err := json.Marshal(j)
+	if err != nil {
+		return err
 	}
-	name := aws.AccountName(rec.Details.Nickname)
-	if name == "" {
-		name = aws.AccountName(rec.Request.Customer.Name)
+	msg := &nats.Msg{Subject: jobSubject(j.RequestID), Data: data, Header: nats.Header{}}
+	msg.Header.Set(events.HeaderMsgID, events.DerivedID("provisioning-job", j.RequestID, j.ApprovalID))
+	if _, err := h.JS.PublishMsg(ctx, msg); err != nil {
+		return fmt.Errorf("queueing the creation of %s: %w", j.RequestID, err)
 	}
-	return Creation{
-		RequestID:   rec.RequestID,
-		ApprovalID:  approval.ID,
-		Cause:       approval,
-		State:       StateQueued,
-		Email:       rec.Details.RootEmail,
-		AccountName: name,
-		Tags: map[string]string{
-			"acctflow:request-id":  rec.RequestID,
-			"acctflow:reseller-id": rec.Request.Reseller.ID,
-			"acctflow:customer-id": rec.Request.Customer.ID,
-		},
-		QueuedAt: now.UTC(),
-	}, nil
+	return nil
 }

@@ -6,66 +6,57 @@ import (
 	"time"
 
 	"github.com/acctflow/acctflow/aws"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/retry"
 )
 
-// poll asks AWS once how a creation is doing, when it is due, and acts on a
-// final state. Temporary errors only push the next poll back.
-func (d *Driver) poll(ctx context.Context, c Creation, rev uint64) error {
-	id := c.RequestID
-	if next, ok := d.nextPoll[id]; ok && d.now().Before(next) {
-		return nil
-	}
+// poll asks AWS once how a creation is doing and acts on a final state;
+// otherwise it returns when to ask again.
+func (d *Driver) poll(ctx context.Context, ent effect.Entry, c Creation, deliveries uint64) (time.Duration, error) {
 	st, err := d.Orgs.Status(ctx, c.CarID)
 	if err != nil && retry.IsPermanent(err) {
-		return d.unknown(ctx, c, rev, err.Error())
+		return 0, d.park(ctx, ent, c, err.Error())
 	}
 	if err != nil || st.State == aws.StateInProgress {
-		d.polls[id]++
-		wait := d.PollPolicy.Delay(d.polls[id])
+		wait := d.PollPolicy.Delay(int(min(max(deliveries, 2)-1, 20)))
 		if hint, ok := retry.RetryAfter(err); ok && hint > wait {
 			wait = hint
 		}
-		d.nextPoll[id] = d.now().Add(wait)
 		if err != nil {
-			d.Logger.Warn("polling account creation failed, will retry", "request_id", id, "create_request_id", c.CarID, "err", err)
+			d.Logger.Warn("polling account creation failed, will retry", "request_id", c.RequestID, "create_request_id", c.CarID, "err", err)
+			return wait, nil
 		}
-		if pending := d.now().Sub(c.StartedAt); err == nil && pending > d.Deadline && !c.Alerted {
-			d.alert(ctx, c, "deadline", "account creation still in progress",
-				fmt.Sprintf("The AWS account for request %s (creation request %s, account name %q) has been in progress for %s, longer than --aws-create-deadline %s. acctflow keeps polling; check AWS Organizations if it does not finish.",
-					id, c.CarID, c.AccountName, pending.Round(time.Second), d.Deadline))
-			c.Alerted = true
+		if !c.Alerted {
+			// Measured on the server's clock: the record has not been
+			// written since CreateAccount answered.
+			now, err := d.Ledger.Now(ctx)
+			if err == nil && now.Sub(ent.Written) > d.Deadline {
+				pending := now.Sub(ent.Written)
+				err := d.alert(ctx, c, ent.Round, "deadline", "account creation still in progress",
+					fmt.Sprintf("The AWS account for request %s (creation request %s, account name %q) has been in progress for %s, longer than --aws-create-deadline %s. acctflow keeps polling; check AWS Organizations if it does not finish.",
+						c.RequestID, c.CarID, c.AccountName, pending.Round(time.Second), d.Deadline))
+				if err != nil {
+					d.Logger.Warn("deadline alert not sent yet", "request_id", c.RequestID, "err", err)
+					return wait, nil
+				}
+				c.Alerted = true
+				if err := d.save(ctx, ent, ent.State, c); err != nil {
+					return 0, err
+				}
+			}
 		}
-		// Saving also renews our heartbeat, so no other driver takes over.
-		if err := d.save(ctx, &c, &rev); err != nil && !conflict(err) {
-			return err
-		}
-		return nil
+		return wait, nil
 	}
-	d.forget(id)
 	if st.State == aws.StateSucceeded {
-		return d.succeeded(ctx, c, rev, st.AccountID)
+		return 0, d.succeeded(ctx, ent, c, st.AccountID)
 	}
-	return d.failed(ctx, c, rev, st.FailureReason, "")
+	return 0, d.failed(ctx, ent, c, failure{reason: st.FailureReason})
 }
 
-func (d *Driver) forget(id string) {
-	delete(d.nextPoll, id)
-	delete(d.polls, id)
-}
-
-// unknown parks a creation whose CreateAccount may or may not have reached
-// AWS: calling again could create a second account, so ops decide.
-func (d *Driver) unknown(ctx context.Context, c Creation, rev uint64, why string) error {
-	d.forget(c.RequestID)
-	d.alert(ctx, c, "unknown", "account creation needs a look",
-		fmt.Sprintf("acctflow cannot tell whether AWS created the account for request %s (root email %s, account name %q, creation request %q): %s\n"+
-			"Look in AWS Organizations (accounts, or ListCreateAccountStatus). If the account exists, record it with `acctflow account record %s --account-id N`. acctflow will not call CreateAccount for this approval again.",
-			c.RequestID, c.Email, c.AccountName, c.CarID, why, c.RequestID))
-	c.State, c.Error = StateUnknown, why
-	if err := d.save(ctx, &c, &rev); err != nil && !conflict(err) {
-		return err
-	}
-	d.Logger.Error("account creation outcome unknown; ops alerted", "request_id", c.RequestID, "reason", why)
-	return nil
+// save writes provisioning's state into the record, in state s.
+func (d *Driver) save(ctx context.Context, ent effect.Entry, s effect.State, c Creation) error {
+	r := ent.Record
+	r.State, r.Data = s, c.data()
+	_, err := d.Ledger.Put(ctx, Key(c.RequestID), r, ent.Revision)
+	return err
 }

@@ -2,18 +2,26 @@ package provisioning_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/handlertest"
+	"github.com/acctflow/acctflow/handlers/provisioning"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/ops"
+	"github.com/acctflow/acctflow/sandbox/devaws"
 )
 
 func TestCreatesAccountAfterPolling(t *testing.T) {
@@ -314,4 +322,165 @@ func TestDeadlineAlertsOnceAndKeepsPolling(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// CreateAccount got no answer (the connection dropped): AWS may have
+// started a creation, so nothing is retried by itself; ops are alerted,
+// and after looking in Organizations they ask for a retry, which creates
+// the account exactly once however often they ask.
+func TestUnknownOutcomeAlertsOpsThenRetryCreatesOnce(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	brokertest.Run(t, e.conn, e.handler(t))
+	handlertest.Go(t, e.driver(t).Run)
+	e.seed(t, "REQ-UNK", "root@unk.example", "Unknown")
+	if _, err := e.ops.RetryProvisioning(ctx, "REQ-UNK", "ops@example.com"); !refusedIn(err, "none") {
+		t.Fatalf("retry before any creation: %v", err)
+	}
+	e.fake.FailNext(1, devaws.Reset)
+	if _, err := e.ops.Approve(ctx, "REQ-UNK", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	brokertest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if m := e.mails(t, opsEmail); len(m) != 1 || !strings.Contains(m[0], "acctflow provisioning retry REQ-UNK") {
+			return fmt.Errorf("ops mails %q", m)
+		}
+		return nil
+	})
+	if e.fake.Calls("CreateAccount") != 1 || e.fake.CreateCalls() != 0 {
+		t.Fatalf("%d calls, %d creations", e.fake.Calls("CreateAccount"), e.fake.CreateCalls())
+	}
+	if rec, _ := e.store.Get(ctx, "REQ-UNK"); rec.Stage != lifecycle.StageApproved {
+		t.Fatalf("stage %s", rec.Stage)
+	}
+	// Ops found nothing in Organizations: retry, twice (a double click).
+	for range 2 {
+		ap, err := e.ops.RetryProvisioning(ctx, "REQ-UNK", "ops@example.com")
+		if err != nil && !refusedIn(err, "queued", "pending", "done") || err == nil && ap.Retry != 1 {
+			t.Fatalf("retry: %+v %v", ap, err)
+		}
+	}
+	e.waitStage(t, "REQ-UNK", lifecycle.StageCreated)
+	brokertest.WaitIdle(t, e.conn, provisioning.Name)
+	if e.fake.CreateCalls() != 1 || e.fake.Calls("CreateAccount") != 2 {
+		t.Fatalf("%d creations in %d calls", e.fake.CreateCalls(), e.fake.Calls("CreateAccount"))
+	}
+	if n := brokertest.Count(t, e.conn, events.SubjectApproved); n != 2 {
+		t.Fatalf("%d acct.approved: the retries should be one event", n)
+	}
+	if _, err := e.ops.RetryProvisioning(ctx, "REQ-UNK", ""); !refusedIn(err, "done") {
+		t.Fatalf("retry after the account exists: %v", err)
+	}
+}
+
+func refusedIn(err error, states ...string) bool {
+	var rr *ops.RetryRefused
+	return errors.As(err, &rr) && slices.Contains(states, rr.State)
+}
+
+// A driver died during CreateAccount, leaving the ledger's claim without an
+// outcome: once the claim's lease is over it is unknown, never called again.
+func TestAbandonedCreateAccountClaimGoesUnknown(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	e.seed(t, "REQ-DEAD", "root@dead.example", "Dead")
+	rec, _ := e.store.Get(ctx, "REQ-DEAD")
+	job, err := provisioning.JobFor(rec, events.AccountApproved{RequestID: "REQ-DEAD"}, events.Envelope{ID: "approval-1"}, 99)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(provisioning.Creation{Job: job})
+	if _, err := e.ledger.Put(ctx, provisioning.Key("REQ-DEAD"), effect.Record{State: effect.Pending, Owner: "gone", Data: data}, 0); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(job)
+	brokertest.PublishRaw(t, e.conn, provisioning.SubjectJobs+"."+events.KeyOf("REQ-DEAD"), body, "job-1")
+	d := e.driver(t)
+	d.Lease = 300 * time.Millisecond
+	handlertest.Go(t, d.Run)
+	brokertest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if m := e.mails(t, opsEmail); len(m) != 1 || !strings.Contains(m[0], "cannot tell whether AWS created the account for request REQ-DEAD") {
+			return fmt.Errorf("ops mails %q", m)
+		}
+		return nil
+	})
+	ent, _ := e.ledger.Read(ctx, provisioning.Key("REQ-DEAD"))
+	if ent.State != effect.Unknown || e.fake.Calls("CreateAccount") != 0 {
+		t.Fatalf("%s after %d calls", ent.State, e.fake.Calls("CreateAccount"))
+	}
+}
+
+// countingKV counts the ledger's reads and writes.
+type countingKV struct {
+	effect.KV
+	ops atomic.Int64
+}
+
+func (c *countingKV) Get(ctx context.Context, key string) (jetstream.KeyValueEntry, error) {
+	c.ops.Add(1)
+	return c.KV.Get(ctx, key)
+}
+
+func (c *countingKV) Create(ctx context.Context, key string, value []byte, opts ...jetstream.KVCreateOpt) (uint64, error) {
+	c.ops.Add(1)
+	return c.KV.Create(ctx, key, value, opts...)
+}
+
+func (c *countingKV) Update(ctx context.Context, key string, value []byte, rev uint64) (uint64, error) {
+	c.ops.Add(1)
+	return c.KV.Update(ctx, key, value, rev)
+}
+
+func (c *countingKV) Status(ctx context.Context) (jetstream.KeyValueStatus, error) {
+	c.ops.Add(1)
+	return c.KV.Status(ctx)
+}
+
+// No scan: with a thousand finished creations in KV accounts, one new
+// creation costs the driver a handful of reads and writes, and once it is
+// done nothing is left that could wake the driver.
+func TestFinishedCreationsCostNothing(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	const history = 1000
+	for i := range history {
+		id := fmt.Sprintf("REQ-H%04d", i)
+		data, _ := json.Marshal(provisioning.Creation{Job: provisioning.Job{RequestID: id, ApprovalID: "a"}, CarID: "car-0000000" + fmt.Sprint(i%10), Status: provisioning.StatusSucceeded})
+		if _, err := e.ledger.Put(ctx, provisioning.Key(id), effect.Record{State: effect.Done, Data: data}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kv := &countingKV{KV: e.accounts}
+	h := &provisioning.Handler{JS: e.conn.JS, Ledger: effect.NewLedger(kv, "", nil), Requests: e.store, Logger: brokertest.Logger(t)}
+	brokertest.Run(t, e.conn, h.Broker())
+	d := e.driver(t)
+	d.Ledger = effect.NewLedger(kv, "", nil)
+	handlertest.Go(t, d.Run)
+	e.fake.SetPolls(2)
+	e.seed(t, "REQ-NEW", "root@new.example", "New")
+	if _, err := e.ops.Approve(ctx, "REQ-NEW", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	e.waitStage(t, "REQ-NEW", lifecycle.StageCreated)
+	brokertest.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+		cons, err := e.conn.JS.Consumer(ctx, broker.StreamProvisioning, provisioning.DriverConsumer)
+		if err != nil {
+			return err
+		}
+		ci, err := cons.Info(ctx)
+		if err != nil {
+			return err
+		}
+		st, err := e.conn.JS.Stream(ctx, broker.StreamProvisioning)
+		if err != nil {
+			return err
+		}
+		if ci.NumPending+uint64(ci.NumAckPending) != 0 || st.CachedInfo().State.Msgs != 0 {
+			return fmt.Errorf("driver not idle: %d pending, %d unacked, %d jobs kept", ci.NumPending, ci.NumAckPending, st.CachedInfo().State.Msgs)
+		}
+		return nil
+	})
+	if n := kv.ops.Load(); n > 20 {
+		t.Fatalf("%d ledger operations for one creation next to %d finished ones", n, history)
+	}
 }

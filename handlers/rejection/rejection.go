@@ -10,10 +10,10 @@ import (
 	"strings"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
-	"github.com/acctflow/acctflow/outbox"
 	"github.com/acctflow/acctflow/retry"
 )
 
@@ -79,6 +79,6 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 		To:        mailer.Address{Name: contact.Name, Email: contact.Email},
 		Subject:   subject, Text: text, HTML: html,
 	}
-	_, err = h.Outbox.Send(ctx, outbox.Key(kind, rej.RequestID, qualifier), kind, msg)
+	_, err = h.Outbox.Send(ctx, effect.Key(kind, rej.RequestID, qualifier), kind, msg)
 	return err
 }

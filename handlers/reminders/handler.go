@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
@@ -31,9 +32,11 @@ type Requests interface {
 	Get(ctx context.Context, id string) (lifecycle.Record, error)
 }
 
-// Outbox sends each email once per key.
+// Outbox sends each email once per key (effect.Email); SendMarked's event
+// is the record that the email went.
 type Outbox interface {
 	Send(ctx context.Context, key, kind string, m mailer.Message) (bool, error)
+	SendMarked(ctx context.Context, key, kind string, m mailer.Message, mark effect.Mark) (bool, error)
 }
 
 // Handler plans, cancels and carries out a request's reminders and expiry.
@@ -234,13 +237,19 @@ func (h *Handler) remind(ctx context.Context, rec lifecycle.Record, t Timer) err
 	if err != nil {
 		return err
 	}
-	sent, err := h.Outbox.Send(ctx, events.JoinKey(mailer.KindReminder, rec.RequestID, n), mailer.KindReminder, msg)
+	// The reminder.sent event, under its deterministic id, is the record
+	// that the email went.
+	eventID := events.DerivedID("reminder-sent", rec.RequestID, n)
+	sent, err := h.Outbox.SendMarked(ctx, effect.Key(mailer.KindReminder, rec.RequestID, n), mailer.KindReminder, msg, effect.Mark{
+		Subject: events.SubjectReminderSent, MsgID: eventID,
+		Publish: func(ctx context.Context) error {
+			ev := events.ReminderSent{RequestID: rec.RequestID, Number: t.Number, MessageID: msg.MessageID, Recipient: msg.To.Email,
+				WaitingSince: t.WaitingSince, SentAt: events.Time(h.Now())}
+			_, err := events.Publish(ctx, h.JS, ev, eventID, source, events.Envelope{})
+			return err
+		},
+	})
 	if err != nil {
-		return err
-	}
-	ev := events.ReminderSent{RequestID: rec.RequestID, Number: t.Number, MessageID: msg.MessageID, Recipient: msg.To.Email,
-		WaitingSince: t.WaitingSince, SentAt: events.Time(h.Now())}
-	if _, err := events.Publish(ctx, h.JS, ev, events.DerivedID("reminder-sent", rec.RequestID, n), source, events.Envelope{}); err != nil {
 		return err
 	}
 	h.Logger.Info("reminder", "request_id", rec.RequestID, "number", t.Number, "sent_now", sent)
@@ -295,7 +304,7 @@ func (h *Handler) tellExpired(ctx context.Context, rec lifecycle.Record, t Timer
 	if err != nil {
 		return err
 	}
-	sent, err := h.Outbox.Send(ctx, events.JoinKey(mailer.KindExpiry, rec.RequestID), mailer.KindExpiry, msg)
+	sent, err := h.Outbox.Send(ctx, effect.Key(mailer.KindExpiry, rec.RequestID), mailer.KindExpiry, msg)
 	if err != nil {
 		return err
 	}

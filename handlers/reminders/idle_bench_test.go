@@ -13,6 +13,7 @@ import (
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/alerts"
 	"github.com/acctflow/acctflow/handlers/handlertest"
@@ -176,5 +177,9 @@ func apiCalls(b *testing.B, s *server.Server) uint64 {
 type nothingSent struct{}
 
 func (nothingSent) Send(context.Context, string, string, mailer.Message) (bool, error) {
+	return false, fmt.Errorf("nothing should be sent while idle")
+}
+
+func (nothingSent) SendMarked(context.Context, string, string, mailer.Message, effect.Mark) (bool, error) {
 	return false, fmt.Errorf("nothing should be sent while idle")
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/projection"
@@ -38,20 +39,36 @@ type rig struct {
 	ob    reminders.Outbox
 }
 
-// lostAfterSend is an outbox whose first send of each kind in kinds
-// succeeds and then reports an error, as a process killed after the SMTP
-// transaction and before it published the event would.
+// lostAfterSend is an outbox whose first send of each kind succeeds and
+// then fails, as a process killed after the SMTP transaction and before it
+// published the event (or acked) would.
 type lostAfterSend struct {
 	reminders.Outbox
 	lost sync.Map
 }
 
+func (o *lostAfterSend) first(kind string) bool {
+	_, seen := o.lost.LoadOrStore(kind, true)
+	return !seen
+}
+
 func (o *lostAfterSend) Send(ctx context.Context, key, kind string, m mailer.Message) (bool, error) {
 	sent, err := o.Outbox.Send(ctx, key, kind, m)
-	if _, seen := o.lost.LoadOrStore(kind, true); err == nil && !seen {
+	if err == nil && o.first(kind) {
 		return sent, errors.New("lost after the email left")
 	}
 	return sent, err
+}
+
+func (o *lostAfterSend) SendMarked(ctx context.Context, key, kind string, m mailer.Message, mark effect.Mark) (bool, error) {
+	publish := mark.Publish
+	mark.Publish = func(ctx context.Context) error {
+		if o.first(kind) {
+			return errors.New("lost after the email left, before its event")
+		}
+		return publish(ctx)
+	}
+	return o.Outbox.SendMarked(ctx, key, kind, m, mark)
 }
 
 func newRig(t *testing.T) *rig {

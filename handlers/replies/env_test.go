@@ -15,6 +15,7 @@ import (
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/ingest"
@@ -23,7 +24,6 @@ import (
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/mailer/inbox"
 	"github.com/acctflow/acctflow/mailer/mailtest"
-	"github.com/acctflow/acctflow/outbox"
 	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
@@ -41,7 +41,7 @@ type env struct {
 	conn    *broker.Conn
 	store   *lifecycle.Store
 	sb      *devmail.Sandbox
-	outbox  *outbox.Outbox
+	outbox  *effect.Email
 	objects jetstream.ObjectStore
 	roots   jetstream.KeyValue
 	sink    *ingest.Sink

@@ -6,11 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/acctflow/acctflow/events"
 )
+
+// KV is the part of a JetStream key-value bucket the account history uses.
+type KV interface {
+	Get(ctx context.Context, key string) (jetstream.KeyValueEntry, error)
+	Create(ctx context.Context, key string, value []byte, opts ...jetstream.KVCreateOpt) (uint64, error)
+	Update(ctx context.Context, key string, value []byte, revision uint64) (uint64, error)
+}
 
 // Account is the record in KV accounts (key: the AWS account id): its
 // support type and the history of changes with their tickets.
@@ -96,4 +104,9 @@ func accountChange(ev events.SupportChanged, system string, o Opened) AccountCha
 		ChangeID: ev.ChangeID, RequestID: ev.RequestID, From: ev.From, To: ev.To, At: ev.ChangedAt,
 		System: system, TicketID: o.ID, TicketURL: o.URL,
 	}
+}
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
 }

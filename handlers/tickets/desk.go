@@ -27,5 +27,6 @@ type Ticket struct {
 
 // Opened identifies a ticket in its system.
 type Opened struct {
-	ID, URL string
+	ID  string `json:"id"`
+	URL string `json:"url"`
 }

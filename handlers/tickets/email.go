@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/mailer"
-	"github.com/acctflow/acctflow/outbox"
 	"github.com/acctflow/acctflow/retry"
 )
 
@@ -17,7 +17,9 @@ type Outbox interface {
 }
 
 // Email opens a ticket by mailing the support desk; the deterministic
-// Message-ID is the ticket id, and the outbox keeps it to one mail.
+// Message-ID is the ticket id, and the email ledger keeps it to one mail
+// (its own retries are the email's: a failure comes back as retry.After or
+// retry.Permanent and the ticket's record counts no attempt for it).
 type Email struct {
 	Outbox Outbox
 	Domain string         // of Message-IDs
@@ -34,13 +36,13 @@ func (e *Email) Open(ctx context.Context, t Ticket) (Opened, error) {
 	// Keyed by the change, not a request: a change may name no request.
 	id := mailer.MessageID(nil, t.Data.ChangeID, mailer.KindTicket, e.Domain)
 	m := mailer.Message{MessageID: id, To: e.To, Subject: subject, Text: text, HTML: html}
-	if _, err := e.Outbox.Send(ctx, outbox.Key(mailer.KindTicket, t.Data.ChangeID), mailer.KindTicket, m); err != nil {
+	if _, err := e.Outbox.Send(ctx, effect.Key(mailer.KindTicket, t.Data.ChangeID), mailer.KindTicket, m); err != nil {
 		return Opened{}, err
 	}
 	return e.opened(t), nil
 }
 
-// Find never finds: Open is idempotent through the outbox, so opening again
+// Find never finds: Open is idempotent through the email ledger, so opening again
 // is how an unknown outcome is resolved.
 func (e *Email) Find(context.Context, Ticket) (Opened, bool, error) { return Opened{}, false, nil }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/tickets"
@@ -23,7 +24,7 @@ func TestEmailFallbackSendsOneMailToTheSupportDesk(t *testing.T) {
 	sender := mailtest.Sender(t, sb.SMTPAddr(), "Account Provisioning <provisioning@acctflow.localhost>")
 	const desk = "support-desk@acctflow.localhost"
 	h := &tickets.Handler{
-		JS: e.conn.JS, Tickets: e.tickets, Accounts: e.accounts, Requests: e.store,
+		JS: e.conn.JS, Ledger: effect.NewLedger(e.tickets, "", brokertest.Logger(t)), Accounts: e.accounts, Requests: e.store,
 		Desk: &tickets.Email{
 			Outbox: handlertest.Outbox(t, e.conn, sender), Domain: "acctflow.localhost",
 			To: mailer.Address{Name: "Support Desk", Email: desk},

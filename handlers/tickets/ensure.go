@@ -2,153 +2,78 @@ package tickets
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/helpdesk"
 	"github.com/acctflow/acctflow/retry"
 )
 
-// ensure returns the claim of the change's ticket in state done, opening the
-// ticket if nobody has: the claim in KV tickets is taken before the call and
-// completed after it, so redeliveries and replicas never open a second one.
-func (h *Handler) ensure(ctx context.Context, ev events.SupportChanged, t Ticket) (Claim, error) {
-	store := claims{h.Tickets}
-	for range maxRounds {
-		cl, rev, err := store.get(ctx, ev.ChangeID)
-		if err != nil {
-			return Claim{}, err
-		}
-		st, d := nextStep(cl, rev, h.now(), h.lease())
-		switch st {
-		case stepPublish:
-			return cl, nil
-		case stepBusy:
-			return Claim{}, retry.After(fmt.Errorf("ticket for change %s: %w", ev.ChangeID, errBusy), min(d, busyRecheck))
-		case stepWait:
-			if err := h.wait(ctx, d, fmt.Errorf("ticket for change %s: %w (the help desk asked)", ev.ChangeID, errNotYet)); err != nil {
-				return Claim{}, err
+// EffectKind names ticket effects in the ledger (KV tickets).
+const EffectKind = "ticket"
+
+// Default ticket policy: at most TicketBudget calls that fail or may have
+// opened a ticket (creates and searches) for one change, TicketBackoff
+// apart; a help desk's Retry-After is honoured without counting.
+const TicketBudget = 10
+
+// TicketBackoff is the hold after each failed attempt (jittered in [d/2, d]).
+var TicketBackoff = retry.Policy{Initial: 2 * time.Second, Max: 2 * time.Minute}
+
+// ensure returns the change's ticket, opening it if nobody has: one record
+// per change in the ledger, claimed before the call and completed after it,
+// so redeliveries and replicas never open a second one. A call whose
+// outcome is unknown (timeout, 5xx) is resolved by the help desk's search
+// by tag before anything is opened again; a search is trusted only once
+// Settle has passed since the doubt arose (the help desk's index lags).
+func (h *Handler) ensure(ctx context.Context, changeID string, t Ticket) (Opened, bool, time.Time, error) {
+	out, err := h.Ledger.Do(ctx, effect.Effect{
+		Key: effect.Key(EffectKind, changeID), What: "ticket for change " + changeID,
+		Policy: effect.Policy{Lease: h.lease(), Timeout: h.lease() * 5 / 6, Budget: h.budget(), Backoff: h.backoff()},
+		Attempt: func(ctx context.Context, _ effect.Record) ([]byte, error) {
+			o, err := h.Desk.Open(ctx, t)
+			if err != nil {
+				h.count(err)
+				return nil, fmt.Errorf("opening %s ticket: %w", h.Desk.System(), err)
 			}
-			continue
-		}
-		mine := cl
-		if st == stepSearch && cl.State == StateCreating && mine.UnknownSince == "" {
-			mine.UnknownSince = cl.Since // its worker died mid-call
-			h.Logger.Warn("taking over a stale ticket claim; searching before opening", "change_id", ev.ChangeID)
-		}
-		mine.ChangeID, mine.AccountID, mine.Tag, mine.System = ev.ChangeID, ev.AccountID, t.Tag, h.Desk.System()
-		mine.State, mine.Since, mine.NotBefore, mine.Error = StateCreating, stamp(h.now()), "", ""
-		mine.Attempts++
-		if rev, err = store.put(ctx, mine, rev); errors.Is(err, errLost) {
-			continue // another worker claimed it first: look again
-		} else if err != nil {
-			return Claim{}, err
-		}
-		if st == stepSearch {
-			done, retryIn, err := h.search(ctx, store, &mine, rev, t)
-			if err != nil || done {
-				return mine, err
-			}
-			if retryIn > 0 {
-				if err := h.wait(ctx, retryIn, fmt.Errorf("ticket for change %s: %w (the help desk's search may lag)", ev.ChangeID, errNotYet)); err != nil {
-					return Claim{}, err
-				}
-				continue
-			}
-		}
-		opened, err := h.Desk.Open(ctx, t)
-		if err == nil {
 			if h.Metrics != nil {
-				h.Metrics.Opened.WithLabelValues(mine.System).Inc()
+				h.Metrics.Opened.WithLabelValues(h.Desk.System()).Inc()
 			}
-			return h.complete(ctx, store, mine, rev, opened), nil
-		}
-		if err := h.failed(ctx, store, mine, rev, err); err != nil {
-			return Claim{}, err
-		}
-		// A short Retry-After: wait for it on the next round.
-	}
-	return Claim{}, fmt.Errorf("ticket for change %s: still not settled after %d rounds", ev.ChangeID, maxRounds)
-}
-
-// search looks for a ticket a previous attempt may have opened. It reports
-// done (mine completed with the ticket found), or how long to wait before a
-// search that finds nothing can be trusted, in which case the claim is
-// released; with neither, the caller still holds the claim and opens.
-func (h *Handler) search(ctx context.Context, store claims, mine *Claim, rev uint64, t Ticket) (bool, time.Duration, error) {
-	found, ok, err := h.Desk.Find(ctx, t)
+			return json.Marshal(o)
+		},
+		Doubtful: func(err error) bool { return errors.Is(err, helpdesk.ErrOutcomeUnknown) },
+		Resolve: func(ctx context.Context, _ effect.Record, since time.Duration) (effect.Resolution, error) {
+			found, ok, err := h.Desk.Find(ctx, t)
+			if err != nil {
+				h.count(err)
+				return effect.Resolution{}, fmt.Errorf("looking for the ticket of change %s: %w", changeID, err)
+			}
+			if ok {
+				h.Logger.Info("ticket of an unknown outcome found by its tag", "change_id", changeID, "ticket_id", found.ID)
+				data, err := json.Marshal(found)
+				return effect.Resolution{Happened: true, Result: data}, err
+			}
+			if left := h.settle() - since; left > 0 {
+				return effect.Resolution{Wait: left}, nil
+			}
+			return effect.Resolution{}, nil
+		},
+	})
 	if err != nil {
-		h.count(err)
-		h.release(ctx, store, *mine, rev)
 		if retry.IsPermanent(err) {
-			h.Logger.Error("help desk refused the ticket search; the change is dead-lettered", "change_id", mine.ChangeID, "err", err)
+			// Logged here once with the help desk's text; the DLQ keeps it too.
+			h.Logger.Error("ticket given up; the change is dead-lettered", "change_id", changeID, "err", err)
 		}
-		return false, 0, fmt.Errorf("looking for the ticket of change %s: %w", mine.ChangeID, err)
+		return Opened{}, false, time.Time{}, err
 	}
-	if ok {
-		h.Logger.Info("ticket of an unknown outcome found by its tag", "change_id", mine.ChangeID, "ticket_id", found.ID)
-		*mine = h.complete(ctx, store, *mine, rev, found)
-		return true, 0, nil
+	var o Opened
+	if err := json.Unmarshal(out.Result, &o); err != nil || o.ID == "" {
+		return Opened{}, false, time.Time{}, retry.Permanent(fmt.Errorf("ticket of change %s: unreadable record %q", changeID, out.Result))
 	}
-	if left := settleLeft(*mine, h.now(), h.settle()); left > 0 {
-		h.release(ctx, store, *mine, rev)
-		return false, left, nil
-	}
-	return false, 0, nil
-}
-
-// release puts a claim we hold back in doubt, so the next worker searches at
-// once instead of waiting for the lease.
-func (h *Handler) release(ctx context.Context, store claims, mine Claim, rev uint64) {
-	mine.State, mine.Since = StateUnknown, stamp(h.now())
-	if mine.UnknownSince == "" {
-		mine.UnknownSince = mine.Since
-	}
-	if err := store.settle(ctx, mine, rev); err != nil {
-		h.Logger.Warn("releasing ticket claim", "change_id", mine.ChangeID, "err", err)
-	}
-}
-
-// complete records the ticket in the claim. Failing to record it is logged,
-// not returned: the ticket exists, and a redelivery would find it by tag.
-func (h *Handler) complete(ctx context.Context, store claims, mine Claim, rev uint64, o Opened) Claim {
-	mine.State, mine.Since, mine.OpenedAt = StateDone, stamp(h.now()), stamp(h.now())
-	mine.TicketID, mine.TicketURL, mine.NotBefore, mine.Error = o.ID, o.URL, "", ""
-	if err := store.settle(ctx, mine, rev); err != nil {
-		h.Logger.Warn("ticket opened but its claim not recorded", "change_id", mine.ChangeID, "ticket_id", o.ID, "err", err)
-	}
-	return mine
-}
-
-// failed records why an open failed and returns the error to give up this
-// delivery with, or nil to go round again (a Retry-After short enough to
-// wait for here).
-func (h *Handler) failed(ctx context.Context, store claims, mine Claim, rev uint64, err error) error {
-	h.count(err)
-	err = fmt.Errorf("opening %s ticket for change %s: %w", mine.System, mine.ChangeID, err)
-	if errors.Is(err, helpdesk.ErrOutcomeUnknown) {
-		h.release(ctx, store, mine, rev)
-		return err
-	}
-	mine.State, mine.Since, mine.Error = StateFailed, stamp(h.now()), err.Error()
-	hint, hinted := retry.RetryAfter(err)
-	if hinted {
-		mine.NotBefore = stamp(h.now().Add(hint))
-	}
-	if serr := store.settle(ctx, mine, rev); serr != nil {
-		h.Logger.Warn("recording failed ticket attempt", "change_id", mine.ChangeID, "err", serr)
-	}
-	switch {
-	case retry.IsPermanent(err):
-		// Logged here once with the help desk's text; the DLQ keeps it too.
-		h.Logger.Error("help desk refused the ticket; the change is dead-lettered", "change_id", mine.ChangeID, "err", err)
-		return err
-	case hinted && hint > 0 && hint <= h.inlineWait():
-		return nil
-	}
-	return err
+	return o, out.Now, out.Written, nil
 }
 
 func (h *Handler) count(err error) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/tickets"
@@ -58,10 +59,10 @@ func (e *env) client(t *testing.T, key string, timeout time.Duration) *helpdesk.
 // given desk API.
 func (e *env) handler(t *testing.T, conn *broker.Conn, api tickets.FreshdeskAPI, metrics *tickets.Metrics) *tickets.Handler {
 	return &tickets.Handler{
-		JS: conn.JS, Tickets: e.tickets, Accounts: e.accounts, Requests: e.store,
+		JS: conn.JS, Ledger: effect.NewLedger(e.tickets, "", brokertest.Logger(t)), Accounts: e.accounts, Requests: e.store,
 		Desk:    &tickets.Freshdesk{API: api, Priority: helpdesk.PriorityMedium},
 		Metrics: metrics, Logger: brokertest.Logger(t), Now: time.Now,
-		Settle: 50 * time.Millisecond,
+		Settle: 50 * time.Millisecond, Backoff: handlertest.FastBackoff,
 	}
 }
 

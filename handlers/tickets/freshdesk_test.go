@@ -216,3 +216,24 @@ func TestInvalidChangesOpenNoTicket(t *testing.T) {
 		t.Fatalf("%d creates, want only the good change's", e.desk.Creates())
 	}
 }
+
+// The ticket's retries are the ledger's: a help desk that keeps answering
+// 429 without Retry-After gets Budget creates for the change, and then the
+// change is dead-lettered.
+func TestTicketGivesUpAfterItsBudget(t *testing.T) {
+	e := setup(t)
+	e.desk.FailNext(50, 429, 0)
+	h := e.handler(t, e.conn, e.client(t, freshdesktest.APIKey, 5*time.Second), nil)
+	h.Budget = 3
+	brokertest.Run(t, e.conn, h.Broker())
+	publish(t, e.conn, changeJSON("CHG-BUDGET", "123456789012", "developer", "business", ""), "")
+	brokertest.WaitCount(t, e.conn, "dlq."+events.SubjectSupportChanged, 1)
+	brokertest.WaitIdle(t, e.conn, tickets.Name)
+	if e.desk.Creates() != 3 || len(e.desk.Tickets()) != 0 {
+		t.Fatalf("%d creates, want the budget of 3", e.desk.Creates())
+	}
+	reason := brokertest.Messages(t, e.conn, "dlq."+events.SubjectSupportChanged)[0].Headers().Get(broker.HeaderError)
+	if !strings.Contains(reason, "gave up after 3 attempts") || !strings.Contains(reason, "HTTP 429") {
+		t.Fatalf("dlq reason %q", reason)
+	}
+}

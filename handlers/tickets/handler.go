@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/helpdesk"
 	"github.com/acctflow/acctflow/lifecycle"
@@ -29,41 +30,33 @@ type Requests interface {
 // Handler handles acct.support.changed.
 type Handler struct {
 	JS       events.Publisher
-	Tickets  KV // KV tickets: one claim per change
-	Accounts KV // KV accounts: support history per account
+	Ledger   *effect.Ledger // over KV tickets: one record per change
+	Accounts KV             // KV accounts: support history per account
 	Requests Requests
 	Desk     Desk
 	Metrics  *Metrics // nil: unregistered counters
 	Logger   *slog.Logger
-	Now      func() time.Time
+	Now      func() time.Time // timestamps of events only; leases are the server's
 
-	// Lease is how long a claim by a live worker is respected; it must
-	// exceed the desk's call timeout. Default 1 min.
+	// Lease is how long a claim by a live worker is respected; one
+	// attempt (a search and a create) is bounded to 5/6 of it, leaving
+	// time to record the outcome. Default 1 min.
 	Lease time.Duration
 	// Settle is how long after an unknown outcome a search that finds
 	// nothing is not trusted (Freshdesk's index lags its writes by up to a
 	// few minutes). Default 2 min.
 	Settle time.Duration
-	// InlineWait is the longest wait (Retry-After, settling) slept inside
-	// the handler; longer ones return a retry.After error, and the broker
-	// redelivers the message when the wait is over without counting it as
-	// a failure. Default 0: every wait goes back to the broker.
-	InlineWait time.Duration
+	// Budget and Backoff: see TicketBudget, TicketBackoff.
+	Budget  int
+	Backoff retry.Policy
 }
 
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectSupportChanged}, Handle: h.Handle}
+	// One delivery makes at most one attempt, bounded by the lease.
+	return broker.Handler{Name: Name, Subjects: []string{events.SubjectSupportChanged}, Handle: h.Handle, AckWait: h.lease() + 30*time.Second}
 }
 
-var (
-	errBusy   = errors.New("another worker is opening this ticket")
-	errNotYet = errors.New("waiting before the next attempt")
-)
-
-const (
-	maxRounds  = 6 // claim attempts within one delivery
-	sourceName = "acctflow/tickets"
-)
+const sourceName = "acctflow/tickets"
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	ev, err := decode(m.Data)
@@ -75,12 +68,14 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 		return err
 	}
 	t := Ticket{Tag: helpdesk.ChangeTag(ev.ChangeID), Reporter: ev.ReportedBy.Email, Data: ticketData(ev, rec)}
-	cl, err := h.ensure(ctx, ev, t)
+	opened, now, at, err := h.ensure(ctx, ev.ChangeID, t)
 	if err != nil {
 		return err
 	}
-	opened := Opened{ID: cl.TicketID, URL: cl.TicketURL}
-	if err := updateAccount(ctx, h.Accounts, ev.AccountID, accountChange(ev, cl.System, opened)); err != nil {
+	if now || at.IsZero() {
+		at = h.now()
+	}
+	if err := updateAccount(ctx, h.Accounts, ev.AccountID, accountChange(ev, h.Desk.System(), opened)); err != nil {
 		return err
 	}
 	if miss := groupMissing(ev, rec, h.now()); miss != nil {
@@ -90,8 +85,8 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 		}
 	}
 	created := events.TicketCreated{
-		ChangeID: ev.ChangeID, TicketID: cl.TicketID, TicketURL: cl.TicketURL, System: cl.System,
-		AccountID: ev.AccountID, RequestID: ev.RequestID, CreatedAt: events.Time(parseTime(cl.OpenedAt)),
+		ChangeID: ev.ChangeID, TicketID: opened.ID, TicketURL: opened.URL, System: h.Desk.System(),
+		AccountID: ev.AccountID, RequestID: ev.RequestID, CreatedAt: events.Time(at),
 	}
 	_, err = events.Publish(ctx, h.JS, created, events.DerivedID("ticket-created", ev.ChangeID), sourceName, m.Env)
 	return err
@@ -113,21 +108,6 @@ func (h *Handler) request(ctx context.Context, id string) (*lifecycle.Record, er
 	return &rec, nil
 }
 
-// wait sleeps for d when that is short, else hands the wait to redelivery.
-func (h *Handler) wait(ctx context.Context, d time.Duration, why error) error {
-	if d > h.inlineWait() {
-		return retry.After(why, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", why, ctx.Err())
-	case <-t.C:
-		return nil
-	}
-}
-
 func (h *Handler) now() time.Time {
 	if h.Now == nil {
 		return time.Now()
@@ -135,13 +115,22 @@ func (h *Handler) now() time.Time {
 	return h.Now()
 }
 
-func (h *Handler) inlineWait() time.Duration { return max(h.InlineWait, 0) }
-func (h *Handler) lease() time.Duration      { return durationOr(h.Lease, time.Minute) }
-func (h *Handler) settle() time.Duration     { return durationOr(h.Settle, 2*time.Minute) }
+func (h *Handler) lease() time.Duration  { return durationOr(h.Lease, time.Minute) }
+func (h *Handler) settle() time.Duration { return durationOr(h.Settle, 2*time.Minute) }
 
-// busyRecheck is how soon a worker that lost the race looks again: the
-// winner's call usually ends long before its lease.
-const busyRecheck = time.Second
+func (h *Handler) budget() int {
+	if h.Budget <= 0 {
+		return TicketBudget
+	}
+	return h.Budget
+}
+
+func (h *Handler) backoff() retry.Policy {
+	if h.Backoff.Initial <= 0 {
+		return TicketBackoff
+	}
+	return h.Backoff
+}
 
 func durationOr(d, def time.Duration) time.Duration {
 	if d == 0 {

@@ -2,11 +2,11 @@ package tickets_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/tickets"
 	"github.com/acctflow/acctflow/helpdesk"
@@ -43,13 +43,12 @@ func TestStaleClaimOfADeadWorkerIsResolvedBySearch(t *testing.T) {
 	if _, err := api.Create(ctx, helpdesk.Ticket{Subject: "s", DescriptionHTML: "d", Email: "a@b.example", Tags: []string{tag}}); err != nil {
 		t.Fatal(err)
 	}
-	stale, _ := json.Marshal(tickets.Claim{ChangeID: "CHG-DEAD", Tag: tag, System: "freshdesk", State: tickets.StateCreating,
-		Since: time.Now().Add(-2 * time.Minute).UTC().Format(time.RFC3339Nano), Attempts: 1})
-	if _, err := e.tickets.Create(ctx, "CHG-DEAD", stale); err != nil {
+	dead := effect.NewLedger(e.tickets, "dead-worker", nil)
+	if _, err := dead.Put(ctx, effect.Key(tickets.EffectKind, "CHG-DEAD"), effect.Record{State: effect.Pending, Owner: "dead-worker"}, 0); err != nil {
 		t.Fatal(err)
 	}
 	h := e.handler(t, e.conn, api, nil)
-	h.Settle = time.Millisecond
+	h.Settle, h.Lease = time.Millisecond, 500*time.Millisecond
 	brokertest.Run(t, e.conn, h.Broker())
 	publish(t, e.conn, changeJSON("CHG-DEAD", "123456789012", "developer", "business", ""), "")
 	brokertest.WaitCount(t, e.conn, events.SubjectTicketCreated, 1)

@@ -25,6 +25,7 @@ import (
 )
 
 func start(t *testing.T) *devaws.Server {
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true") // no test may ask IMDS, even by mistake
 	f := devaws.NewServer()
 	t.Cleanup(f.Close)
 	return f

@@ -19,18 +19,23 @@ type CreateRequest struct {
 }
 
 type car struct {
-	id, email, name   string
-	requested         time.Time
-	completed         time.Time
-	pollsLeft         int
-	finalState        string // SUCCEEDED or FAILED
-	accountID, reason string
-	done              bool
+	req        CreateRequest
+	requested  time.Time
+	ready      time.Time // when it may leave IN_PROGRESS
+	pollsLeft  int       // IN_PROGRESS answers still due (tests)
+	reported   bool      // a final state has been answered
+	finalState string    // SUCCEEDED or FAILED
+	accountID  string
+	reason     string
 }
+
+// finished reports whether the creation has reached its final state at t.
+func (c *car) finished(t time.Time) bool { return c.pollsLeft == 0 && !t.Before(c.ready) }
 
 // SetPolls sets how many DescribeCreateAccountStatus calls answer
 // IN_PROGRESS before a creation started afterwards reaches its final state
-// (default 1; 0 finishes on the first poll).
+// (NewServer: 1; Start: 0, the creation delay alone decides), on top of
+// Config.CreateDelay.
 func (s *Server) SetPolls(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -38,10 +43,8 @@ func (s *Server) SetPolls(n int) {
 }
 
 // FailCreation makes every later creation for email end FAILED with reason
-// (an AWS CreateAccountFailureReason such as "EMAIL_ALREADY_EXISTS").
-// Without it a creation fails with EMAIL_ALREADY_EXISTS when an earlier one
-// already holds the email, and with INVALID_EMAIL when the email breaks
-// AWS's rules; otherwise it succeeds with a new 12-digit account id.
+// (an AWS CreateAccountFailureReason such as "EMAIL_ALREADY_EXISTS"),
+// before the outcome table of the package comment is consulted.
 func (s *Server) FailCreation(email, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -87,7 +90,7 @@ func (s *Server) AccountFor(email string) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.cars {
-		if c.done && c.finalState == "SUCCEEDED" && strings.EqualFold(c.email, email) {
+		if c.reported && c.finalState == "SUCCEEDED" && strings.EqualFold(c.req.Email, email) {
 			return c.accountID, true
 		}
 	}
@@ -113,34 +116,59 @@ func (s *Server) createAccount(w http.ResponseWriter, body []byte) {
 		orgs.writeError(w, werr)
 		return
 	}
-	s.mu.Lock()
-	s.seq++
-	c := &car{
-		id:        fmt.Sprintf("car-%s%08d", s.prefix, s.seq),
-		email:     req.Email,
-		name:      req.AccountName,
-		requested: now(),
-		pollsLeft: s.polls,
-	}
 	key := strings.ToLower(req.Email)
+	rule, ruled := outcomeFor(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ruled && rule.firstCall != "" && !s.firstSeen[key] {
+		s.firstSeen[key] = true
+		orgs.writeError(w, &wireError{status: http.StatusBadRequest, code: rule.firstCall,
+			message: "devaws: " + rule.token + " in the root email: this first call is refused, the next one goes through"})
+		return
+	}
+	t := s.clock().UTC()
+	c := &car{req: req, requested: t, ready: t.Add(s.delay), pollsLeft: s.polls}
+	if ruled && rule.slow {
+		c.ready = t.Add(slowFactor * s.delay)
+	}
 	switch reason, forced := s.failFor[key]; {
 	case forced:
 		c.finalState, c.reason = "FAILED", reason
+	case ruled && rule.reason != "":
+		c.finalState, c.reason = "FAILED", rule.reason
 	case s.owner[key] != "":
 		c.finalState, c.reason = "FAILED", "EMAIL_ALREADY_EXISTS"
 	case !emailLooksValid(req.Email):
 		c.finalState, c.reason = "FAILED", "INVALID_EMAIL"
 	default:
-		c.finalState, c.accountID = "SUCCEEDED", fmt.Sprintf("2%011d", s.seq)
-		s.owner[key] = c.accountID
+		c.finalState, c.accountID = "SUCCEEDED", accountID(s.seq+1)
 	}
-	s.cars[c.id] = c
-	req.ID = c.id
-	s.creates = append(s.creates, req)
-	status := c.status()
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"CreateAccountStatus": status})
+	c.req.ID = fmt.Sprintf("car-%s%08d", s.prefix, s.seq+1)
+	// Kept before it is answered: a creation acctflow heard of must exist
+	// after a restart.
+	if err := s.journal.append(c); err != nil {
+		s.log.Error("AWS sandbox: keeping a creation", "err", err)
+		orgs.writeError(w, &wireError{status: http.StatusInternalServerError, code: "ServiceException", message: "devaws: " + err.Error()})
+		return
+	}
+	s.addLocked(c)
+	s.log.Info("AWS sandbox: CreateAccount accepted", "id", c.req.ID, "outcome", c.finalState, "reason", c.reason, "ready_in", c.ready.Sub(t).String())
+	writeJSON(w, http.StatusOK, map[string]any{"CreateAccountStatus": c.inProgress()})
 }
+
+// addLocked registers an accepted (or reloaded) creation. Hold s.mu.
+func (s *Server) addLocked(c *car) {
+	s.seq++
+	if c.accountID != "" {
+		s.owner[strings.ToLower(c.req.Email)] = c.accountID
+		s.accounts[c.accountID] = c
+	}
+	s.cars[c.req.ID] = c
+	s.creates = append(s.creates, c.req)
+}
+
+// accountID is the account of the n-th creation: "2" and n in 11 digits.
+func accountID(n int) string { return fmt.Sprintf("2%011d", n) }
 
 func (s *Server) describeStatus(w http.ResponseWriter, body []byte) {
 	var in struct{ CreateAccountRequestId *string }
@@ -153,12 +181,13 @@ func (s *Server) describeStatus(w http.ResponseWriter, body []byte) {
 	c, ok := s.cars[id]
 	var status map[string]any
 	if ok {
+		t := s.clock().UTC()
 		if c.pollsLeft > 0 {
 			c.pollsLeft--
-		} else if !c.done {
-			c.done, c.completed = true, now()
+			status = c.inProgress()
+		} else {
+			status = c.status(t)
 		}
-		status = c.status()
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -169,24 +198,30 @@ func (s *Server) describeStatus(w http.ResponseWriter, body []byte) {
 	writeJSON(w, http.StatusOK, map[string]any{"CreateAccountStatus": status})
 }
 
-// status renders the JSON 1.1 CreateAccountStatus (timestamps in epoch
-// seconds). Callers hold s.mu.
-func (c *car) status() map[string]any {
-	m := map[string]any{
-		"Id":                 c.id,
-		"AccountName":        c.name,
+func (c *car) inProgress() map[string]any {
+	return map[string]any{
+		"Id":                 c.req.ID,
+		"AccountName":        c.req.AccountName,
 		"State":              "IN_PROGRESS",
 		"RequestedTimestamp": epoch(c.requested),
 	}
-	if c.done {
-		m["State"] = c.finalState
-		m["CompletedTimestamp"] = epoch(c.completed)
-		if c.accountID != "" {
-			m["AccountId"] = c.accountID
-		}
-		if c.reason != "" {
-			m["FailureReason"] = c.reason
-		}
+}
+
+// status renders the JSON 1.1 CreateAccountStatus at t (timestamps in epoch
+// seconds). Callers hold s.mu.
+func (c *car) status(t time.Time) map[string]any {
+	m := c.inProgress()
+	if !c.finished(t) {
+		return m
+	}
+	c.reported = true
+	m["State"] = c.finalState
+	m["CompletedTimestamp"] = epoch(c.ready)
+	if c.accountID != "" {
+		m["AccountId"] = c.accountID
+	}
+	if c.reason != "" {
+		m["FailureReason"] = c.reason
 	}
 	return m
 }

@@ -1,22 +1,3 @@
-// Package devaws is an in-memory AWS Organizations + STS that speaks the
-// real wire protocols over HTTP, for tests of code built on package aws and
-// for running the acctflow binary without an AWS account.
-//
-// Organizations: POST / with X-Amz-Target AWSOrganizationsV20161128.CreateAccount
-// or .DescribeCreateAccountStatus, JSON 1.1 bodies, errors as {"__type": …}.
-// STS: POST / with a form body Action=AssumeRole or GetCallerIdentity
-// (Version 2011-06-15), XML answers and XML ErrorResponse errors. Every
-// request must carry a valid SigV4 signature by AccessKeyID/SecretAccessKey
-// or by credentials this fake issued through AssumeRole; the signature is
-// recomputed, not just looked at.
-//
-// To point the real binary at a fake, set the variables Env returns:
-//
-//	AWS_ENDPOINT_URL_ORGANIZATIONS=<URL>  AWS_ENDPOINT_URL_STS=<URL>
-//	AWS_ACCESS_KEY_ID=AKIDACCTFLOWFAKE0001  AWS_SECRET_ACCESS_KEY=acctflow-fake-secret
-//	AWS_REGION=us-east-1
-//
-// (and unset AWS_PROFILE and AWS_SESSION_TOKEN).
 package devaws
 
 import (
@@ -24,8 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -35,8 +16,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-// The identity the fake accepts, standing for the distributor's management
-// account.
+// The identity the sandbox accepts, standing for the distributor's
+// management account.
 const (
 	AccessKeyID       = "AKIDACCTFLOWFAKE0001"
 	SecretAccessKey   = "acctflow-fake-secret"
@@ -52,51 +33,73 @@ const (
 	defaultPolls     = 1
 )
 
-// Server is one fake. All methods are safe for concurrent use.
+// Server is one sandbox. All methods are safe for concurrent use.
 type Server struct {
 	URL string
 
-	srv    *httptest.Server
-	signer *v4.Signer
-	prefix string // random per server, so that ids never repeat across fakes
+	httpSrv *http.Server
+	serving chan struct{} // closed when the accept loop has returned
+	client  *http.Client
+	signer  *v4.Signer
+	log     *slog.Logger
+	delay   time.Duration
+	clock   func() time.Time
+	journal *journal // nil: memory only
 
-	mu       sync.Mutex
-	seq      int
-	polls    int
-	failFor  map[string]string // lower-cased email → FailureReason
-	cars     map[string]*car
-	owner    map[string]string // lower-cased email → account id that holds it
-	roles    map[string]string // role ARN → required external id ("" = none)
-	sessions map[string]identity
-	faults   []fault
-	calls    map[string]int
-	creates  []CreateRequest
-	assumes  []AssumeRoleRequest
+	closeOnce sync.Once
+
+	mu        sync.Mutex
+	prefix    string // random per sandbox (kept in Dir), so that ids never repeat across sandboxes
+	seq       int
+	polls     int
+	trust     TrustFunc
+	failFor   map[string]string // lower-cased email → FailureReason
+	firstSeen map[string]bool   // lower-cased emails whose "first call" fault was served
+	cars      map[string]*car
+	accounts  map[string]*car   // account id → its successful creation
+	owner     map[string]string // lower-cased email → account id that holds it
+	roles     map[string]string // role ARN → required external id ("" = none)
+	sessions  map[string]identity
+	faults    []fault
+	calls     map[string]int
+	creates   []CreateRequest
+	assumes   []AssumeRoleRequest
 }
 
-// NewServer starts a fake on a random loopback port. Close it when done.
+// NewServer starts an in-memory sandbox on a random loopback port for a
+// test: creations finish on the first DescribeCreateAccountStatus after one
+// IN_PROGRESS answer (see SetPolls), and only roles added with AddRole (or
+// allowed by SetTrust) can be assumed. Close it when done.
 func NewServer() *Server {
-	s := &Server{
-		signer:   v4.NewSigner(),
-		prefix:   randHex(4),
-		polls:    defaultPolls,
-		failFor:  map[string]string{},
-		cars:     map[string]*car{},
-		owner:    map[string]string{},
-		roles:    map[string]string{},
-		sessions: map[string]identity{},
-		calls:    map[string]int{},
+	s, err := Start(context.Background(), Config{})
+	if err != nil {
+		panic("devaws: starting a test sandbox: " + err.Error())
 	}
-	s.srv = httptest.NewServer(s)
-	s.URL = s.srv.URL
+	s.polls = defaultPolls
 	return s
 }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+func newServer(cfg Config) *Server {
+	return &Server{
+		signer:    v4.NewSigner(),
+		log:       cfg.Logger,
+		delay:     cfg.CreateDelay,
+		clock:     cfg.Now,
+		trust:     cfg.Trust,
+		prefix:    randHex(4),
+		failFor:   map[string]string{},
+		firstSeen: map[string]bool{},
+		cars:      map[string]*car{},
+		accounts:  map[string]*car{},
+		owner:     map[string]string{},
+		roles:     map[string]string{},
+		sessions:  map[string]identity{},
+		calls:     map[string]int{},
+	}
+}
 
-// Config returns an SDK configuration pointed at the fake, signing with the
-// accepted static credentials.
+// Config returns an SDK configuration pointed at the sandbox, signing with
+// the accepted static credentials.
 func (s *Server) Config() sdkaws.Config {
 	return s.ConfigWithCredentials(AccessKeyID, SecretAccessKey)
 }
@@ -108,7 +111,7 @@ func (s *Server) ConfigWithCredentials(accessKeyID, secretAccessKey string) sdka
 	return sdkaws.Config{
 		Region:       Region,
 		BaseEndpoint: sdkaws.String(s.URL),
-		HTTPClient:   s.srv.Client(),
+		HTTPClient:   s.client,
 		Credentials: sdkaws.CredentialsProviderFunc(func(context.Context) (sdkaws.Credentials, error) {
 			return creds, nil
 		}),
@@ -116,7 +119,7 @@ func (s *Server) ConfigWithCredentials(accessKeyID, secretAccessKey string) sdka
 }
 
 // Env returns the environment (KEY=value) that points the SDK's standard
-// chain, and so the acctflow binary, at the fake.
+// chain, and so the acctflow binary, at the sandbox.
 func (s *Server) Env() []string {
 	return []string{
 		"AWS_ENDPOINT_URL_ORGANIZATIONS=" + s.URL,
@@ -168,7 +171,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "DescribeCreateAccountStatus":
 		s.describeStatus(w, body)
 	case "AssumeRole":
-		s.assumeRole(w, caller, form)
+		s.assumeRole(r.Context(), w, caller, form)
 	case "GetCallerIdentity":
 		s.getCallerIdentity(w, caller)
 	default:

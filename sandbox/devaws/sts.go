@@ -1,6 +1,7 @@
 package devaws
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/xml"
@@ -34,7 +35,7 @@ func (s *Server) AssumeRoleRequests() []AssumeRoleRequest {
 	return append([]AssumeRoleRequest(nil), s.assumes...)
 }
 
-func (s *Server) assumeRole(w http.ResponseWriter, caller identity, form url.Values) {
+func (s *Server) assumeRole(ctx context.Context, w http.ResponseWriter, caller identity, form url.Values) {
 	req := AssumeRoleRequest{
 		RoleARN: form.Get("RoleArn"), SessionName: form.Get("RoleSessionName"),
 		ExternalID: form.Get("ExternalId"), DurationSeconds: 3600,
@@ -62,10 +63,11 @@ func (s *Server) assumeRole(w http.ResponseWriter, caller identity, form url.Val
 		return
 	}
 
+	granted, why := s.grant(ctx, req.RoleARN, req.ExternalID, form.Has("ExternalId"))
 	s.mu.Lock()
-	want, known := s.roles[req.RoleARN]
-	req.Granted = known && (want == "" || want == req.ExternalID)
+	req.Granted = granted
 	s.assumes = append(s.assumes, req)
+	s.pruneSessionsLocked()
 	var id identity
 	var akid string
 	if req.Granted {
@@ -84,6 +86,7 @@ func (s *Server) assumeRole(w http.ResponseWriter, caller identity, form url.Val
 	s.mu.Unlock()
 
 	if !req.Granted {
+		s.log.Info("AWS sandbox: AssumeRole denied", "role_arn", req.RoleARN, "why", why)
 		sts.writeError(w, &wireError{status: http.StatusForbidden, code: "AccessDenied",
 			message: "User: " + caller.arn + " is not authorized to perform: sts:AssumeRole on resource: " + req.RoleARN})
 		return

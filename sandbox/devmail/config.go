@@ -29,6 +29,10 @@ type Config struct {
 	// MaxStoreBytes bounds all mailboxes together (default 1 GiB); beyond
 	// it deliveries fail with SMTP 452 4.3.1.
 	MaxStoreBytes int64
+	// CacheBytes bounds the raw messages a sandbox with a Dir keeps in
+	// memory (default 4 MiB): the rest is read from disk when a client
+	// asks. Without a Dir every message is in memory, as it must be.
+	CacheBytes int64
 	// Logger receives connection errors and recovered panics; nil discards.
 	Logger *slog.Logger
 }
@@ -37,6 +41,7 @@ const (
 	defaultMaxMessageBytes    = 10 << 20
 	defaultMaxMailboxMessages = 10000
 	defaultMaxStoreBytes      = 1 << 30
+	defaultCacheBytes         = 4 << 20
 
 	// maxUsers bounds how many addresses may own a mailbox, since any
 	// RCPT TO or LOGIN creates one.
@@ -70,6 +75,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxStoreBytes == 0 {
 		c.MaxStoreBytes = defaultMaxStoreBytes
 	}
+	if c.CacheBytes == 0 {
+		c.CacheBytes = defaultCacheBytes
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -80,6 +88,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxMailboxMessages < 0 {
 		errs = append(errs, fmt.Errorf("MaxMailboxMessages %d is negative", c.MaxMailboxMessages))
+	}
+	if c.CacheBytes < 0 {
+		errs = append(errs, fmt.Errorf("CacheBytes %d is negative", c.CacheBytes))
 	}
 	if c.MaxStoreBytes < 0 {
 		errs = append(errs, fmt.Errorf("MaxStoreBytes %d is negative", c.MaxStoreBytes))

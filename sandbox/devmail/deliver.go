@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/acctflow/acctflow/retry"
@@ -150,10 +151,15 @@ func (s *Sandbox) Messages(address string) [][]byte {
 		return nil
 	}
 	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	out := make([][]byte, len(mb.msgs))
-	for i, m := range mb.msgs {
-		out[i] = bytes.Clone(m.raw)
+	msgs := slices.Clone(mb.msgs)
+	mb.mu.Unlock()
+	out := make([][]byte, 0, len(msgs))
+	for _, m := range msgs {
+		raw, err := mb.body(m)
+		if err != nil {
+			continue // expunged meanwhile
+		}
+		out = append(out, bytes.Clone(raw))
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -86,6 +87,48 @@ func writeMessage(dir string, uid imap.UID, raw []byte, m messageMeta) error {
 		return err
 	}
 	return nil
+}
+
+// linkMessage stores a copy of the message file src (COPY, MOVE) as a hard
+// link: the copy costs neither memory nor disk. Where links are refused it
+// copies the file, streaming. On failure it leaves neither file behind.
+func linkMessage(dir string, uid imap.UID, src string, m messageMeta) error {
+	if err := writeMessageMeta(dir, uid, m); err != nil {
+		return err
+	}
+	dst := emlPath(dir, uid)
+	err := os.Link(src, dst)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		err = copyFile(src, dst)
+	}
+	if err != nil {
+		os.Remove(flagsPath(dir, uid))
+		return fmt.Errorf("copying %s: %w", src, err)
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	f, err := os.CreateTemp(filepath.Dir(dst), tmpPrefix+"*")
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, in)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), dst)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 func removeMessage(dir string, uid imap.UID) error {

@@ -150,3 +150,23 @@ func smtpCode(err error) int {
 	}
 	return 0
 }
+
+// eachStore runs a test against the three ways the sandbox keeps mail: in
+// memory, on disk with the body cache, and on disk with a cache too small to
+// hold any message (every body read from its file).
+func eachStore(t *testing.T, cfg Config, test func(t *testing.T, cfg Config)) {
+	t.Helper()
+	for _, mode := range []struct {
+		name  string
+		disk  bool
+		cache int64
+	}{{"memory", false, 0}, {"disk", true, 0}, {"disk-uncached", true, 1}} {
+		t.Run(mode.name, func(t *testing.T) {
+			c := cfg
+			if mode.disk {
+				c.Dir, c.CacheBytes = t.TempDir(), mode.cache
+			}
+			test(t, c)
+		})
+	}
+}

@@ -24,14 +24,22 @@ func (s *session) copyMessages(numSet imap.NumSet, destName string, expunge bool
 		items   []appendItem
 		srcs    = make(map[*message]bool)
 		srcUIDs imap.UIDSet
+		gone    bool
 	)
 	v.mb.mu.Lock()
 	v.eachLocked(numSet, func(_, _ uint32, m *message) {
-		items = append(items, appendItem{mbox: dest, raw: m.raw, flags: m.flags.list(), date: m.date})
+		// With disk the copy links the file: a COPY of many messages
+		// reads none of them into memory.
+		it := appendItem{mbox: dest, raw: m.raw, src: v.mb.pathLocked(m), size: m.size, flags: m.flags.list(), date: m.date}
+		gone = gone || it.raw == nil && it.src == "" && m.size > 0 // a deleted mailbox's orphaned view
+		items = append(items, it)
 		srcs[m] = true
 		srcUIDs.AddNum(m.uid)
 	})
 	v.mb.mu.Unlock()
+	if gone {
+		return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeNonExistent, Text: "The mailbox was deleted"}
+	}
 	if len(items) == 0 {
 		return nil, nil
 	}

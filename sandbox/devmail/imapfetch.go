@@ -3,6 +3,7 @@ package devmail
 import (
 	"bufio"
 	"bytes"
+	"errors"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
@@ -43,16 +44,28 @@ func (v *view) fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *ima
 	})
 	v.mb.mu.Unlock()
 
+	needBody := options.Envelope || options.BodyStructure != nil || len(options.BodySection) > 0 ||
+		len(options.BinarySection) > 0 || len(options.BinarySectionSize) > 0
 	for _, f := range list {
-		if err := writeFetch(w.CreateMessage(f.seq), f, options); err != nil {
+		var raw []byte
+		if needBody {
+			var err error
+			if raw, err = v.mb.body(f.msg); errors.Is(err, errGone) {
+				continue // expunged meanwhile: RFC 2180 §4.1.2 lets the server say nothing
+			} else if err != nil {
+				return err
+			}
+		}
+		if err := writeFetch(w.CreateMessage(f.seq), f, raw, options); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func writeFetch(w *imapserver.FetchResponseWriter, f fetched, options *imap.FetchOptions) error {
-	raw := f.msg.raw
+// writeFetch writes one message's FETCH response; raw is needed only for
+// the envelope, body structure and sections.
+func writeFetch(w *imapserver.FetchResponseWriter, f fetched, raw []byte, options *imap.FetchOptions) error {
 	w.WriteUID(f.msg.uid)
 	if options.Flags || f.flagsMoved {
 		w.WriteFlags(f.flags)
@@ -61,7 +74,7 @@ func writeFetch(w *imapserver.FetchResponseWriter, f fetched, options *imap.Fetc
 		w.WriteInternalDate(f.msg.date)
 	}
 	if options.RFC822Size {
-		w.WriteRFC822Size(int64(len(raw)))
+		w.WriteRFC822Size(f.msg.size)
 	}
 	if options.Envelope {
 		w.WriteEnvelope(envelope(raw))
@@ -144,7 +157,7 @@ func (v *view) store(w *imapserver.FetchWriter, numSet imap.NumSet, sf *imap.Sto
 
 	if !sf.Silent {
 		for _, f := range list {
-			if err := writeFetch(w.CreateMessage(f.seq), f, &imap.FetchOptions{Flags: true}); err != nil {
+			if err := writeFetch(w.CreateMessage(f.seq), f, nil, &imap.FetchOptions{Flags: true}); err != nil {
 				return err
 			}
 		}

@@ -130,13 +130,18 @@ func (st *store) loadMailbox(owner, dir string, maxMessageBytes int64) (*mailbox
 	return mb, nil
 }
 
+// loadMessage reads a message's flags and date; the message itself stays on
+// disk until a client asks for it.
 func loadMessage(dir string, uid imap.UID, maxMessageBytes int64) (*message, error) {
-	// Allow for the trace headers added on delivery.
-	raw, err := readBounded(emlPath(dir, uid), maxMessageBytes+64<<10)
+	info, err := os.Stat(emlPath(dir, uid))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading message %d: %w", uid, err)
 	}
-	m := &message{uid: uid, raw: raw, flags: flagSet{}}
+	// Allow for the trace headers added on delivery.
+	if limit := maxMessageBytes + 64<<10; info.Size() > limit || !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("reading %s: not a file of at most %d bytes", emlPath(dir, uid), limit)
+	}
+	m := &message{uid: uid, size: info.Size(), flags: flagSet{}}
 	b, err := readBounded(flagsPath(dir, uid), maxMetaLen)
 	var meta messageMeta
 	if err == nil {
@@ -147,9 +152,7 @@ func loadMessage(dir string, uid imap.UID, maxMessageBytes int64) (*message, err
 		m.date = meta.Date
 	}
 	if m.date.IsZero() { // flags lost: keep the message, dated by its file
-		if info, err := os.Stat(emlPath(dir, uid)); err == nil {
-			m.date = info.ModTime()
-		}
+		m.date = info.ModTime()
 	}
 	return m, nil
 }

@@ -1,7 +1,9 @@
 package devmail
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"sync"
 	"time"
 
@@ -9,9 +11,12 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 )
 
-// message is one stored message; uid, raw and date never change.
+// message is one stored message; uid, size, raw and date never change. raw
+// is held only by a store without disk: with disk the message is read from
+// its file (through the store's cache) when a client needs it.
 type message struct {
 	uid   imap.UID
+	size  int64
 	raw   []byte
 	date  time.Time
 	flags flagSet // guarded by the mailbox's mu
@@ -44,7 +49,7 @@ func newMailbox(st *store, owner, name string, validity uint32, uidNext imap.UID
 		idlers:  make(map[chan struct{}]struct{}),
 	}
 	for _, m := range msgs {
-		mb.bytes += int64(len(m.raw))
+		mb.bytes += m.size
 	}
 	return mb
 }
@@ -79,7 +84,7 @@ func (mb *mailbox) stage(it appendItem) (*message, error) {
 		mb.mu.Unlock()
 		return nil, errNoMailbox(mb.name)
 	}
-	msg := &message{uid: mb.uidNext, raw: it.raw, date: it.date, flags: newFlagSet(it.flags)}
+	msg := &message{uid: mb.uidNext, size: it.bytes(), date: it.date, flags: newFlagSet(it.flags)}
 	mb.uidNext++
 	dir := mb.dir
 	var err error
@@ -88,17 +93,32 @@ func (mb *mailbox) stage(it appendItem) (*message, error) {
 		err = writeMailboxMeta(dir, mb.metaLocked())
 	}
 	mb.mu.Unlock()
-	if err == nil && dir != "" {
-		err = writeMessage(dir, msg.uid, msg.raw, messageMeta{Flags: msg.flags.list(), Date: msg.date})
+	meta := messageMeta{Flags: msg.flags.list(), Date: msg.date}
+	switch {
+	case err != nil:
+	case dir == "" && it.src != "":
+		err = errors.New("a linked copy needs a disk-backed mailbox")
+	case dir == "":
+		msg.raw = it.raw
+	case it.src != "":
+		err = linkMessage(dir, msg.uid, it.src, meta)
+	default:
+		err = writeMessage(dir, msg.uid, it.raw, meta)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("storing message in %s: %w", mb.name, err)
+	}
+	if it.raw != nil && mb.st.cache != nil {
+		mb.st.cache.put(cacheKey{mb, msg.uid}, it.raw) // it is read moments later
 	}
 	return msg, nil
 }
 
 // unstage removes the files of a staged message that will not be committed.
 func (mb *mailbox) unstage(msg *message) {
+	if mb.st.cache != nil {
+		mb.st.cache.remove(cacheKey{mb, msg.uid})
+	}
 	mb.mu.Lock()
 	dir := mb.dir
 	mb.mu.Unlock()
@@ -113,7 +133,7 @@ func (mb *mailbox) commit(msg *message) {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
 	mb.msgs = append(mb.msgs, msg)
-	mb.bytes += int64(len(msg.raw))
+	mb.bytes += msg.size
 	mb.tracker.QueueNumMessages(uint32(len(mb.msgs)))
 	mb.wakeLocked()
 }
@@ -166,11 +186,14 @@ func (mb *mailbox) expungeWhere(pred func(*message) bool) []*message {
 		gone[i] = true
 		mb.tracker.QueueExpunge(uint32(i) + 1)
 		removed = append(removed, m)
-		freed += int64(len(m.raw))
+		freed += m.size
 		if mb.dir != "" {
 			if err := removeMessage(mb.dir, m.uid); err != nil {
 				mb.st.log.Warn("expunging a message", "err", err)
 			}
+		}
+		if mb.st.cache != nil {
+			mb.st.cache.remove(cacheKey{mb, m.uid})
 		}
 	}
 	if len(removed) == 0 {
@@ -189,6 +212,13 @@ func (mb *mailbox) expungeWhere(pred func(*message) bool) []*message {
 		mb.st.release(freed)
 	}
 	return removed
+}
+
+// metaDir is the mailbox's directory, "" without disk or once deleted.
+func (mb *mailbox) metaDir() string {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return mb.dir
 }
 
 // markDeleted detaches the mailbox from disk and returns its size.
@@ -227,4 +257,47 @@ func (mb *mailbox) saveFlagsLocked(m *message) error {
 		return nil
 	}
 	return writeMessageMeta(mb.dir, m.uid, messageMeta{Flags: m.flags.list(), Date: m.date})
+}
+
+// errGone is a message whose file was removed (expunged, or its mailbox
+// deleted) after the caller found it in the mailbox.
+var errGone = errors.New("message no longer exists")
+
+// body returns the raw message: held in memory without disk, else from the
+// store's cache or its file. Call it without mb.mu: reading a file must not
+// hold up deliveries. errGone means the message was expunged meanwhile.
+func (mb *mailbox) body(m *message) ([]byte, error) {
+	if m.raw != nil || mb.st.cache == nil {
+		return m.raw, nil
+	}
+	key := cacheKey{mb, m.uid}
+	if raw, ok := mb.st.cache.get(key); ok {
+		return raw, nil
+	}
+	mb.mu.Lock()
+	dir := mb.dir
+	mb.mu.Unlock()
+	if dir == "" {
+		return nil, errGone
+	}
+	raw, err := readBounded(emlPath(dir, m.uid), m.size)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errGone
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading message %d of %s: %w", m.uid, mb.nameNow(), err)
+	}
+	if int64(len(raw)) != m.size {
+		return nil, fmt.Errorf("reading message %d of %s: %d bytes on disk, %d delivered", m.uid, mb.nameNow(), len(raw), m.size)
+	}
+	mb.st.cache.put(key, raw)
+	return raw, nil
+}
+
+// path is the file of m, for a linked COPY; "" without disk.
+func (mb *mailbox) pathLocked(m *message) string {
+	if mb.dir == "" {
+		return ""
+	}
+	return emlPath(mb.dir, m.uid)
 }

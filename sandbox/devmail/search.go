@@ -12,20 +12,33 @@ import (
 	"github.com/emersion/go-message/mail"
 )
 
-// searched is one message as SEARCH sees it, copied under the lock.
+// searched is one message as SEARCH sees it, copied under the lock. Its
+// body is read once, and only when a criterion needs it.
 type searched struct {
-	seq   uint32
-	msg   *message
-	flags flagSet
+	seq    uint32
+	msg    *message
+	flags  flagSet
+	mb     *mailbox
+	raw    []byte
+	loaded bool
+}
+
+// body returns the raw message; one expunged meanwhile reads as empty.
+func (s *searched) body() []byte {
+	if !s.loaded {
+		s.raw, _ = s.mb.body(s.msg)
+		s.loaded = true
+	}
+	return s.raw
 }
 
 func (v *view) search(kind imapserver.NumKind, criteria *imap.SearchCriteria, options *imap.SearchOptions) *imap.SearchData {
-	var list []searched
+	var list []*searched
 	v.mb.mu.Lock()
 	v.staticCriteriaLocked(criteria)
 	for i, m := range v.mb.msgs {
 		if seq := v.tracker.EncodeSeqNum(uint32(i) + 1); seq != 0 {
-			list = append(list, searched{seq: seq, msg: m, flags: m.flags.clone()})
+			list = append(list, &searched{seq: seq, msg: m, flags: m.flags.clone(), mb: v.mb})
 		}
 	}
 	v.mb.mu.Unlock()
@@ -89,7 +102,7 @@ func (v *view) staticCriteriaLocked(c *imap.SearchCriteria) {
 	}
 }
 
-func matches(s searched, c *imap.SearchCriteria) bool {
+func matches(s *searched, c *imap.SearchCriteria) bool {
 	m := s.msg
 	for _, set := range c.SeqNum {
 		if !set.Contains(s.seq) {
@@ -114,12 +127,12 @@ func matches(s searched, c *imap.SearchCriteria) bool {
 			return false
 		}
 	}
-	size := int64(len(m.raw))
+	size := m.size
 	if c.Larger != 0 && size <= c.Larger || c.Smaller != 0 && size >= c.Smaller {
 		return false
 	}
 	if len(c.Header) > 0 || !c.SentSince.IsZero() || !c.SentBefore.IsZero() {
-		h := mail.Header{Header: entity(m.raw).Header}
+		h := mail.Header{Header: entity(s.body()).Header}
 		for _, hc := range c.Header {
 			if !headerMatches(h.FieldsByKey(hc.Key), hc.Value) {
 				return false
@@ -133,12 +146,12 @@ func matches(s searched, c *imap.SearchCriteria) bool {
 		}
 	}
 	for _, text := range c.Text {
-		if !entityMatches(entity(m.raw), text, true, 0) {
+		if !entityMatches(entity(s.body()), text, true, 0) {
 			return false
 		}
 	}
 	for _, body := range c.Body {
-		if !entityMatches(entity(m.raw), body, false, 0) {
+		if !entityMatches(entity(s.body()), body, false, 0) {
 			return false
 		}
 	}

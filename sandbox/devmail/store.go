@@ -25,7 +25,8 @@ func (e *mailboxFullError) Error() string {
 
 // store holds every user's mailboxes, in memory and, with disk, on disk.
 type store struct {
-	disk        *disk // nil: memory only
+	disk        *disk      // nil: memory only
+	cache       *bodyCache // with disk: the raw messages kept in memory
 	log         *slog.Logger
 	maxMessages int   // per mailbox
 	maxBytes    int64 // all mailboxes together
@@ -43,8 +44,13 @@ type store struct {
 }
 
 func newStore(d *disk, cfg Config) *store {
+	var cache *bodyCache
+	if d != nil {
+		cache = newBodyCache(cfg.CacheBytes)
+	}
 	return &store{
 		disk:        d,
+		cache:       cache,
 		log:         cfg.Logger,
 		maxMessages: cfg.MaxMailboxMessages,
 		maxBytes:    cfg.MaxStoreBytes,
@@ -96,12 +102,22 @@ func (st *store) hasRoom(addr string) error {
 	return nil
 }
 
-// appendItem is one message to add to one mailbox.
+// appendItem is one message to add to one mailbox: raw, or (COPY between
+// disk-backed mailboxes) the file src of size bytes, linked rather than read.
 type appendItem struct {
 	mbox  *mailbox
 	raw   []byte
+	src   string
+	size  int64
 	flags []imap.Flag
 	date  time.Time
+}
+
+func (it appendItem) bytes() int64 {
+	if it.src != "" {
+		return it.size
+	}
+	return int64(len(it.raw))
 }
 
 // appendMessages adds all items or none: bounds are checked first, then
@@ -114,7 +130,7 @@ func (st *store) appendMessages(items []appendItem) ([]imap.UID, error) {
 	var total int64
 	for _, it := range items {
 		perBox[it.mbox]++
-		total += int64(len(it.raw))
+		total += it.bytes()
 	}
 	for mb, n := range perBox {
 		if mb.count()+n > st.maxMessages {

@@ -118,9 +118,13 @@ func (u *user) delete(name string) error {
 		return errNoMailbox(name)
 	}
 	delete(u.boxes, name)
+	dir := mb.metaDir()
 	u.st.release(mb.markDeleted())
-	if mb.dir != "" {
-		if err := os.RemoveAll(mb.dir); err != nil {
+	if u.st.cache != nil {
+		u.st.cache.removeMailbox(mb)
+	}
+	if dir != "" {
+		if err := os.RemoveAll(dir); err != nil {
 			return fmt.Errorf("deleting mailbox %q: %w", name, err)
 		}
 	}
