@@ -197,6 +197,9 @@ func Decide(rec lifecycle.Record, t Timer) (v Verdict, why string) {
 		if slices.ContainsFunc(rec.Reminders, func(r lifecycle.Reminder) bool { return r.Number >= t.Number }) {
 			return Nothing, "reminder " + strconv.Itoa(t.Number) + " or a later one was sent"
 		}
+		if k := rec.Known; k.RootEmail != "" && k.Nickname != "" && k.SupportType != "" && len(rec.Problems) == 0 {
+			return Nothing, "nothing is missing"
+		}
 		return Remind, ""
 	case StepExpiry:
 		return Expire, ""

@@ -85,6 +85,10 @@ func TestDecide(t *testing.T) {
 	sent1.Reminders = []lifecycle.Reminder{{Number: 1}}
 	sent2 := waiting(confirmed)
 	sent2.Reminders = []lifecycle.Reminder{{Number: 2}}
+	complete := waiting(confirmed)
+	complete.Known = lifecycle.Known{RootEmail: "r@acme.example", Nickname: "Acme", SupportType: "basic"}
+	refused := complete
+	refused.Problems = []string{"root_email_in_use"}
 	expired := lifecycle.Record{Stage: lifecycle.StageExpired, Expiry: &events.RequestExpired{WaitingSince: at}}
 	expiredOther := lifecycle.Record{Stage: lifecycle.StageExpired, Expiry: &events.RequestExpired{WaitingSince: later}}
 	for _, c := range []struct {
@@ -102,6 +106,8 @@ func TestDecide(t *testing.T) {
 		{"asked again since", waiting(confirmed, clarified), r1, Nothing},
 		{"an ignored reply asks nothing", waiting(confirmed, ignored), r1, Remind},
 		{"no confirmation on record", waiting(), r1, Nothing},
+		{"nothing missing", complete, r1, Nothing},
+		{"a refused root email", refused, r1, Remind},
 		{"expiry", waiting(confirmed), exp, Expire},
 		{"expiry after a clarification", waiting(confirmed, clarified), exp, Nothing},
 		{"expired by this step", expired, exp, ExpiryEmail},
