@@ -14,39 +14,71 @@ const (
 	maxNicknameIn = 4096
 )
 
-// AccountName derives an AWS account name from a reseller's nickname:
-// accents stripped ("Café Étoile" → "Cafe Etoile"), common letters and
-// punctuation spelled in ASCII, white space and control characters collapsed
-// to single spaces, everything else (emoji, CJK) dropped, cut to 50. It
-// returns "" when nothing usable is left.
+// AccountName derives the AWS account name (CreateAccount's AccountName:
+// 1–50 characters of printable ASCII) from a reseller's nickname, which keeps
+// whatever they typed:
+//
+//   - accents are stripped by Unicode decomposition (golang.org/x/text NFKD):
+//     "Érablière Saint-Jérôme" → "Erabliere Saint-Jerome", "São João" →
+//     "Sao Joao", "Ａｃｍｅ" → "Acme";
+//   - umlauts too: "Müller" → "Muller", "Ä" → "A", not "Ae". The same two
+//     dots are a diaeresis in French, Dutch, Spanish and Portuguese
+//     ("Noël", "Citroën", "België", "pingüino"), where an added "e" is wrong,
+//     and the nickname's language is not known; the reseller sees the name
+//     in the follow-up email;
+//   - letters without a decomposition are spelled: ß → ss, œ → oe, æ → ae,
+//     ø → o, ł → l, þ → th;
+//   - en and em dashes and the minus sign become "-", curly single quotes
+//     "'", curly double quotes and guillemets '"', € "EUR";
+//   - white space and control characters collapse to single spaces;
+//     anything else (emoji, CJK, symbols) is dropped; the result is cut to 50.
+//
+// It returns "" when no ASCII letter or digit is left ("🚀🚀", "東京商事",
+// "— ! —"): such a name means nothing in the AWS console, and the caller
+// asks for another or falls back to the customer's name.
 func AccountName(nickname string) string {
 	if len(nickname) > maxNicknameIn {
 		nickname = nickname[:maxNicknameIn]
 	}
 	var b strings.Builder
 	space := false // a separator is pending; written only before the next kept character
-	for _, r := range norm.NFKD.String(nickname) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-			// combining accent left by the decomposition
-		case unicode.IsSpace(r): // tabs and line breaks too; other controls are dropped below
-			space = b.Len() > 0
-		case r > 0x20 && r < 0x7f:
-			writeKept(&b, &space, string(r))
-		default:
-			if s, ok := asciiFold(r); ok {
-				writeKept(&b, &space, s)
-			}
-		}
+	var dec [64]byte
+	for _, r := range nickname {
 		if b.Len() >= maxAccountName {
 			break
+		}
+		if s, ok := asciiFold(r); ok { // before decomposition: NFKD would turn "´" into a space
+			writeKept(&b, &space, s)
+			continue
+		}
+		for _, d := range string(norm.NFKD.AppendString(dec[:0], string(r))) {
+			switch {
+			case unicode.Is(unicode.Mn, d):
+				// combining accent left by the decomposition, or typed decomposed
+			case unicode.IsSpace(d): // tabs and line breaks too; other controls are dropped below
+				space = b.Len() > 0
+			case d > 0x20 && d < 0x7f:
+				writeKept(&b, &space, string(d))
+			default:
+				if s, ok := asciiFold(d); ok {
+					writeKept(&b, &space, s)
+				}
+			}
 		}
 	}
 	out := b.String()
 	if len(out) > maxAccountName {
 		out = out[:maxAccountName]
 	}
-	return strings.TrimRight(out, " ")
+	out = strings.TrimRight(out, " ")
+	if !strings.ContainsFunc(out, isASCIIAlnum) {
+		return ""
+	}
+	return out
+}
+
+func isASCIIAlnum(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }
 
 func writeKept(b *strings.Builder, space *bool, s string) {

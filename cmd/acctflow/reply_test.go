@@ -7,6 +7,7 @@ import (
 	"net/smtp"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -33,40 +34,42 @@ func runReplyParse(t *testing.T, arg string, stdin []byte) map[string]any {
 	return got
 }
 
-// Every field of every shared fixture, as truth.json has it.
+// Every field of every fixture, as truth.json has it: the shared examples
+// and the reply parser's own corpus (languages, clients, shapes).
 func TestReplyParseSharedFixtures(t *testing.T) {
-	dir := "../../examples/replies"
-	data, err := os.ReadFile(filepath.Join(dir, "truth.json"))
-	if err != nil {
-		t.Fatalf("example fixture: %v", err)
-	}
-	var truth map[string]map[string]any
-	if err := json.Unmarshal(data, &truth); err != nil {
-		t.Fatal(err)
-	}
-	if len(truth) < 12 {
-		t.Fatalf("only %d fixtures in truth.json", len(truth))
-	}
-	for name, want := range truth {
-		t.Run(name, func(t *testing.T) {
-			got := runReplyParse(t, filepath.Join(dir, name), nil)
-			for _, k := range []string{"root_email", "nickname", "support_type", "request_ref", "auto_reply", "complete", "problems"} {
-				if _, ok := got[k]; !ok {
-					t.Errorf("key %s missing", k)
+	for dir, atLeast := range map[string]int{"../../examples/replies": 12, "../../mailer/reply/testdata/replies": 108} {
+		data, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+		if err != nil {
+			t.Fatalf("fixture truth: %v", err)
+		}
+		var truth map[string]map[string]any
+		if err := json.Unmarshal(data, &truth); err != nil {
+			t.Fatal(err)
+		}
+		if len(truth) < atLeast {
+			t.Fatalf("only %d fixtures in %s/truth.json", len(truth), dir)
+		}
+		for name, want := range truth {
+			t.Run(name, func(t *testing.T) {
+				got := runReplyParse(t, filepath.Join(dir, name), nil)
+				for _, k := range []string{"root_email", "nickname", "support_type", "request_ref", "auto_reply", "complete", "problems"} {
+					if _, ok := got[k]; !ok {
+						t.Errorf("key %s missing", k)
+					}
 				}
-			}
-			if len(got) != 7 {
-				t.Errorf("%d keys, want 7: %v", len(got), got)
-			}
-			for k, v := range want {
-				if g, ok := got[k]; !ok || g != v {
-					t.Errorf("%s = %#v, want %#v", k, got[k], v)
+				if len(got) != 7 {
+					t.Errorf("%d keys, want 7: %v", len(got), got)
 				}
-			}
-			if got["complete"] == true && len(got["problems"].([]any)) != 0 {
-				t.Errorf("complete with problems %v", got["problems"])
-			}
-		})
+				for k, v := range want {
+					if g, ok := got[k]; !ok || !reflect.DeepEqual(g, v) {
+						t.Errorf("%s = %#v, want %#v", k, got[k], v)
+					}
+				}
+				if got["complete"] == true && len(got["problems"].([]any)) != 0 {
+					t.Errorf("complete with problems %v", got["problems"])
+				}
+			})
+		}
 	}
 }
 

@@ -64,47 +64,39 @@ func detectAuto(h message.Header, hd Header, mediaType, reportType string) autoK
 	return notAuto
 }
 
-// autoPhrases mark an out-of-office or automatic reply in a subject (folded),
-// in English and French, and the German Outlook wording.
-var autoPhrases = []string{
-	"out of office", "out of the office", "automatic reply", "auto reply", "auto-reply", "autoreply",
-	"auto response", "auto-response", "autoresponse", "automatic response", "away from the office",
-	"away from my desk", "on vacation", "on leave", "on holiday", "annual leave",
-	"reponse automatique", "reponse auto", "absent", "absente", "absence", "hors du bureau",
-	"absent du bureau", "message d'absence", "en conge", "en vacances", "abwesenheitsnotiz",
-	"automatische antwort",
-}
-
-// autoSubject looks for those phrases only before the confirmation's own
-// subject: the customer's name quoted after it ("(Absent Minded Ltd)") must
-// not turn a real reply into an auto-reply.
+// autoSubject looks for the out-of-office phrases of every language of
+// lang/ only before the confirmation's own subject: the customer's name
+// quoted after it ("(Absent Minded Ltd)") must not turn a real reply into an
+// auto-reply.
 func autoSubject(subject string) bool {
-	f := fold(subject)
-	if i := strings.Index(f, "customer account provision request"); i >= 0 {
-		f = f[:i]
-	}
-	for _, p := range autoPhrases {
+	f := beforeOurSubject(fold(subject))
+	for _, p := range lex.autoPhrases {
 		if hasWord(f, p) {
 			return true
 		}
 	}
 	return false
-}
-
-var bouncePhrases = []string{
-	"undeliverable", "undelivered mail", "delivery status notification", "mail delivery failed",
-	"mail delivery failure", "returned mail", "delivery failure", "failure notice", "non remis",
-	"echec de la remise", "remise impossible", "unzustellbar",
 }
 
 func bounceSubject(f string) bool {
-	if i := strings.Index(f, "customer account provision request"); i >= 0 {
-		f = f[:i]
-	}
-	for _, p := range bouncePhrases {
+	f = beforeOurSubject(f)
+	for _, p := range lex.bouncePhrases {
 		if hasWord(f, p) {
 			return true
 		}
 	}
 	return false
+}
+
+// beforeOurSubject cuts a folded subject where our own subject starts, or at
+// the customer's name in parentheses that every subject of ours carries,
+// whatever its language.
+func beforeOurSubject(f string) string {
+	if i := strings.Index(f, "customer account provision request"); i >= 0 {
+		f = f[:i]
+	}
+	if i := strings.IndexByte(f, '('); i >= 0 {
+		f = f[:i]
+	}
+	return f
 }

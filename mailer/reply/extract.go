@@ -3,6 +3,8 @@ package reply
 import (
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Where a candidate value came from, most trusted first: a label (or the
@@ -44,13 +46,16 @@ func (c *candidates) addRoot(value string) {
 	}
 }
 
+// addNick keeps the nickname as the sender typed it: accents, dashes,
+// emoji and all, in NFC so that the same name typed on a Mac and on Windows
+// is one name; only surrounding quotes and runs of spaces go.
 func (c *candidates) addNick(value string) {
 	v := trimQuotes(strings.TrimSpace(value))
 	if v == "" || placeholder(v) {
 		return
 	}
-	v = strings.Join(strings.Fields(v), " ")
-	c.nicks = appendUnique(c.nicks, truncate(v, 256))
+	v = norm.NFC.String(strings.Join(strings.Fields(truncate(v, 4*maxNicknameRunes)), " "))
+	c.nicks = appendUnique(c.nicks, v)
 }
 
 func (c *candidates) addSupport(value string) {
@@ -74,27 +79,40 @@ func (c *candidates) add(f field, value string) {
 	}
 }
 
-// placeholders are what people write for "not decided yet".
-var placeholders = map[string]bool{
-	"tbd": true, "tba": true, "tbc": true, "n/a": true, "na": true, "?": true, "-": true, "...": true,
-	"to follow": true, "to be confirmed": true, "to be decided": true, "pending": true, "later": true,
-	"a venir": true, "a confirmer": true, "a determiner": true, "xxx": true, "same": true,
-}
-
+// placeholder: what people write for "not decided yet", in any language.
 func placeholder(v string) bool {
-	return placeholders[strings.Trim(fold(strings.TrimSpace(v)), " .!")]
+	return lex.placeholders[strings.Join(strings.Fields(strings.Trim(fold(strings.TrimSpace(v)), " .!")), " ")]
 }
 
+// trimQuotes removes one pair of quotes (or emphasis) around a value at a
+// time: "x", 'x', *x*, `x`, [x], “x”, „x“, «x», ‘x’.
 func trimQuotes(v string) string {
-	for len(v) >= 2 {
-		a, b := v[0], v[len(v)-1]
-		if a == '"' && b == '"' || a == '\'' && b == '\'' || a == '*' && b == '*' || a == '`' && b == '`' || a == '[' && b == ']' {
-			v = strings.TrimSpace(v[1 : len(v)-1])
-			continue
+	for {
+		a, an := utf8.DecodeRuneInString(v)
+		b, bn := utf8.DecodeLastRuneInString(v)
+		if len(v) < an+bn || !quotePair(a, b) {
+			return v
 		}
-		return v
+		v = strings.TrimSpace(v[an : len(v)-bn])
 	}
-	return v
+}
+
+func quotePair(a, b rune) bool {
+	switch a {
+	case '"', '\'', '*', '`':
+		return b == a
+	case '[':
+		return b == ']'
+	case '“', '”', '„':
+		return b == '”' || b == '“'
+	case '«':
+		return b == '»'
+	case '»':
+		return b == '«'
+	case '‘', '‚':
+		return b == '’' || b == '‘'
+	}
+	return false
 }
 
 // fields is the resolved outcome for the three details; a nil value comes
@@ -134,6 +152,8 @@ func resolve(tiers *[numTiers]candidates) fields {
 			f.nickProblem = ProblemNicknameAmbiguous
 		case !validNickname(c.nicks[0]):
 			f.nickProblem = ProblemNicknameInvalid
+		case !usableNickname(c.nicks[0]):
+			f.nickProblem = ProblemNicknameUnusable
 		default:
 			f.nick, f.nickProblem = &c.nicks[0], ""
 		}
@@ -157,14 +177,15 @@ func resolve(tiers *[numTiers]candidates) fields {
 	return f
 }
 
-// validNickname applies the AWS Organizations rule for an account name:
-// 1–50 printable ASCII characters.
+// validNickname: what a reseller may call an account, as typed: 1–100
+// characters of text (any letters, accents, dashes, emoji), no control
+// characters.
 func validNickname(n string) bool {
-	if n == "" || len(n) > 50 || !utf8.ValidString(n) {
+	if n == "" || !utf8.ValidString(n) || utf8.RuneCountInString(n) > maxNicknameRunes {
 		return false
 	}
-	for i := 0; i < len(n); i++ {
-		if n[i] < 0x20 || n[i] > 0x7e {
+	for _, r := range n {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
 			return false
 		}
 	}

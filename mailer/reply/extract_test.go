@@ -1,6 +1,9 @@
 package reply
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestExtractBodies runs the text pipeline on text/plain bodies: root,
 // nickname, support, and the problems of the fields left out ("" when none).
@@ -47,12 +50,22 @@ func TestExtractBodies(t *testing.T) {
 			"a@b.example", "N", "", "support_type_missing"},
 		{"negated prose support", "Root email: a@b.example\nNickname: N\nWe do not want Enterprise support.\n",
 			"a@b.example", "N", "", "support_type_missing"},
-		{"nickname with accents is invalid for AWS", "Root email: a@b.example\nNickname: Érable Prod\nSupport: Basic\n",
+		{"nickname kept as typed", "Root email: a@b.example\nNickname: « Érablière – Prod 🍁 »\nSupport: Basic\n",
+			"a@b.example", "Érablière – Prod 🍁", "basic", ""},
+		{"decomposed accents are one nickname", "Root email: a@b.example\nNickname: E\u0301rable\nSupport: Basic\n",
+			"a@b.example", "Érable", "basic", ""},
+		{"nickname of emoji only is unusable", "Root email: a@b.example\nNickname: 🚀🚀 ✨\nSupport: Basic\n",
+			"a@b.example", "", "basic", "nickname_unusable"},
+		{"nickname of punctuation only is unusable", "Root email: a@b.example\nNickname: — ! —\nSupport: Basic\n",
+			"a@b.example", "", "basic", "nickname_unusable"},
+		{"nickname of 100 characters", "Root email: a@b.example\nNickname: " + strings.Repeat("é", 100) + "\nSupport: Basic\n",
+			"a@b.example", strings.Repeat("é", 100), "basic", ""},
+		{"nickname over 100 characters", "Root email: a@b.example\nNickname: " + strings.Repeat("é", 101) + "\nSupport: Basic\n",
 			"a@b.example", "", "basic", "nickname_invalid"},
 		{"two nicknames", "Root email: a@b.example\nNickname: A\nFriendly name: B\nSupport: Basic\n",
 			"a@b.example", "", "basic", "nickname_ambiguous"},
 	} {
-		res := readLines(plainLines(c.body))
+		res := readLines(plainLines(c.body), readCtx{})
 		f := res.fields
 		got := func(p *string) string {
 			if p == nil {

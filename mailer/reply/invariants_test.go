@@ -23,8 +23,8 @@ func checkInvariants(t testing.TB, r Reply) {
 	if r.RootEmail != nil && (*r.RootEmail != strings.ToLower(*r.RootEmail) || !validRootEmail(*r.RootEmail)) {
 		t.Errorf("root_email %q not a lower-cased valid address", *r.RootEmail)
 	}
-	if r.Nickname != nil && !validNickname(*r.Nickname) {
-		t.Errorf("nickname %q invalid", *r.Nickname)
+	if r.Nickname != nil && (!validNickname(*r.Nickname) || !usableNickname(*r.Nickname)) {
+		t.Errorf("nickname %q invalid or unusable", *r.Nickname)
 	}
 	if r.AutoReply && (r.RootEmail != nil || r.Nickname != nil || r.SupportType != nil || r.RequestRef != nil || r.Complete) {
 		t.Errorf("auto-reply with fields: %+v", r.Extraction)

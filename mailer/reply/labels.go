@@ -20,76 +20,78 @@ type labeled struct {
 
 const maxKeyLen = 60
 
-// fillerWords carry no meaning in a label: "The new AWS root email address
-// for the account", "Surnom du compte".
-var fillerWords = map[string]bool{
-	"the": true, "a": true, "an": true, "aws": true, "amazon": true, "new": true, "your": true,
-	"our": true, "my": true, "desired": true, "requested": true, "preferred": true, "proposed": true,
-	"please": true, "for": true, "of": true, "to": true, "be": true, "used": true, "de": true,
-	"du": true, "des": true, "la": true, "le": true, "les": true, "l": true, "d": true, "nouveau": true,
-	"nouvelle": true, "votre": true, "notre": true, "web": true, "services": true, "s": true,
-	"this": true, "ce": true, "pour": true, "i": true, "ii": true, "iii": true,
-}
-
-var (
-	rootWords    = map[string]bool{"root": true, "racine": true, "email": true, "address": true, "account": true, "user": true, "courriel": true, "adresse": true, "compte": true, "utilisateur": true, "principal": true}
-	nickWords    = map[string]bool{"account": true, "nickname": true, "name": true, "friendly": true, "display": true, "surnom": true, "nom": true, "compte": true, "convivial": true}
-	supportWords = map[string]bool{"support": true, "type": true, "plan": true, "level": true, "tier": true, "soutien": true, "niveau": true, "forfait": true, "option": true, "choice": true}
-)
-
-// classifyKey says which detail a label names, however it was worded:
-// "Root email", "Email for root", "Root account email", "Courriel racine";
-// "Account nickname", "Friendly name", "Surnom du compte"; "Support type",
-// "Support level", "Type de soutien", "Niveau de soutien".
+// classifyKey says which detail a label names, in any language of lang/ and
+// however it was worded: "Root email", "Email for root", "Courriel racine",
+// "Root-E-Mail-Adresse", "Correo raíz"; "Account nickname", "Kontoname",
+// "Nome dell'account", "Apelido da conta"; "Support type", "Supportart",
+// "Tipo de soporte", "Type ondersteuning". Every word must belong to the
+// field's vocabulary (or be filler), and a word that names the field must be
+// among them.
 func classifyKey(key string) field {
 	if len(key) > maxKeyLen {
 		return fNone
 	}
-	ws := words(fold(dropAsides(key)))
+	ws := joinEmail(words(fold(dropAsides(key))))
 	kept := ws[:0]
-	for i := 0; i < len(ws); i++ {
-		w := ws[i]
-		if w == "e" && i+1 < len(ws) && ws[i+1] == "mail" { // e-mail
-			w, i = "email", i+1
-		}
-		if w == "mail" {
-			w = "email"
-		}
-		if !fillerWords[w] {
+	for _, w := range ws {
+		if !lex.filler[w] {
 			kept = append(kept, w)
 		}
 	}
 	if len(kept) == 0 || len(kept) > 6 {
 		return fNone
 	}
-	has := func(set map[string]bool) bool {
-		for _, w := range kept {
-			if !set[w] {
-				return false
-			}
+	for _, f := range []field{fRoot, fNick, fSupport} {
+		if lex.fields[f].matches(kept) {
+			return f
 		}
-		return true
-	}
-	contains := func(ws ...string) bool {
-		for _, k := range kept {
-			for _, w := range ws {
-				if k == w {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	switch {
-	case has(rootWords) && contains("root", "racine"):
-		return fRoot
-	case has(nickWords) && (contains("nickname", "surnom") ||
-		contains("name", "nom") && contains("account", "compte", "friendly", "display", "convivial")):
-		return fNick
-	case has(supportWords) && contains("support", "soutien"):
-		return fSupport
 	}
 	return fNone
+}
+
+// matches: every word is the field's, and the field is named.
+func (fw *fieldWords) matches(ws []string) bool {
+	core, name, account := false, false, false
+	for _, w := range ws {
+		if !fw.all[w] {
+			return false
+		}
+		core = core || fw.core[w]
+		name = name || fw.name[w]
+		account = account || fw.account[w]
+	}
+	return core || name && account
+}
+
+// mentions: the text names the field somewhere ("1. A new root email
+// address…", "2. Der Kontoname…"), whatever else it says.
+func (fw *fieldWords) mentions(ws []string) bool {
+	name, account := false, false
+	for _, w := range ws {
+		if fw.core[w] {
+			return true
+		}
+		name = name || fw.name[w]
+		account = account || fw.account[w]
+	}
+	return name && account
+}
+
+// joinEmail spells "e-mail", "E-Mail-Adresse", "e-mailadres" and a bare
+// "mail" as one word, as the tables do.
+func joinEmail(ws []string) []string {
+	out := ws[:0]
+	for i := 0; i < len(ws); i++ {
+		w := ws[i]
+		if w == "e" && i+1 < len(ws) && strings.HasPrefix(ws[i+1], "mail") {
+			w, i = "e"+ws[i+1], i+1
+		}
+		if w == "mail" {
+			w = "email"
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // dropAsides removes parenthesised asides from a label: "Support type
@@ -134,6 +136,8 @@ func parseLabels(text string) []labeled {
 			sepLen = 1
 		case c == '-' && k > 0 && s[k-1] == ' ' && (k+1 == len(s) || s[k+1] == ' '):
 			sepLen = 1
+		case c == 0xe2 && k > 0 && s[k-1] == ' ' && isTypoDash(s[k:]):
+			sepLen = 3 // "Support level – None"
 		}
 		if sepLen > 0 && k-chunk <= maxKeyLen && k > chunk {
 			// Mid-line labels need a real separator; a dash or tab only
@@ -154,7 +158,7 @@ func parseLabels(text string) []labeled {
 		}
 	}
 	if len(hits) == 0 {
-		if f := classifyKey(strings.TrimRight(s, " :-=*")); f != fNone {
+		if f := classifyKey(strings.TrimRight(s, " :-=*–—")); f != fNone {
 			return []labeled{{field: f}}
 		}
 		return spaceLabel(s)
@@ -180,7 +184,8 @@ func spaceLabel(s string) []labeled {
 	if len(ws) < 2 {
 		return nil
 	}
-	if first := fold(ws[0]); !rootWords[first] && !supportWords[first] {
+	first := joinEmail(words(fold(ws[0])))
+	if len(first) == 0 || !lex.fields[fRoot].all[first[0]] && !lex.fields[fSupport].all[first[0]] {
 		return nil // cheap exit for the common line that is no label at all
 	}
 	for n := min(3, len(ws)-1); n >= 1; n-- {
@@ -196,4 +201,12 @@ func spaceLabel(s string) []labeled {
 		}
 	}
 	return nil
+}
+
+// isTypoDash: s starts with an en or em dash followed by a space or the end.
+func isTypoDash(s string) bool {
+	if !strings.HasPrefix(s, "–") && !strings.HasPrefix(s, "—") {
+		return false
+	}
+	return len(s) == 3 || s[3] == ' '
 }

@@ -31,7 +31,8 @@ func parse(raw []byte) Reply {
 
 	w := &walker{budget: maxTextBytes}
 	v := w.entity(e, 0)
-	res := readView(v)
+	rc := readCtx{forwarded: isForwardSubject(r.Header.Subject), ourDomains: recipientDomains(r.Header)}
+	res := readView(v, rc)
 	if res.score == 0 {
 		// Nothing from the sender's own text: a colleague may have forwarded
 		// the customer's answer as an attachment. Our own confirmation,
@@ -40,7 +41,8 @@ func parse(raw []byte) Reply {
 			if isOurMessage(a.header) {
 				continue
 			}
-			if ar := readView(a.body); ar.score > 0 {
+			arc := readCtx{forwarded: isForwardSubject(decodeField(a.header.Get("Subject"))), ourDomains: rc.ourDomains}
+			if ar := readView(a.body, arc); ar.score > 0 {
 				res = ar
 				break
 			}
@@ -71,12 +73,12 @@ type viewResult struct {
 // readView reads the plain rendering and, when an HTML alternative exists,
 // the rich one too, keeping whichever says more (plain on a tie: it is what
 // the sender's client wrote as text).
-func readView(v view) viewResult {
-	res := readLines(v.plain)
+func readView(v view, rc readCtx) viewResult {
+	res := readLines(v.plain, rc)
 	if res.score == 3 || sameLines(v.plain, v.rich) {
 		return res
 	}
-	if rich := readLines(v.rich); rich.score > res.score {
+	if rich := readLines(v.rich, rc); rich.score > res.score {
 		return rich
 	}
 	return res
@@ -86,20 +88,11 @@ func sameLines(a, b []line) bool {
 	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
-func readLines(src []line) viewResult {
+// readLines reads one rendering of a body (on a copy: reading marks lines).
+func readLines(src []line, rc readCtx) viewResult {
 	ls := make([]line, len(src))
 	copy(ls, src)
-	ls = cutHistory(ls)
-	ls = cutSignature(ls)
-	tiers := scanLines(ls)
-	f := resolve(&tiers)
-	res := viewResult{fields: f, arn: roleARN(ls)}
-	for _, p := range []string{f.rootProblem, f.nickProblem, f.supportProblem} {
-		if p == "" || !strings.HasSuffix(p, "_missing") {
-			res.score++
-		}
-	}
-	return res
+	return readMessage(ls, rc, 0)
 }
 
 // isOurMessage recognises our own confirmation (or any mail we sent):

@@ -59,8 +59,10 @@ func TestRenderingsAgree(t *testing.T) {
 		if sameLines(v.plain, v.rich) {
 			continue
 		}
+		h := readHeader(e.Header)
+		rc := readCtx{forwarded: isForwardSubject(h.Subject), ourDomains: recipientDomains(h)}
 		n++
-		p, r := readLines(v.plain), readLines(v.rich)
+		p, r := readLines(v.plain, rc), readLines(v.rich, rc)
 		if !sameFields(p.fields, r.fields) {
 			t.Errorf("%s: plain %s, html %s", filepath.Base(path), showFields(p.fields), showFields(r.fields))
 		}
@@ -180,6 +182,14 @@ func hostileShapes() map[string]string {
 		"valediction flood": plain + strings.Repeat("Thanks,\n> Root email:\n1. x\n", 30000),
 		"quote flood":       plain + strings.Repeat(">", 1000000),
 		"container flood":   htmlHdr + strings.Repeat("<blockquote><div class=gmail_signature><td>x", 25000),
+		"closing flood":     plain + strings.Repeat("Thanks,\n", 100000) + "Root email: a@b.example\n",
+		"forward nesting": "From: a@b.example\r\nSubject: Fwd: x\r\n\r\n" +
+			strings.Repeat("---------- Forwarded message ---------\nFrom: a <a@b.example>\nSubject: Fwd: x\n\nhi\n", 20000),
+		"quoted attributions": plain + strings.Repeat("> Am 25.11.2026 um 10:15 schrieb X <x@y.example>:\n", 50000),
+		"trigger sentences":   plain + strings.Repeat("als namen bitte el alias será o apelido é noem het ", 20000),
+		"numbered one line":   plain + strings.Repeat("1. a 2. b 3. c ", 60000),
+		"our email flood": "From: a@b.example\r\nSubject: Fwd: x\r\n\r\nOn Mon, 1 Jan 2026 X wrote:\n" +
+			strings.Repeat("> 1. A new root email address\n> x@y.example\n> Root email:\n", 30000),
 	}
 }
 

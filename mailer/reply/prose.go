@@ -5,7 +5,8 @@ import "strings"
 const maxParagraph = 8 << 10
 
 // scanProse reads the sender's remaining sentences: "use x@y as the root
-// email, call it Z, Developer support", and the French equivalents.
+// email, call it Z, Developer support", "als Namen bitte „Müller – Prod“",
+// "el tipo de soporte será Business".
 func scanProse(ls []line, consumed []bool, c *candidates) {
 	var par []string
 	size := 0
@@ -43,17 +44,25 @@ func proseParagraph(p string, c *candidates) {
 	}
 }
 
+// isQuestion: a sentence that asks ("Which support type do you recommend?",
+// "¿Podemos usar Business?") gives no answer, whatever words it uses.
+func isQuestion(s string) bool {
+	t := strings.TrimSpace(s)
+	return strings.HasSuffix(t, "?") || strings.HasPrefix(t, "¿")
+}
+
 func proseSentence(s string, c *candidates) {
-	if strings.TrimSpace(s) == "" {
+	if strings.TrimSpace(s) == "" || isQuestion(s) {
 		return
 	}
-	rest := s
-	if nick, from, to, ok := proseNickname(s); ok {
+	f, idx := foldIndexed(s)
+	rest, restFolded := s, f
+	if nick, from, to, ok := proseNickname(s, f, idx); ok {
 		c.addNick(nick)
-		rest = s[:from] + " " + s[to:] // a nickname like "Business Apps" says nothing about support
+		// A nickname like "Business Apps" says nothing about support.
+		rest, restFolded = s[:idx[from]]+" "+s[idx[to]:], f[:from]+" "+f[to:]
 	}
-	f := fold(rest)
-	if hasWord(f, "root") || hasWord(f, "racine") {
+	if mentionsRoot(restFolded) {
 		found := false
 		for _, t := range scanAddresses(rest) {
 			if t.valid {
@@ -63,36 +72,33 @@ func proseSentence(s string, c *candidates) {
 				c.rootInvalid = true
 			}
 		}
-		if !found && spelledOut(f) {
+		if !found && spelledOut(restFolded) {
 			c.rootInvalid = true
 		}
 	}
-	for _, t := range proseSupport(words(f)) {
+	for _, t := range proseSupport(words(restFolded)) {
 		c.supports = appendUnique(c.supports, t)
 	}
 }
 
-// nickTriggers introduce a nickname in a sentence (lower-case ASCII).
-var nickTriggers = []string{
-	"call it ", "name it ", "nickname it ", "call the account ", "name the account ",
-	"nickname should be ", "nickname will be ", "nickname would be ", "nickname is ", "nickname to be ",
-	"account name should be ", "account name will be ", "account name is ", "account named ",
-	"account called ", "appelez-le ", "appelez le compte ", "nommez-le ", "nommez le compte ",
-	"surnom est ", "surnom sera ", "surnom du compte est ", "surnom du compte sera ", "surnom du compte : ",
+// mentionsRoot: the sentence names the root account in one of the languages,
+// as a word or as the start of a compound ("Root-E-Mail", "rootadres").
+func mentionsRoot(folded string) bool {
+	for _, w := range lex.rootWords {
+		if hasWord(folded, w) {
+			return true
+		}
+	}
+	return false
 }
 
-// nickStops end an unquoted nickname in a sentence.
-var nickStops = []string{
-	",", ";", ":", "(", ". ", "! ", "? ", " and ", " with ", " for ", " please", " thanks", " as ",
-	" using ", " - ", " et ", " avec ", " s'il", " merci", " pour ",
-}
-
-// proseNickname finds "call it Z" and returns Z and the span it covers.
-func proseNickname(s string) (string, int, int, bool) {
-	low := lowerASCII(s)
+// proseNickname finds "call it Z" (or "als Namen bitte Z", "o apelido será
+// Z") in the folded sentence f and returns Z as the sender typed it, cut from
+// s, and the span of f it covers.
+func proseNickname(s, f string, idx []int) (string, int, int, bool) {
 	at, trig := -1, ""
-	for _, t := range nickTriggers {
-		if i := strings.Index(low, t); i >= 0 && (at < 0 || i < at) && isWordBoundary(low, i-1) {
+	for _, t := range lex.nickTriggers {
+		if i := strings.Index(f, t); i >= 0 && (at < 0 || i < at) && isWordBoundary(f, i-1) {
 			at, trig = i, t
 		}
 	}
@@ -100,91 +106,86 @@ func proseNickname(s string) (string, int, int, bool) {
 		return "", 0, 0, false
 	}
 	from := at + len(trig)
-	for from < len(s) && s[from] == ' ' {
+	for from < len(f) && f[from] == ' ' {
 		from++
 	}
-	if from >= len(s) {
+	if from >= len(f) {
 		return "", 0, 0, false
 	}
-	to := len(s)
-	if q := s[from]; q == '"' || q == '\'' {
-		if j := strings.IndexByte(s[from+1:], q); j >= 0 && j <= 80 {
-			return strings.TrimSpace(s[from+1 : from+1+j]), from, from + j + 2, true
+	if q := f[from]; q == '"' || q == '\'' {
+		if j := strings.IndexByte(f[from+1:], q); j >= 0 && j <= 200 {
+			v := strings.TrimSpace(s[idx[from+1]:idx[from+1+j]])
+			if v != "" {
+				return v, from, from + j + 2, true
+			}
 		}
 	}
-	lowRest := low[from:]
-	for _, stop := range nickStops {
-		if j := strings.Index(lowRest, stop); j >= 0 && from+j < to {
+	to := len(f)
+	rest := f[from:]
+	for _, stop := range lex.nickStops {
+		if j := strings.Index(rest, stop); j >= 0 && from+j < to {
 			to = from + j
 		}
 	}
-	v := strings.TrimRight(strings.TrimSpace(s[from:to]), ".!?")
-	if v == "" || len(v) > 80 {
+	for _, stop := range []string{",", ";", ":", "(", ". ", "! ", " - "} {
+		if j := strings.Index(rest, stop); j >= 0 && from+j < to {
+			to = from + j
+		}
+	}
+	// A verb closing the clause: "Das Konto soll Müller Prod heißen."
+	seg := strings.TrimRight(f[from:to], " .!")
+	for _, end := range lex.nickEnds {
+		if strings.HasSuffix(seg, " "+end) {
+			to = from + len(seg) - len(end) - 1
+			break
+		}
+	}
+	v := strings.TrimRight(strings.TrimSpace(s[idx[from]:idx[to]]), ".!")
+	if v == "" || len(v) > 200 {
 		return "", 0, 0, false
 	}
 	return v, from, to, true
 }
 
-func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
-var (
-	supportNouns = map[string]bool{"support": true, "soutien": true, "plan": true, "tier": true}
-	proseGlue    = map[string]bool{
-		"plan": true, "type": true, "level": true, "tier": true, "is": true, "should": true, "will": true,
-		"would": true, "be": true, "the": true, "please": true, "go": true, "with": true, "de": true,
-		"est": true, "sera": true, "niveau": true, "of": true, "we": true, "d": true, "like": true,
-		"want": true, "need": true, "choose": true, "select": true, "take": true, "let": true, "s": true,
-		"use": true, "it": true, "i": true, "to": true, "a": true, "an": true, "le": true, "la": true,
-		"du": true, "prefer": true, "pick": true, "ll": true, "as": true, "support": true, "soutien": true,
-		"aws": true, "for": true, "our": true, "their": true, "they": true, "client": true, "customer": true,
-	}
-	negators = map[string]bool{"not": true, "don": true, "dont": true, "doesn": true, "t": true, "no": true,
-		"without": true, "never": true, "pas": true, "ne": true, "sans": true, "instead": true, "than": true}
-)
-
 // proseSupport finds support types mentioned as such: "Developer support",
-// "business plan", "support: dev", "soutien de base", "no support"; a type
-// word on its own ("our business") is not a support type, and a negated one
-// ("we don't need Enterprise support") is skipped.
+// "business plan", "support: dev", "soutien de base", "no support",
+// "el tipo de soporte será Business", "Supportart Entwickler"; a type word on
+// its own ("our business") is not a support type, and a negated one ("we
+// don't need Enterprise support", "kein Enterprise") is skipped.
 func proseSupport(ws []string) []string {
 	var out []string
 	for i, w := range ws {
-		prev := ""
+		prev, prev2 := "", ""
 		if i > 0 {
 			prev = ws[i-1]
 		}
-		t := wordType(w, prev, len(w) >= 7)
+		if i > 1 {
+			prev2 = ws[i-2]
+		}
+		t := wordType(w, prev, prev2, len(w) >= 7)
 		if t == "" {
 			continue
 		}
-		if supportNouns[w] { // "no support", "aucun soutien"
+		if lex.supportNouns[w] { // "no support", "aucun soutien", "kein Support"
 			out = appendUnique(out, t)
 			continue
 		}
 		negated := false
 		for k := max(0, i-3); k < i; k++ {
-			if negators[ws[k]] {
+			if lex.negators[ws[k]] {
 				negated = true
 			}
 		}
 		if negated {
 			continue
 		}
-		near := i+1 < len(ws) && supportNouns[ws[i+1]]
+		near := i+1 < len(ws) && (lex.supportNouns[ws[i+1]] || lex.planNouns[ws[i+1]])
 		for k := i - 1; !near && k >= 0 && k >= i-5; k-- {
-			if ws[k] == "support" || ws[k] == "soutien" {
+			if lex.supportNouns[ws[k]] {
 				near = true
 				break
 			}
-			if !proseGlue[ws[k]] && !(t == Basic && ws[k] == "de") {
+			if !lex.glue[ws[k]] && !lex.phraseHeads[ws[k]] {
 				break
 			}
 		}

@@ -9,15 +9,24 @@ import "strings"
 // quoted, so answers typed between the quoted lines further down still count.
 // A separator counts even inside a quote container: Gmail puts its
 // "Forwarded message" line in one and the forwarded text after it, unquoted.
+// It does not inside a quote opened by an attribution line: that is the
+// quoted message's own history, and answers may still be typed below it.
+// Every marker is read in every language of lang/.
 func cutHistory(ls []line) []line {
+	quoting := false // an attribution line opened the quote below it
 	for i := 0; i < len(ls); i++ {
 		if ls[i].text == "" {
 			continue
 		}
-		if isSeparator(ls[i].text) {
+		if separatorKind(ls[i].text) != notSeparator && (ls[i].depth == 0 || !quoting) {
 			return ls[:i]
 		}
 		if ls[i].depth > 0 {
+			if !quoting {
+				// Gmail and Thunderbird put the attribution inside the quote
+				// container, already quoted.
+				_, quoting = attribution(ls, i)
+			}
 			continue
 		}
 		if isHeaderBlock(ls, i) {
@@ -28,7 +37,7 @@ func cutHistory(ls []line) []line {
 				for k := i; k <= end; k++ {
 					ls[k].depth = 1
 				}
-				i = end
+				i, quoting = end, true
 				continue
 			}
 			return ls[:i]
@@ -46,75 +55,95 @@ func nextNonBlank(ls []line, from int) int {
 	return -1
 }
 
-// separatorWords are the texts of the lines clients put above quoted or
-// forwarded mail, once the surrounding dashes are removed.
-var separatorWords = map[string]bool{
-	"original message": true, "message d'origine": true, "message original": true,
-	"forwarded message": true, "message transfere": true, "begin forwarded message": true,
-	"debut du message reexpedie": true, "debut du message transfere": true, "reply message": true,
-	"mensaje original": true, "ursprungliche nachricht": true, "weitergeleitete nachricht": true,
-}
+type sepKind int
 
-func isSeparator(text string) bool {
-	if len(text) > 80 {
-		return false
+const (
+	notSeparator sepKind = iota
+	originalSeparator
+	forwardSeparator
+)
+
+// separatorKind recognises the lines clients put above quoted or forwarded
+// mail, once the surrounding dashes are removed: "-----Original Message-----",
+// "---------- Weitergeleitete Nachricht ---------", "Begin forwarded message:".
+func separatorKind(text string) sepKind {
+	if len(text) > 80 || !strings.Contains(text, "--") && !strings.Contains(text, "__") && !strings.HasSuffix(text, ":") {
+		return notSeparator // every separator is dashed, or ends with a colon ("Begin forwarded message:")
 	}
 	core := strings.Trim(fold(text), " -_=:*")
-	return separatorWords[core]
+	switch {
+	case lex.forwardSeparators[core]:
+		return forwardSeparator
+	case lex.separators[core]:
+		return originalSeparator
+	}
+	return notSeparator
 }
 
-// wroteEndings end an attribution line: "On …, X <x@y> wrote:", "Le … a écrit :".
-var wroteEndings = []string{"wrote:", "wrote :", "ecrit:", "ecrit :", "schrieb:", "escribio:"}
-
-// attribution recognises an "On … wrote:" line, which Gmail may wrap over
-// up to three lines, and returns the index of its last line.
+// attribution recognises an "On … wrote:" line ("Am … schrieb …:", "El …
+// escribió:", "Op … heeft … het volgende geschreven:", "Il giorno … ha
+// scritto:"), which Gmail may wrap over up to three lines, and returns the
+// index of its last line. It must be at one quoting depth throughout.
 func attribution(ls []line, i int) (int, bool) {
 	first := fold(ls[i].text)
 	if len(first) > 300 {
 		return 0, false
 	}
-	if hasAnySuffix(first, wroteEndings) {
+	if isAttribution(first, first) {
 		return i, true
 	}
-	if !hasPrefixWord(first, "on") && !hasPrefixWord(first, "le") && !hasPrefixWord(first, "am") && !hasPrefixWord(first, "el") {
+	if !startsAttribution(first) {
 		return 0, false
 	}
 	joined := first
 	for k := i + 1; k < len(ls) && k <= i+2; k++ {
-		if ls[k].depth > 0 || ls[k].text == "" {
+		if ls[k].depth != ls[i].depth || ls[k].text == "" {
 			break
 		}
 		joined += " " + fold(ls[k].text)
 		if len(joined) > 400 {
 			break
 		}
-		if hasAnySuffix(joined, wroteEndings) {
+		if isAttribution(joined, first) {
 			return k, true
 		}
 	}
 	return 0, false
 }
 
-func hasAnySuffix(s string, suffixes []string) bool {
-	s = strings.TrimRight(s, " ")
-	for _, x := range suffixes {
-		if strings.HasSuffix(s, x) {
+func startsAttribution(first string) bool {
+	for _, s := range lex.attrStarts {
+		if hasPrefixWord(first, s) {
 			return true
 		}
 	}
 	return false
 }
 
-// Names of the header lines Outlook (and Apple/Thunderbird forwards) write
-// above the quoted message, in English, French and German.
-var (
-	fromNames   = map[string]bool{"from": true, "de": true, "von": true, "expediteur": true}
-	headerNames = map[string]bool{
-		"sent": true, "date": true, "to": true, "cc": true, "subject": true, "envoye": true,
-		"a": true, "objet": true, "gesendet": true, "an": true, "betreff": true, "importance": true,
-		"reply-to": true, "repondre a": true, "destinataire": true, "sujet": true,
+// isAttribution: the (joined) line ends with a colon and either ends with the
+// verb ("… wrote:", "… a écrit :") or, opened like one and dated, names the
+// verb before the sender ("Am 25.11.2026 um 10:15 schrieb X <x@y>:").
+func isAttribution(joined, first string) bool {
+	j := strings.TrimRight(joined, " ")
+	if !strings.HasSuffix(j, ":") {
+		return false
 	}
-)
+	body := strings.TrimRight(j[:len(j)-1], " ")
+	for _, v := range lex.attrVerbs {
+		if strings.HasSuffix(body, v) && isWordBoundary(body, len(body)-len(v)-1) {
+			return true
+		}
+	}
+	if !startsAttribution(first) || !strings.ContainsAny(joined, "0123456789") {
+		return false
+	}
+	for _, v := range lex.attrVerbs {
+		if hasWord(body, v) {
+			return true
+		}
+	}
+	return false
+}
 
 // headerName returns the folded name of a "Name: value" line, or "".
 func headerName(text string) string {
@@ -125,21 +154,22 @@ func headerName(text string) string {
 	if c <= 0 || c > 24 {
 		return ""
 	}
-	return strings.Trim(fold(text[:c]), " *_")
+	return strings.Join(strings.Fields(strings.Trim(fold(text[:c]), " *_")), " ")
 }
 
-// isHeaderBlock: a From line followed, within six lines, by at least two
-// other header lines (Sent, To, Subject…).
+// isHeaderBlock: a From line ("From:", "Von:", "De :", "Da:", "Van:")
+// followed, within six lines at its quoting depth, by at least two other
+// header lines (Sent, To, Subject, Gesendet, Enviado el, Oggetto…).
 func isHeaderBlock(ls []line, i int) bool {
-	if !fromNames[headerName(ls[i].text)] {
+	if !lex.fromNames[headerName(ls[i].text)] {
 		return false
 	}
 	n := 0
 	for k := i + 1; k < len(ls) && k <= i+6; k++ {
-		if ls[k].depth > 0 {
+		if ls[k].depth != ls[i].depth {
 			break
 		}
-		if headerNames[headerName(ls[k].text)] {
+		if lex.headerNames[headerName(ls[k].text)] {
 			n++
 		}
 	}

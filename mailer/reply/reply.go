@@ -16,6 +16,8 @@ const (
 	maxParts       = 128       // MIME parts visited
 	maxListItems   = 64        // recipients, references, tokens kept from headers
 	maxFieldChars  = 2048      // a decoded header value kept (subject, display name)
+
+	maxNicknameRunes = 100 // a nickname as typed; AWS shows at most 50 ASCII characters of it
 )
 
 // The problems reported, one short machine-readable string each.
@@ -25,7 +27,8 @@ const (
 	ProblemRootInvalid       = "root_email_invalid"
 	ProblemNicknameMissing   = "nickname_missing"
 	ProblemNicknameAmbiguous = "nickname_ambiguous"
-	ProblemNicknameInvalid   = "nickname_invalid"
+	ProblemNicknameInvalid   = "nickname_invalid"  // longer than 100 characters, or control characters
+	ProblemNicknameUnusable  = "nickname_unusable" // nothing AWS can show: only emoji, symbols or punctuation
 	ProblemSupportMissing    = "support_type_missing"
 	ProblemSupportUnknown    = "support_type_unrecognised"
 	ProblemSupportAmbiguous  = "support_type_ambiguous"
@@ -46,7 +49,7 @@ type Reply struct {
 // Extraction is the JSON object printed by `acctflow reply parse`.
 type Extraction struct {
 	RootEmail   *string  `json:"root_email"`   // lower-cased
-	Nickname    *string  `json:"nickname"`     // as written, trimmed
+	Nickname    *string  `json:"nickname"`     // as written (NFC), trimmed, at most 100 characters
 	SupportType *string  `json:"support_type"` // business|developer|basic|enterprise
 	RequestRef  *string  `json:"request_ref"`  // from the plus-address token or the [subject tag]
 	AutoReply   bool     `json:"auto_reply"`

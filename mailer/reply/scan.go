@@ -19,6 +19,22 @@ func scanLines(ls []line) (tiers [numTiers]candidates) {
 		if l.text == "" || consumed[i] {
 			continue
 		}
+		if parts, ok := splitNumberedLine(l.text); ok && !anyQuestion(parts) {
+			// "1. x@y.example 2. Contoso Prod 3. Business", each part
+			// perhaps labelled: the three answers typed on one line.
+			consumed[i] = true
+			ctx = fNone
+			for k, p := range parts {
+				if labs := parseLabels(p); len(labs) > 0 {
+					for _, lb := range labs {
+						tiers[tierLabel].add(lb.field, lb.value)
+					}
+					continue
+				}
+				items = append(items, item{k + 1, p, i})
+			}
+			continue
+		}
 		if labs := parseLabels(l.text); len(labs) > 0 {
 			consumed[i] = true
 			ctx = fNone
@@ -47,8 +63,8 @@ func scanLines(ls []line) (tiers [numTiers]candidates) {
 			ctx = fNone
 		}
 		if isItem {
-			if itemField(n) == fNone {
-				otherItems = true
+			if itemField(n) == fNone || isQuestion(rest) {
+				otherItems = true // a list of the sender's own, or their questions
 				continue
 			}
 			items = append(items, item{n, rest, i})
@@ -151,6 +167,55 @@ func plausible(f field, v string) bool {
 	case fNick:
 		return len(v) <= 80 && len(strings.Fields(v)) <= 8 && !strings.HasSuffix(v, ":") &&
 			!strings.HasSuffix(v, "?") && !isValediction(fold(v))
+	}
+	return false
+}
+
+// splitNumberedLine splits "1. a 2. b 3. c" (or "1) a 2) b 3) c") into its
+// three parts; the markers must come in order, each after a space.
+func splitNumberedLine(s string) ([]string, bool) {
+	n, rest, ok := numbered(s)
+	if !ok || n != 1 {
+		return nil, false
+	}
+	i2, l2 := itemMarker(rest, '2')
+	if i2 < 0 {
+		return nil, false
+	}
+	i3, l3 := itemMarker(rest[i2+l2:], '3')
+	if i3 < 0 {
+		return nil, false
+	}
+	i3 += i2 + l2
+	parts := []string{
+		strings.TrimSpace(rest[:i2]),
+		strings.TrimSpace(rest[i2+l2 : i3]),
+		strings.TrimSpace(rest[i3+l3:]),
+	}
+	for _, p := range parts {
+		if p == "" {
+			return nil, false
+		}
+	}
+	return parts, true
+}
+
+// itemMarker finds " d. ", " d) " or " d: " in s and returns its offset and length.
+func itemMarker(s string, d byte) (int, int) {
+	for i := 0; i+3 < len(s); i++ {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == ',' || s[i] == ';') && s[i+1] == d &&
+			(s[i+2] == '.' || s[i+2] == ')' || s[i+2] == ':') && s[i+3] == ' ' {
+			return i, 4
+		}
+	}
+	return -1, 0
+}
+
+func anyQuestion(parts []string) bool {
+	for _, p := range parts {
+		if isQuestion(p) {
+			return true
+		}
 	}
 	return false
 }

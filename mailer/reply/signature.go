@@ -6,10 +6,7 @@ import "strings"
 // "-- " line, a mobile footer ("Sent from my iPhone"), or a closing line
 // ("Thanks,", "Cordialement") after which the sender answered nothing more.
 func cutSignature(ls []line) []line {
-	answerAfter := make([]bool, len(ls)+1)
-	for i := len(ls) - 1; i >= 0; i-- {
-		answerAfter[i] = answerAfter[i+1] || (ls[i].depth == 0 && isAnswerish(ls, i))
-	}
+	a := answers{ls: ls, next: -2}
 	for i, l := range ls {
 		if l.depth > 0 || l.text == "" {
 			continue
@@ -22,11 +19,36 @@ func cutSignature(ls []line) []line {
 		if isMobileFooter(f) {
 			return ls[:i]
 		}
-		if isValediction(f) && !answerAfter[i+1] {
+		if isValediction(f) && !a.after(i+1) {
 			return ls[:i]
 		}
 	}
 	return ls
+}
+
+// answers finds, lazily, the sender's lines that carry an answer: asked only
+// at closing lines, in increasing order, so each line is examined once.
+type answers struct {
+	ls   []line
+	next int // an answer line at or after the last question; -1 none; -2 not looked yet
+	from int // lines before from are known to carry none
+}
+
+func (a *answers) after(i int) bool {
+	if a.next == -1 {
+		return false
+	}
+	if a.next >= i {
+		return true
+	}
+	for k := max(i, a.from); k < len(a.ls); k++ {
+		if a.ls[k].depth == 0 && isAnswerish(a.ls, k) {
+			a.next, a.from = k, k
+			return true
+		}
+	}
+	a.next = -1
+	return false
 }
 
 // isAnswerish: a line that carries an answer, or talks about one in prose,
@@ -60,41 +82,27 @@ func isAnswerish(ls []line, i int) bool {
 	if len(ws) < 6 {
 		return false
 	}
-	for _, w := range []string{"root", "racine", "nickname", "surnom", "call it", "name it", "appelez-le", "nommez-le"} {
-		if hasWord(f, w) {
+	if mentionsRoot(f) || lex.fields[fNick].mentions(ws) {
+		return true
+	}
+	for _, trig := range lex.nickTriggers {
+		if strings.Contains(f, trig) {
 			return true
 		}
 	}
 	return len(proseSupport(ws)) > 0
 }
 
-var mobileFooters = []string{
-	"sent from my ", "sent from mail for windows", "sent from outlook", "sent from yahoo mail",
-	"get outlook for ", "envoye de mon ", "envoye a partir de ", "envoye depuis ", "obtenir outlook pour ",
-	"telechargez outlook", "gesendet von meinem ",
-}
-
 func isMobileFooter(f string) bool {
 	if len(f) > 120 {
 		return false
 	}
-	for _, p := range mobileFooters {
+	for _, p := range lex.mobileFooters {
 		if strings.HasPrefix(f, p) {
 			return true
 		}
 	}
 	return false
-}
-
-// valedictions open a signature, in English and French (folded).
-var valedictions = []string{
-	"many thanks", "thanks again", "thank you", "thanks", "thx", "ty", "cheers", "best regards",
-	"kind regards", "warm regards", "warmest regards", "kindest regards", "regards", "best wishes",
-	"all the best", "best", "sincerely", "yours sincerely", "yours truly", "respectfully", "rgds",
-	"brgds", "br", "take care", "with thanks", "merci beaucoup", "merci encore", "merci",
-	"bien cordialement", "cordialement", "salutations", "meilleures salutations",
-	"sinceres salutations", "bien a vous", "bonne journee", "a bientot", "amicalement", "au plaisir",
-	"mit freundlichen grussen", "gruss", "grusse", "viele grusse",
 }
 
 // isValediction: the line is a closing phrase, alone or followed by
@@ -104,7 +112,7 @@ func isValediction(f string) bool {
 	if len(f) > 60 {
 		return false
 	}
-	for _, v := range valedictions {
+	for _, v := range lex.valedictions {
 		if !hasPrefixWord(f, v) {
 			continue
 		}
@@ -113,7 +121,7 @@ func isValediction(f string) bool {
 			return true
 		}
 		trimmed := strings.TrimLeft(rest, ",.!-;")
-		if trimmed == rest && !strings.HasPrefix(rest, "et ") && !strings.HasPrefix(rest, "and ") {
+		if trimmed == rest && !startsWithConjunction(rest) {
 			return false
 		}
 		trimmed = strings.TrimSpace(strings.TrimRight(trimmed, ",.!"))
@@ -121,6 +129,16 @@ func isValediction(f string) bool {
 			return false
 		}
 		return true
+	}
+	return false
+}
+
+// startsWithConjunction: "Merci et bonne journée", "Danke und viele Grüße".
+func startsWithConjunction(s string) bool {
+	for _, c := range lex.conjunctions {
+		if hasPrefixWord(s, c) {
+			return true
+		}
 	}
 	return false
 }

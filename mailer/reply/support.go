@@ -8,45 +8,22 @@ const (
 	Enterprise = "enterprise"
 )
 
-// supportSpellings maps folded words to a support type: the English and
-// Canadian-French names and the usual short forms.
-var supportSpellings = map[string]string{
-	"business": Business, "biz": Business, "affaires": Business, "businesses": Business,
-	"developer": Developer, "developers": Developer, "dev": Developer, "devs": Developer,
-	"devel": Developer, "developpeur": Developer, "developpeurs": Developer,
-	"basic": Basic, "basique": Basic, "none": Basic, "aucun": Basic, "aucune": Basic, "free": Basic,
-	"gratuit":    Basic,
-	"enterprise": Enterprise, "entreprise": Enterprise,
-}
-
-// fuzzyTargets are the spellings a near miss is compared with ("Buisness",
-// "Developper", "Enterprize").
-var fuzzyTargets = []struct{ word, typ string }{
-	{"business", Business}, {"developer", Developer}, {"developpeur", Developer},
-	{"enterprise", Enterprise}, {"entreprise", Enterprise}, {"basic", Basic},
-}
-
-// noiseWords may stand next to a support type in a value without making it
-// unrecognised: "Business Support plan", "Basic/No Support", "Enterprise On-Ramp".
-var noiseWords = map[string]bool{
-	"support": true, "plan": true, "type": true, "level": true, "tier": true, "aws": true,
-	"please": true, "soutien": true, "the": true, "for": true, "now": true, "on": true, "ramp": true,
-	"onramp": true, "de": true, "le": true, "la": true, "du": true, "thanks": true, "thank": true,
-	"you": true, "merci": true, "only": true, "seulement": true, "just": true, "option": true,
-	"plus": true, "standard": true, "a": true, "an": true,
-}
-
-// wordType maps one folded word to a support type, allowing a near miss of
-// one edit (two for long words) when fuzzy is set.
-func wordType(w, prev string, fuzzy bool) string {
-	if t, ok := supportSpellings[w]; ok {
+// wordType maps one folded word to a support type, in any language of the
+// tables, given the one or two words before it: "De base", "Kein Support",
+// "Sin soporte", "Nessun supporto", "geen ondersteuning". A near miss of one
+// edit (two for long words) counts when fuzzy is set: "Buisness",
+// "Developper", "Entwikler".
+func wordType(w, prev, prev2 string, fuzzy bool) string {
+	if t, ok := lex.supportWord[w]; ok {
 		return t
 	}
-	switch {
-	case w == "base" && prev == "de": // "De base"
-		return Basic
-	case w == "support" && (prev == "no" || prev == "without"), w == "soutien" && (prev == "aucun" || prev == "sans" || prev == "pas"):
-		return Basic
+	if prev != "" {
+		if t, ok := lex.supportPhrase[prev+" "+w]; ok {
+			return t
+		}
+	}
+	if lex.supportNouns[w] && (lex.noneWords[prev] || isLinkWord(prev) && lex.noneWords[prev2]) {
+		return Basic // "no support", "pas de soutien", "sem suporte"
 	}
 	if !fuzzy || len(w) < 5 || len(w) > 14 {
 		return ""
@@ -55,13 +32,16 @@ func wordType(w, prev string, fuzzy bool) string {
 	if len(w) >= 8 {
 		limit = 2
 	}
-	for _, t := range fuzzyTargets {
+	for _, t := range lex.fuzzy {
 		if abs(len(t.word)-len(w)) <= limit && osaDistance(w, t.word, limit) <= limit {
 			return t.typ
 		}
 	}
 	return ""
 }
+
+// isLinkWord: the "de" of "pas de soutien", "di" of "senza di".
+func isLinkWord(w string) bool { return w == "de" || w == "d" || w == "di" }
 
 // supportTypes reads a support type value: the distinct types it names, and
 // whether it held any other words (then, with no type, it is unrecognised).
@@ -70,19 +50,25 @@ func supportTypes(value string) (types []string, other bool) {
 	if len(ws) > 40 {
 		ws = ws[:40]
 	}
-	if len(ws) == 1 && (ws[0] == "no" || ws[0] == "non") {
+	if len(ws) == 1 && (ws[0] == "no" || ws[0] == "non" || ws[0] == "nein" || ws[0] == "nee") {
 		return []string{Basic}, false
 	}
-	prev := ""
+	prev, prev2 := "", ""
 	for _, w := range ws {
-		if t := wordType(w, prev, true); t != "" {
+		if t := wordType(w, prev, prev2, true); t != "" {
 			types = appendUnique(types, t)
-		} else if !noiseWords[w] && w != "no" && w != "de" && w != "base" {
+		} else if !lex.valueNoise[w] && !lex.noneWords[w] && !isLinkWord(w) && !lex.supportNouns[w] && !partOfPhrase(w) {
 			other = true
 		}
-		prev = w
+		prev2, prev = prev, w
 	}
 	return types, other
+}
+
+// partOfPhrase: the first word of a two-word value ("de" of "de base") says
+// nothing on its own, and is no sign of an unrecognised value.
+func partOfPhrase(w string) bool {
+	return lex.phraseHeads[w]
 }
 
 func appendUnique(list []string, v string) []string {

@@ -8,20 +8,16 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// cleanRune maps what mail clients insert invisibly or typographically to
-// what the sender meant to type; -1 drops the rune.
+// cleanRune maps what mail clients insert invisibly to what the sender meant
+// to type; -1 drops the rune. Typographic dashes and quotes are kept: they are
+// part of what a reseller typed (a nickname keeps its en dash), and fold maps
+// them for matching.
 func cleanRune(r rune) rune {
 	switch r {
 	case '\u00a0', '\u2007', '\u202f', '\u3000', '\u2002', '\u2003', '\u2009', '\u200a':
 		return ' '
 	case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad', '\r', '\u200e', '\u200f':
 		return -1
-	case '\u2018', '\u2019', '\u201b', '\u2032':
-		return '\''
-	case '\u201c', '\u201d', '\u201e', '\u00ab', '\u00bb':
-		return '"'
-	case '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212':
-		return '-'
 	case '\uff1a':
 		return ':'
 	case '\t':
@@ -29,6 +25,21 @@ func cleanRune(r rune) rune {
 	}
 	if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
 		return -1
+	}
+	return r
+}
+
+// typoRune maps typographic quotes and dashes to their ASCII counterparts, so
+// that "Nome dell’account", "Support level – None" and «Prod» match like
+// their plain-keyboard spellings.
+func typoRune(r rune) rune {
+	switch r {
+	case '\u2018', '\u2019', '\u201b', '\u2032', '\u00b4':
+		return '\''
+	case '\u201c', '\u201d', '\u201e', '\u201f', '\u00ab', '\u00bb', '\u2033':
+		return '"'
+	case '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212':
+		return '-'
 	}
 	return r
 }
@@ -44,37 +55,80 @@ func cleanLine(s string) string {
 	return s
 }
 
-// fold lower-cases s and strips diacritics so that labels and support types
-// match however they were typed: "Développeur", "DEVELOPPEUR", or the
-// decomposed form some Apple clients send.
+// fold lower-cases s, strips diacritics and maps typographic quotes and
+// dashes, so that labels, values and quote markers match however they were
+// typed: "Développeur", "DEVELOPPEUR", the decomposed form some Apple clients
+// send, "Grüße" and "Grüsse".
 func fold(s string) string {
-	ascii := true
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
-			ascii = false
-			break
+			return string(foldAppend(make([]byte, 0, len(s)+8), s, nil))
 		}
 	}
-	if ascii {
-		return strings.ToLower(s)
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range norm.NFD.String(strings.Map(cleanRune, s)) {
-		if unicode.Is(unicode.Mn, r) {
-			continue
+	return strings.ToLower(s)
+}
+
+// foldIndexed is fold that also returns, for every byte of the folded text,
+// the offset in s of the rune it came from (plus a final entry len(s)), so a
+// span found in the folded text can be cut from what the sender typed.
+func foldIndexed(s string) (string, []int) {
+	idx := make([]int, 0, len(s)+1)
+	b := foldAppend(make([]byte, 0, len(s)+8), s, &idx)
+	idx = append(idx, len(s))
+	return string(b), idx
+}
+
+// foldAppend folds s rune by rune into dst; each rune's decomposition is
+// independent of its neighbours except for combining marks, which are
+// dropped wherever they stand.
+func foldAppend(dst []byte, s string, idx *[]int) []byte {
+	var one [utf8.UTFMax]byte
+	var dec [4 * utf8.UTFMax]byte
+	for off, r := range s {
+		n0 := len(dst)
+		switch {
+		case r < 0x80:
+			if r >= 'A' && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			if c := cleanRune(r); c >= 0 {
+				dst = append(dst, byte(c))
+			}
+		default:
+			r = cleanRune(r)
+			if r < 0 {
+				break
+			}
+			r = typoRune(r)
+			switch r {
+			case 'ß', 'ẞ':
+				dst = append(dst, "ss"...)
+			case 'œ', 'Œ':
+				dst = append(dst, "oe"...)
+			case 'æ', 'Æ':
+				dst = append(dst, "ae"...)
+			default:
+				if r < 0x80 {
+					dst = append(dst, byte(unicode.ToLower(r)))
+					break
+				}
+				n := utf8.EncodeRune(one[:], r)
+				d := norm.NFD.Append(dec[:0], one[:n]...)
+				for _, m := range string(d) {
+					if unicode.Is(unicode.Mn, m) {
+						continue
+					}
+					dst = utf8.AppendRune(dst, unicode.ToLower(m))
+				}
+			}
 		}
-		switch r {
-		case 'œ', 'Œ':
-			b.WriteString("oe")
-			continue
-		case 'æ', 'Æ':
-			b.WriteString("ae")
-			continue
+		if idx != nil {
+			for i := n0; i < len(dst); i++ {
+				*idx = append(*idx, off)
+			}
 		}
-		b.WriteRune(unicode.ToLower(r))
 	}
-	return b.String()
+	return dst
 }
 
 // words splits folded text into runs of letters and digits.
