@@ -90,8 +90,8 @@ func TestReminderAsksOnlyForWhatIsMissing(t *testing.T) {
 	partial.RootEmail, partial.Nickname = "root@acme.example", "Acme Prod"
 	partial.ReplyChannel, partial.SupportMailbox = ChannelSupportMailbox, "cloud-support-emea@acctflow.localhost"
 	_, text, _ = renderOK(t, partial)
-	for _, want := range []string{"not received all of them yet", "The root email address: root@acme.example", "The account nickname: Acme Prod",
-		"The support type: missing", "1. We did not find the support type", "cloud-support-emea@acctflow.localhost", "This is our last reminder."} {
+	for _, want := range []string{"not received all of them yet", "The root email address, as we read it: root@acme.example",
+		"The account nickname, as we read it: Acme Prod", "The support type, as we read it: missing", "1. We did not find the support type", "cloud-support-emea@acctflow.localhost", "This is our last reminder."} {
 		if !strings.Contains(flat(text), want) {
 			t.Errorf("partial reminder lacks %q:\n%s", want, text)
 		}
@@ -113,7 +113,7 @@ func TestReminderAsksOnlyForWhatIsMissing(t *testing.T) {
 func TestExpiryAndAlerts(t *testing.T) {
 	subject, text, _ := renderOK(t, ExpiryData{RequestID: "REQ-1001", ContactName: "Jane Doe", CustomerName: "Acme Corp", AskedAt: askedAt, Reminders: 2})
 	if subject != "Request closed: Amazon Web Services (Acme Corp) [REQ-1001]" || !strings.Contains(flat(text), "reminded you 2 times") ||
-		!strings.Contains(flat(text), "we have closed request REQ-1001") {
+		!strings.Contains(flat(text), "We have closed request REQ-1001") {
 		t.Errorf("%s\n%s", subject, text)
 	}
 	_, text, _ = renderOK(t, ExpiryData{RequestID: "REQ-1001", CustomerName: "Acme Corp", AskedAt: askedAt})

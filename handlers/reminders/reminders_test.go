@@ -268,7 +268,7 @@ func TestNoReminderForWhatWasGiven(t *testing.T) {
 		RootEmail: &root, ClarificationSent: true, ReceivedAt: events.Time(time.Now())}, "incomplete-partial")
 	msgs := r.mails(partial, subject, subject)
 	second := text(t, msgs[1])
-	if !strings.Contains(second, "The root email address: root@acme.example") || strings.Contains(second, "\nRoot email:\n") ||
+	if !strings.Contains(second, "The root email address, as we read it: root@acme.example") || strings.Contains(second, "\nRoot email:\n") ||
 		!strings.Contains(second, "\nAccount nickname:\nSupport type:\n") || !strings.Contains(flat(second), "cloud-support-emea@acctflow.localhost") {
 		t.Errorf("reminder after the partial reply:\n%s", second)
 	}
