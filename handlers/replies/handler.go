@@ -129,6 +129,9 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	}
 	a := answerOf(r)
 	if held, ok := confirmed(rec, mt, in.ReplyID); ok {
+		if r.Declines {
+			return h.declined(ctx, m, in, rec, held)
+		}
 		return h.confirm(ctx, m, in, r, rec, held, a)
 	}
 	d := Decide(a, rec)

@@ -109,6 +109,15 @@ func (h *Handler) confirm(ctx context.Context, m broker.Msg, in events.ReplyRece
 	return h.apply(ctx, m.Env, in.ReplyID, originOf(r), rec, merged, d)
 }
 
+// declined discards a held reply the contact says they did not send: the
+// verified answer to our confirm-by-reply email starts with a no.
+func (h *Handler) declined(ctx context.Context, m broker.Msg, in events.ReplyReceived, rec lifecycle.Record, held lifecycle.HeldReply) error {
+	h.Logger.Warn("the contact says they did not send a held reply: discarded", "request_id", rec.RequestID, "reply_id", held.ReplyID)
+	ev := events.ReplyDiscarded{ReplyID: held.ReplyID, RequestID: rec.RequestID, Operator: "contact",
+		Reason: "the contact answered that they did not send it (reply " + in.ReplyID[:16] + ")", DiscardedAt: events.Time(h.Now())}
+	return h.publish(ctx, ev, "reply-discarded", held.ReplyID, m.Env)
+}
+
 // released applies a held reply ops released. One the contact confirmed
 // was applied with the confirmation.
 func (h *Handler) released(ctx context.Context, m broker.Msg) error {

@@ -236,3 +236,22 @@ func TestReleasedRootEmailCanBeClaimedAgain(t *testing.T) {
 	e.deliver(t, eml(mail{To: token(t, "REQ-B"), Subject: subject("REQ-B"), Body: body("shared@acme.example", "B", "basic")}))
 	e.waitStage(t, "REQ-B", lifecycle.StageDetailsReceived)
 }
+
+// The contact answers the confirm-by-reply email with a no: the held reply
+// is discarded and nothing applies.
+func TestHeldReplyDeclinedByTheContact(t *testing.T) {
+	e := setup(t)
+	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
+	e.seed(t, "REQ-1001")
+	before, _ := e.store.Get(context.Background(), "REQ-1001")
+	e.deliver(t, spoofed("REQ-1001", nil))
+	ask := e.heldOnly(t, "REQ-1001", before, events.MatchedSubject)
+	e.deliver(t, eml(mail{To: token(t, "REQ-1001"), Subject: "Re: " + ask.Header.Get("Subject"), InReplyTo: ask.Header.Get("Message-Id"),
+		Body: "No! I did not send that, please ignore it.\n"}))
+	brokertest.WaitCount(t, e.conn, events.SubjectReplyDiscarded, 1)
+	rec := e.waitRecord(t, "REQ-1001", func(r lifecycle.Record) bool { return r.Held[0].Status == lifecycle.HeldDiscarded })
+	brokertest.WaitIdle(t, e.conn, replies.Name)
+	if n := brokertest.Count(t, e.conn, "acct.details.>") + brokertest.Count(t, e.conn, events.SubjectReplyReleased); n != 0 || rec.Stage != lifecycle.StageAwaitingDetails {
+		t.Fatalf("a refusal applied something: %d events, stage %s", n, rec.Stage)
+	}
+}

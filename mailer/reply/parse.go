@@ -31,6 +31,9 @@ func parse(raw []byte) Reply {
 
 	w := &walker{budget: maxTextBytes}
 	v := w.entity(e, 0)
+	own := make([]line, len(v.plain))
+	copy(own, v.plain)
+	r.Declines = declines(cutSignature(cutHistory(own)))
 	rc := readCtx{forwarded: isForwardSubject(r.Header.Subject), ourDomains: recipientDomains(r.Header)}
 	res := readView(v, rc)
 	if res.score == 0 {

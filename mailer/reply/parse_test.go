@@ -211,3 +211,25 @@ func hasProblem(r Reply, p string) bool {
 func itoa(i int) string {
 	return strings.TrimLeft(string([]byte{byte('0' + i/100%10), byte('0' + i/10%10), byte('0' + i%10)}), "0") + "x"
 }
+
+// A refusal above the quoted original is a refusal, in any language; a
+// plain yes, or a no inside the quote, is not.
+func TestDeclines(t *testing.T) {
+	quoted := "\r\n\r\nOn Mon, 1 Dec 2026, Account Provisioning wrote:\r\n> If you did not send it, ignore this email.\r\n> No, nothing changes.\r\n"
+	for body, want := range map[string]bool{
+		"No, that was not me!":          true,
+		"Nein, das war ich nicht.":      true,
+		"Non, ce n'est pas moi.":        true,
+		"That wasn't me.":               true,
+		"I did not send this":           true,
+		"Yes, confirmed.":               false,
+		"Confirmed, thanks":             false,
+		"Ja, bestätigt.":                false,
+		"Sí, confirmo.\r\nSupport: dev": false,
+	} {
+		r := Parse([]byte("From: a@b.example\r\nSubject: Re: Please confirm\r\n\r\n" + body + quoted))
+		if r.Declines != want {
+			t.Errorf("%q: declines %v", body, r.Declines)
+		}
+	}
+}

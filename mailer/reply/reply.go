@@ -44,6 +44,9 @@ type Reply struct {
 	Header     Header `json:"-"` // for matching and authorisation
 	RoleARN    string `json:"-"` // "" when absent or when two different ARNs were given
 	Bounce     bool   `json:"-"` // multipart/report delivery status or a mailer-daemon sender
+	// Declines: the sender's own words start by saying no ("No, that was
+	// not me"): never a confirmation.
+	Declines bool `json:"-"`
 }
 
 // Extraction is the JSON object printed by `acctflow reply parse`.
