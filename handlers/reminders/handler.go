@@ -96,6 +96,7 @@ func (h *Handler) Plan(ctx context.Context, m broker.Msg) error {
 		return err
 	}
 	if !folded {
+		h.Logger.Debug("planning waits for the projection", "request_id", id, "subject", m.Subject)
 		return retry.After(fmt.Errorf("planning reminders of %s: the projection has not folded %s yet", id, m.Subject), time.Second)
 	}
 	if rec.Stage != lifecycle.StageAwaitingDetails {
@@ -143,6 +144,7 @@ func (h *Handler) Fire(ctx context.Context, m broker.Msg) error {
 		return err
 	}
 	if !caught {
+		h.Logger.Debug("reminder step waits for the projection", "request_id", t.RequestID, "step", t.Step, "number", t.Number)
 		return retry.After(errors.New("waiting for the projection to fold every event before deciding"), time.Second)
 	}
 	rec, err := h.Requests.Get(ctx, t.RequestID)
@@ -154,6 +156,7 @@ func (h *Handler) Fire(ctx context.Context, m broker.Msg) error {
 		return err
 	}
 	v, why := Decide(rec, t)
+	h.Logger.Debug("reminder step fired", "request_id", t.RequestID, "step", t.Step, "number", t.Number, "verdict", v, "deliveries", m.Deliveries)
 	switch v {
 	case Remind:
 		return h.remind(ctx, rec, t)

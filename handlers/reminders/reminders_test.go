@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -75,14 +76,36 @@ func newRig(t *testing.T) *rig {
 	srv := brokertest.Server(t)
 	conn := brokertest.Connect(t, srv)
 	sb := mailtest.Sandbox(t, devmail.Config{})
-	return &rig{t: t, srv: srv, conn: conn, store: handlertest.Store(t, conn), sb: sb,
-		ob: handlertest.Outbox(t, conn, mailtest.Sender(t, sb.SMTPAddr(), "provisioning@acctflow.localhost"))}
+	// handlertest.Outbox, with the ledger's log shown on failure.
+	ob := effect.NewEmail(brokertest.KV(t, conn, broker.BucketMailSent), mailtest.Sender(t, sb.SMTPAddr(), "provisioning@acctflow.localhost"),
+		effect.EmailConfig{SMTPTimeout: 5 * time.Second, Backoff: handlertest.FastBackoff, Logger: infoLogger(t),
+			Marks: effect.StreamMarks{JS: conn.JS, Stream: events.Stream}})
+	return &rig{t: t, srv: srv, conn: conn, store: handlertest.Store(t, conn), sb: sb, ob: ob}
 }
 
 func (r *rig) handler(conn *broker.Conn) *reminders.Handler {
 	return &reminders.Handler{JS: conn.JS, Requests: r.store, Outbox: r.ob, Config: fast, Domain: "acctflow.localhost",
 		ReplyKey: replyKey, Inbox: "acct-replies@acctflow.localhost", Projection: projection.Name,
-		Logger: brokertest.Logger(r.t), Now: time.Now}
+		Logger: infoLogger(r.t), Now: time.Now}
+}
+
+// infoLogger shows what the handlers did in a failing test's log.
+func infoLogger(t *testing.T) *slog.Logger {
+	w := &testWriter{t: t}
+	t.Cleanup(func() { w.done.Store(true) })
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct {
+	t    *testing.T
+	done atomic.Bool
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	if !w.done.Load() {
+		w.t.Log(strings.TrimSpace(string(p)))
+	}
+	return len(p), nil
 }
 
 // projection runs the projection on its own connection; stop pauses it.
