@@ -362,10 +362,24 @@ func TestFiredStepChecksTheRecord(t *testing.T) {
 }
 
 // Details published a moment before a step fires are seen: the step waits
-// until the projection has folded every earlier event.
+// until the projection has folded every earlier event. The projection is
+// held back on the details here, as a busy one would be.
 func TestFiredStepWaitsForTheProjection(t *testing.T) {
 	r := newRig(t)
-	stopProjection := r.projection()
+	gate := make(chan struct{})
+	proj := handlertest.Projection(t, r.store)
+	fold := proj.Handle
+	proj.Handle = func(ctx context.Context, m broker.Msg) error {
+		if m.Subject == events.SubjectDetailsSubmitted {
+			select {
+			case <-gate:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return fold(ctx, m)
+	}
+	brokertest.Run(t, brokertest.Connect(t, r.srv), proj)
 	h := r.handler(r.conn)
 	h.Config = reminders.Config{RemindAfter: []time.Duration{1500 * time.Millisecond}, ExpireAfter: 3 * time.Second}
 	var calls atomic.Int32
@@ -384,13 +398,12 @@ func TestFiredStepWaitsForTheProjection(t *testing.T) {
 		}
 		return nil
 	})
-	stopProjection()
 	brokertest.Publish(t, r.conn, handlertest.Details(id, "root@acme.example", "Acme", events.SupportBasic), "details-race")
 	brokertest.WaitCalls(t, &calls, 2) // fired, and deferred at least once
 	if n := len(r.about(id)); n != 0 {
 		t.Fatalf("reminded while the details were not folded yet")
 	}
-	r.projection()
+	close(gate)
 	handlertest.WaitStage(t, r.store, id, lifecycle.StageDetailsReceived)
 	brokertest.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
 		if p := pending(t, r.conn, id); len(p) != 0 {
