@@ -280,12 +280,13 @@ func (t Timers) Pending(ctx context.Context, kind, key string) (bool, error) {
 	return true, nil
 }
 
-// CaughtUp reports whether the durable consumer on the ACCOUNTS stream has
-// handled every event stored before the call: a fired timer checks that the
-// projection (consumer "projection") has folded everything published before
-// it reads a record and decides, so that details that arrived a moment ago
-// are seen. It costs two API calls and reads no record.
-func CaughtUp(ctx context.Context, js jetstream.JetStream, consumer string) (bool, error) {
+// WaitCaughtUp waits, at most for wait, until the durable consumer on the
+// ACCOUNTS stream has handled every event stored when it was called: a
+// fired timer waits so for the projection (consumer "projection") before
+// it reads a record and decides, so that details published a moment ago
+// are seen. The target is fixed at the call, so a busy stream does not
+// keep moving it. No record is read.
+func WaitCaughtUp(ctx context.Context, js jetstream.JetStream, consumer string, wait time.Duration) (bool, error) {
 	s, err := js.Stream(ctx, events.Stream)
 	if err != nil {
 		return false, err
@@ -294,10 +295,36 @@ func CaughtUp(ctx context.Context, js jetstream.JetStream, consumer string) (boo
 	if err != nil {
 		return false, err
 	}
-	last := si.State.LastSeq
+	return WaitHandled(ctx, js, consumer, si.State.LastSeq, wait)
+}
+
+// WaitHandled waits, at most for wait, until the durable consumer on the
+// ACCOUNTS stream has handled every event up to stream sequence seq: a
+// handler that reads the projection about an event waits for it, since the
+// projection may fold events in another order than the stream's and a
+// record is whole only once every earlier event is in. A consumer not
+// created yet has handled nothing.
+func WaitHandled(ctx context.Context, js jetstream.JetStream, consumer string, seq uint64, wait time.Duration) (bool, error) {
+	deadline := time.Now().Add(wait)
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		ok, err := handled(ctx, js, consumer, seq)
+		if ok || err != nil || !time.Now().Before(deadline) {
+			return ok, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func handled(ctx context.Context, js jetstream.JetStream, consumer string, seq uint64) (bool, error) {
 	c, err := js.Consumer(ctx, events.Stream, consumer)
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
-		return false, nil // it has not started yet: it will have it all to do
+		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("consumer %s: %w", consumer, err)
@@ -306,7 +333,7 @@ func CaughtUp(ctx context.Context, js jetstream.JetStream, consumer string) (boo
 	if err != nil {
 		return false, err
 	}
-	// Read after the stream: nothing pending or unacked then means every
-	// message up to last was acked.
-	return ci.AckFloor.Stream >= last || ci.NumPending == 0 && ci.NumAckPending == 0, nil
+	// Nothing pending or unacked, with seq delivered, means every message
+	// up to seq was acked.
+	return ci.AckFloor.Stream >= seq || ci.NumPending == 0 && ci.NumAckPending == 0 && ci.Delivered.Stream >= seq, nil
 }

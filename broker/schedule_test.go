@@ -173,13 +173,16 @@ func TestTimerKeysAndConsumers(t *testing.T) {
 	}
 }
 
-// TestCaughtUp: true only once the consumer has acked everything stored.
+// TestCaughtUp: a consumer has handled a sequence only once it acked it and
+// every message before it, whatever order it handled them in.
 func TestCaughtUp(t *testing.T) {
 	ctx := context.Background()
 	conn := brokertest.Connect(t, brokertest.Server(t))
 	release := make(chan struct{})
-	var once sync.Once
 	h := broker.Handler{Name: "slow", Subjects: []string{events.SubjectCreated}, Handle: func(ctx context.Context, m broker.Msg) error {
+		if m.Env.ID != "first" {
+			return nil
+		}
 		select {
 		case <-release:
 			return nil
@@ -188,22 +191,38 @@ func TestCaughtUp(t *testing.T) {
 		}
 	}}
 	brokertest.Run(t, conn, h)
-	if ok, err := broker.CaughtUp(ctx, conn.JS, "slow"); err != nil || !ok {
+	if ok, err := broker.WaitCaughtUp(ctx, conn.JS, "slow", 0); err != nil || !ok {
 		t.Fatalf("idle consumer caught up %v (%v)", ok, err)
 	}
-	brokertest.PublishRaw(t, conn, events.SubjectCreated, []byte(`{}`), "c1")
-	if ok, err := broker.CaughtUp(ctx, conn.JS, "slow"); err != nil || ok {
-		t.Fatalf("consumer with an unhandled message caught up %v (%v)", ok, err)
-	}
-	once.Do(func() { close(release) })
+	brokertest.PublishRaw(t, conn, events.SubjectCreated, []byte(`{"n":1}`), "first")
+	brokertest.PublishRaw(t, conn, events.SubjectCreated, []byte(`{"n":2}`), "second")
+	// The second is acked at once, the first is held: neither is handled
+	// up to the second.
 	brokertest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
-		ok, err := broker.CaughtUp(ctx, conn.JS, "slow")
-		if err != nil || !ok {
-			return fmt.Errorf("not caught up (%v)", err)
+		c, err := conn.JS.Consumer(ctx, events.Stream, "slow")
+		if err != nil {
+			return err
+		}
+		ci, err := c.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if ci.NumPending != 0 || ci.NumAckPending != 1 {
+			return fmt.Errorf("%d pending, %d unacked", ci.NumPending, ci.NumAckPending)
 		}
 		return nil
 	})
-	if ok, err := broker.CaughtUp(ctx, conn.JS, "missing"); err != nil || ok {
+	if ok, err := broker.WaitHandled(ctx, conn.JS, "slow", 2, 0); err != nil || ok {
+		t.Fatalf("handled up to 2 with 1 unacked: %v (%v)", ok, err)
+	}
+	if ok, err := broker.WaitCaughtUp(ctx, conn.JS, "slow", 0); err != nil || ok {
+		t.Fatalf("caught up with 1 unacked: %v (%v)", ok, err)
+	}
+	close(release)
+	if ok, err := broker.WaitCaughtUp(ctx, conn.JS, "slow", 10*time.Second); err != nil || !ok {
+		t.Fatalf("not caught up once everything is acked: %v (%v)", ok, err)
+	}
+	if ok, err := broker.WaitCaughtUp(ctx, conn.JS, "missing", 0); err != nil || ok {
 		t.Fatalf("a consumer not created yet is caught up %v (%v)", ok, err)
 	}
 }

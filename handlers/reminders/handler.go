@@ -83,21 +83,23 @@ func (h *Handler) Plan(ctx context.Context, m broker.Msg) error {
 		return retry.Permanent(fmt.Errorf("invalid %s: %w", schema, err))
 	}
 	id := probe.RequestID
-	var rec lifecycle.Record
-	folded, err := poll(ctx, func() (bool, error) {
-		var err error
-		rec, err = h.Requests.Get(ctx, id)
-		if errors.Is(err, lifecycle.ErrNotFound) {
-			return false, nil
-		}
-		return err == nil && rec.Seen(m.Env.ID), err
-	})
+	// The record is whole once the projection has folded every event up
+	// to this one: it may fold them in another order than the stream's.
+	folded, err := broker.WaitHandled(ctx, h.JS, h.Projection, m.StreamSeq, time.Second)
 	if err != nil {
 		return err
 	}
 	if !folded {
 		h.Logger.Debug("planning waits for the projection", "request_id", id, "subject", m.Subject)
 		return retry.After(fmt.Errorf("planning reminders of %s: the projection has not folded %s yet", id, m.Subject), time.Second)
+	}
+	rec, err := h.Requests.Get(ctx, id)
+	if errors.Is(err, lifecycle.ErrNotFound) {
+		h.Logger.Warn("no record to plan reminders for", "request_id", id, "subject", m.Subject)
+		return nil
+	}
+	if err != nil {
+		return err
 	}
 	if rec.Stage != lifecycle.StageAwaitingDetails {
 		if err := h.timers().CancelUnder(ctx, TimerKind, events.KeyOf(id)); err != nil {
@@ -139,7 +141,7 @@ func (h *Handler) Fire(ctx context.Context, m broker.Msg) error {
 	if err := json.Unmarshal(m.Data, &t); err != nil || !events.ValidRequestID(t.RequestID) {
 		return retry.Permanent(fmt.Errorf("invalid reminder timer on %s: %v", m.Subject, err))
 	}
-	caught, err := poll(ctx, func() (bool, error) { return broker.CaughtUp(ctx, h.JS, h.Projection) })
+	caught, err := broker.WaitCaughtUp(ctx, h.JS, h.Projection, time.Second)
 	if err != nil {
 		return err
 	}

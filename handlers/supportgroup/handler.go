@@ -120,7 +120,7 @@ func (h *Handler) Check(ctx context.Context, m broker.Msg) error {
 	if err := json.Unmarshal(m.Data, &c); err != nil || !events.ValidRequestID(c.RequestID) {
 		return retry.Permanent(fmt.Errorf("invalid support group check on %s: %v", m.Subject, err))
 	}
-	caught, err := broker.CaughtUp(ctx, h.JS, h.Projection)
+	caught, err := broker.WaitCaughtUp(ctx, h.JS, h.Projection, time.Second)
 	if err != nil {
 		return err
 	}
