@@ -171,24 +171,6 @@ func (h *Handler) Fire(ctx context.Context, m broker.Msg) error {
 	return nil
 }
 
-// poll asks f a few times over a second: the projection folds an event
-// within milliseconds, and waiting here is cheaper than a redelivery.
-func poll(ctx context.Context, f func() (bool, error)) (bool, error) {
-	t := time.NewTicker(25 * time.Millisecond)
-	defer t.Stop()
-	for range 40 {
-		if ok, err := f(); ok || err != nil {
-			return ok, err
-		}
-		select {
-		case <-ctx.Done():
-			return false, ctx.Err()
-		case <-t.C:
-		}
-	}
-	return false, nil
-}
-
 // mailboxOf is the mailbox the request's reseller replies to.
 func (h *Handler) mailboxOf(rec lifecycle.Record) (mailbox, channel string) {
 	if rec.ReplyChannel == events.ReplySupportMailbox && rec.SupportMailbox != "" {
@@ -267,21 +249,23 @@ func (h *Handler) remind(ctx context.Context, rec lifecycle.Record, t Timer) err
 func (h *Handler) expire(ctx context.Context, rec lifecycle.Record, t Timer) error {
 	ev := events.RequestExpired{RequestID: rec.RequestID, WaitingSince: t.WaitingSince, ExpiredAt: events.Time(h.Now())}
 	evID := events.DerivedID("request-expired", rec.RequestID, t.AskedBy)
-	if _, err := events.Publish(ctx, h.JS, ev, evID, source, events.Envelope{}); err != nil {
+	ack, err := events.Publish(ctx, h.JS, ev, evID, source, events.Envelope{})
+	if err != nil {
 		return err
 	}
 	h.Logger.Info("request expired", "request_id", rec.RequestID, "waiting_since", t.WaitingSince)
-	folded, err := poll(ctx, func() (bool, error) {
-		var err error
-		rec, err = h.Requests.Get(ctx, rec.RequestID)
-		return err == nil && rec.Seen(evID), err
-	})
+	// Whether it took is the projection's to say, once it has folded
+	// every event up to it (a reply published just before wins).
+	folded, err := broker.WaitHandled(ctx, h.JS, h.Projection, ack.Sequence, 2*time.Second)
 	if err != nil {
 		return err
 	}
 	if !folded {
 		// The redelivery finds the request expired and tells the reseller.
 		return retry.After(fmt.Errorf("request %s expired: the reseller is told once the projection has it", rec.RequestID), time.Second)
+	}
+	if rec, err = h.Requests.Get(ctx, rec.RequestID); err != nil {
+		return err
 	}
 	if v, why := Decide(rec, t); v != ExpiryEmail {
 		h.Logger.Info("expiry not accepted, the reseller is not told", "request_id", rec.RequestID, "why", why)
