@@ -67,7 +67,7 @@ func benchIdle(b *testing.B, finished int) {
 	brokertest.Run(b, conn, handlertest.Projection(b, store), rh.Planner(), rh.Timers(), dh.Broker(), ah.Broker(), sg.Scheduler(), sg.Checker())
 
 	// Let start-up settle before measuring.
-	time.Sleep(2 * time.Second)
+	time.Sleep(5 * time.Second)
 	cpu0, v0, api0 := cpuTime(), varz(b, srv), apiCalls(b, srv)
 	b.ResetTimer()
 	for range b.N {
