@@ -114,8 +114,9 @@ func Render(d Data) (subject, text, html string, err error) {
 func render(d Data) (lang Lang, subject, text, html string, err error) {
 	kind := d.Kind()
 	lang = English
+	wrap := wrapOpsText // ops mail is English
 	if l, ok := d.(localized); ok {
-		lang = l.language().orEnglish()
+		lang, wrap = l.language().orEnglish(), wrapText
 	}
 	t := &tr{locale: localeOf(lang)}
 	subject, view, err := d.prepare(t)
@@ -132,7 +133,7 @@ func render(d Data) (lang Lang, subject, text, html string, err error) {
 	if err := templates.html[lang].ExecuteTemplate(&hb, kind+".html", view); err != nil {
 		return lang, "", "", "", retry.Permanent(fmt.Errorf("rendering %s HTML: %w", kind, err))
 	}
-	return lang, oneLine(subject), wrapText(tidyText(tb.String()), textWidth), hb.String(), nil
+	return lang, oneLine(subject), wrap(tidyText(tb.String()), textWidth), hb.String(), nil
 }
 
 func wrapHTML(lang Lang, fragment string) (string, error) {
