@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/acctflow/acctflow/aws"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
@@ -171,22 +172,20 @@ func (h *Handler) Fire(ctx context.Context, m broker.Msg) error {
 	return nil
 }
 
-// mailboxOf is the mailbox the request's reseller replies to.
-func (h *Handler) mailboxOf(rec lifecycle.Record) (mailbox, channel string) {
-	if rec.ReplyChannel == events.ReplySupportMailbox && rec.SupportMailbox != "" {
-		return rec.SupportMailbox, events.ReplySupportMailbox
+// replyPath is where the request's reseller answers: the mailbox the text
+// names (their region's support mailbox, or none for the workflow inbox)
+// and the tokenised Reply-To of that mailbox.
+func (h *Handler) replyPath(rec lifecycle.Record) (channel, mailbox, replyTo string, err error) {
+	channel, mailbox, replyTo, err = mailer.ReplyPath(h.ReplyKey, rec.RequestID, rec.ReplyChannel, rec.SupportMailbox, h.Inbox)
+	if err != nil {
+		return "", "", "", retry.Permanent(fmt.Errorf("reply address for %s: %w", rec.RequestID, err))
 	}
-	return h.Inbox, events.ReplyWorkflow
+	return channel, mailbox, replyTo, nil
 }
 
 // message addresses a mail about rec to its contact, in the thread of the
-// confirmation, with the tokenised Reply-To of the region's mailbox.
-func (h *Handler) message(rec lifecycle.Record, kind, subject, text, html string) (mailer.Message, error) {
-	mailbox, _ := h.mailboxOf(rec)
-	replyTo, err := mailer.ReplyAddress(h.ReplyKey, rec.RequestID, mailbox)
-	if err != nil {
-		return mailer.Message{}, retry.Permanent(fmt.Errorf("reply address for %s: %w", rec.RequestID, err))
-	}
+// confirmation, with the Reply-To of replyPath.
+func (h *Handler) message(rec lifecycle.Record, kind, replyTo, subject, text, html string) mailer.Message {
 	c := rec.Request.Reseller.PrimaryContact
 	msg := mailer.Message{
 		MessageID: mailer.MessageID(h.ReplyKey, rec.RequestID, kind, h.Domain),
@@ -197,7 +196,12 @@ func (h *Handler) message(rec lifecycle.Record, kind, subject, text, html string
 	if rec.Confirmation != nil {
 		msg.InReplyTo, msg.References = rec.Confirmation.MessageID, []string{rec.Confirmation.MessageID}
 	}
-	return msg, nil
+	return msg
+}
+
+// langOf is the language of the request's reseller.
+func langOf(rec lifecycle.Record) mailer.Lang {
+	return mailer.LangFor(rec.Request.Reseller.Country, "")
 }
 
 func (h *Handler) remind(ctx context.Context, rec lifecycle.Record, t Timer) error {
@@ -209,21 +213,22 @@ func (h *Handler) remind(ctx context.Context, rec lifecycle.Record, t Timer) err
 	if err := errors.Join(err1, err2); err != nil {
 		return retry.Permanent(fmt.Errorf("reminder timer for %s: %w", rec.RequestID, err))
 	}
-	_, channel := h.mailboxOf(rec)
+	channel, mailbox, replyTo, err := h.replyPath(rec)
+	if err != nil {
+		return err
+	}
 	subject, text, html, err := mailer.Render(mailer.ReminderData{
 		RequestID: rec.RequestID, ContactName: rec.Request.Reseller.PrimaryContact.Name, CustomerName: rec.Request.Customer.Name,
 		Number: t.Number, Last: t.Last, AskedAt: asked, ExpiresAt: expires,
-		RootEmail: rec.Known.RootEmail, Nickname: rec.Known.Nickname, SupportType: rec.Known.SupportType, Problems: rec.Problems,
-		ReplyChannel: channel, SupportMailbox: rec.SupportMailbox, Sig: h.Sig,
+		RootEmail: rec.Known.RootEmail, Nickname: rec.Known.Nickname, AWSAccountName: aws.AccountName(rec.Known.Nickname),
+		SupportType: rec.Known.SupportType, Problems: rec.Problems,
+		ReplyChannel: channel, SupportMailbox: mailbox, Lang: langOf(rec), Sig: h.Sig,
 	})
 	if err != nil {
 		return fmt.Errorf("reminder %d for %s: %w", t.Number, rec.RequestID, err)
 	}
 	n := strconv.Itoa(t.Number)
-	msg, err := h.message(rec, mailer.KindReminder+"."+n, subject, text, html)
-	if err != nil {
-		return err
-	}
+	msg := h.message(rec, mailer.KindReminder+"."+n, replyTo, subject, text, html)
 	// The reminder.sent event, under its deterministic id, is the record
 	// that the email went.
 	eventID := events.DerivedID("reminder-sent", rec.RequestID, n)
@@ -282,17 +287,18 @@ func (h *Handler) tellExpired(ctx context.Context, rec lifecycle.Record, t Timer
 	if err != nil {
 		return retry.Permanent(fmt.Errorf("expiry timer for %s: %w", rec.RequestID, err))
 	}
+	_, _, replyTo, err := h.replyPath(rec)
+	if err != nil {
+		return err
+	}
 	subject, text, html, err := mailer.Render(mailer.ExpiryData{
 		RequestID: rec.RequestID, ContactName: rec.Request.Reseller.PrimaryContact.Name, CustomerName: rec.Request.Customer.Name,
-		AskedAt: asked, Reminders: len(rec.Reminders), Sig: h.Sig,
+		AskedAt: asked, Reminders: len(rec.Reminders), Lang: langOf(rec), Sig: h.Sig,
 	})
 	if err != nil {
 		return fmt.Errorf("expiry of %s: %w", rec.RequestID, err)
 	}
-	msg, err := h.message(rec, mailer.KindExpiry, subject, text, html)
-	if err != nil {
-		return err
-	}
+	msg := h.message(rec, mailer.KindExpiry, replyTo, subject, text, html)
 	sent, err := h.Outbox.Send(ctx, effect.Key(mailer.KindExpiry, rec.RequestID), mailer.KindExpiry, msg)
 	if err != nil {
 		return err

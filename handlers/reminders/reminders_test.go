@@ -237,8 +237,8 @@ func TestSilentResellerRemindedTwiceThenExpired(t *testing.T) {
 	msgs := r.mails("REQ-SILENT.1", "Reminder: "+subject, "Reminder: "+subject, "Request closed: Amazon Web Services (Acme Corp) [REQ-SILENT.1]")
 
 	first, last, closed := text(t, msgs[0]), text(t, msgs[1]), text(t, msgs[2])
-	if strings.Contains(first, "last reminder") || !strings.Contains(last, "This is our last reminder.") ||
-		!strings.Contains(first, "\nRoot email:\nAccount nickname:\nSupport type:\n") || !strings.Contains(flat(closed), "reminded you 2 times") {
+	if strings.Contains(first, "last reminder") || !strings.Contains(last, "This is our last reminder:") ||
+		!strings.Contains(first, "\nRoot email:\nAccount nickname:\nSupport type:\n") || !strings.Contains(flat(closed), "and sent you 2 reminders") {
 		t.Errorf("reminder 1:\n%s\nreminder 2:\n%s\nexpiry:\n%s", first, last, closed)
 	}
 	h, _ := mailtest.Parts(t, msgs[0])
@@ -273,8 +273,9 @@ func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // A partial reply is answered by a clarification, and the days start again
 // from it: the next reminder asks only for what is still missing, in the
-// EMEA thread; once the details are in, nothing more goes out. A request
-// whose details come right after the confirmation gets no reminder at all.
+// EMEA thread and in the German reseller's language; once the details are
+// in, nothing more goes out. A request whose details come right after the
+// confirmation gets no reminder at all.
 func TestNoReminderForWhatWasGiven(t *testing.T) {
 	r := newRig(t)
 	r.projection()
@@ -283,16 +284,22 @@ func TestNoReminderForWhatWasGiven(t *testing.T) {
 	r.confirm(partial, "DE")
 	r.confirm(quick, "US")
 	brokertest.Publish(t, r.conn, handlertest.Details(quick, "root@quick.example", "Quick", events.SupportBasic), "details-quick")
-	subject := "Reminder: " + mailer.ConfirmationSubject("Acme Corp", partial)
-	r.mails(partial, subject)
+	// The reseller is German (DE): so are the reminders.
+	subject := "Erinnerung: Anfrage für ein neues Kundenkonto erhalten – Amazon Web Services (Acme Corp) [" + partial + "]"
+	first := text(t, r.mails(partial, subject)[0])
+	if !strings.HasPrefix(first, "Guten Tag ") || !strings.Contains(flat(first), "haben wir Sie um die Angaben gebeten") ||
+		!strings.Contains(first, "\nRoot email (E-Mail-Adresse des Root-Benutzers):\nAccount nickname (Kontoname):\nSupport type (Supportart):\n") {
+		t.Errorf("German reseller's first reminder:\n%s", first)
+	}
 
 	root := "root@acme.example"
 	brokertest.Publish(t, r.conn, events.DetailsIncomplete{RequestID: partial, Problems: []string{"nickname_missing", "support_type_missing"},
 		RootEmail: &root, ClarificationSent: true, ReceivedAt: events.Time(time.Now())}, "incomplete-partial")
 	msgs := r.mails(partial, subject, subject)
 	second := text(t, msgs[1])
-	if !strings.Contains(second, "The root email address, as we read it: root@acme.example") || strings.Contains(second, "\nRoot email:\n") ||
-		!strings.Contains(second, "\nAccount nickname:\nSupport type:\n") || !strings.Contains(flat(second), "cloud-support-emea@acctflow.localhost") {
+	if !strings.Contains(flat(second), "- die E-Mail-Adresse des Root-Benutzers root@acme.example") || strings.Contains(second, "\nRoot email") ||
+		!strings.Contains(second, "\nAccount nickname (Kontoname):\nSupport type (Supportart):\n") ||
+		!strings.Contains(flat(second), "cloud-support-emea@acctflow.localhost") {
 		t.Errorf("reminder after the partial reply:\n%s", second)
 	}
 	h, _ := mailtest.Parts(t, msgs[1])
