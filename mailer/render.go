@@ -24,9 +24,11 @@ const (
 	KindAlert           = "ops_alert"
 )
 
-// Data is the typed content of one kind of mail: ConfirmationData,
-// RejectionData, ClarificationData, AcknowledgementData, FollowupData,
-// RoleRejectedData, TicketData or AlertData.
+// Data is the typed content of one kind of mail: to resellers
+// ConfirmationData, RejectionData, ClarificationData, AcknowledgementData,
+// FollowupData, RoleRejectedData, HeldConfirmData, ReminderData or
+// ExpiryData; to the support desk and ops TicketData, AlertData,
+// FailureAlertData, RoleAlertData or DigestData.
 //
 // Adding a kind of customer mail is one step: a <kind>.go with its Data (a
 // Lang field, Kind, prepare), <kind>.tmpl defining "<kind>.text" and
@@ -40,8 +42,8 @@ type Data interface {
 	prepare(t *tr) (subject string, view any, err error)
 }
 
-// localized is a Data written in the reseller's language; ops mail (ticket,
-// alert) is English.
+// localized is a Data written in the reseller's language; ops mail (the
+// ticket, the alerts, the digest) is English, outside the catalogue.
 type localized interface{ language() Lang }
 
 // Signature is who signs customer mail.
