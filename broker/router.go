@@ -315,6 +315,7 @@ func (o *outcome) deadLetter(ctx context.Context, hd Handler, m Msg, failures ui
 	for k, v := range m.Header {
 		h[k] = v
 	}
+	withoutSchedule(h)
 	reason := oneLine(cause.Error(), maxReason)
 	h.Set(HeaderError, reason)
 	h.Set(HeaderHandler, hd.Name)

@@ -79,9 +79,16 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 			Duplicates:  DuplicateWindow,
 		},
 	}
+	streams = append(streams, timerStreamConfig(r))
 	for _, sc := range streams {
-		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
+		s, err := js.CreateOrUpdateStream(ctx, sc)
+		if err != nil {
 			return fmt.Errorf("provisioning stream %s: %w", sc.Name, err)
+		}
+		// A server before 2.12 ignores the setting it does not know, and
+		// its timers would never fire.
+		if sc.AllowMsgSchedules && !s.CachedInfo().Config.AllowMsgSchedules {
+			return fmt.Errorf("provisioning stream %s: the NATS server does not support message schedules (nats-server 2.12 or later is needed)", sc.Name)
 		}
 	}
 	for _, b := range []jetstream.KeyValueConfig{
@@ -110,6 +117,8 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 
 // EnsureConsumer creates or updates a handler's durable consumer. Replicas of
 // the handler bind to the same consumer, so each message goes to one of them.
+// A consumer of timer subjects (FireSubjects) reads TIMERS, any other one
+// ACCOUNTS.
 func (t Topology) EnsureConsumer(ctx context.Context, js jetstream.JetStream, c ConsumerSpec) (jetstream.Consumer, error) {
 	cfg := jetstream.ConsumerConfig{
 		Durable:        c.Name,
@@ -130,7 +139,11 @@ func (t Topology) EnsureConsumer(ctx context.Context, js jetstream.JetStream, c 
 	if cfg.MaxAckPending == 0 {
 		cfg.MaxAckPending = 256
 	}
-	cons, err := js.CreateOrUpdateConsumer(ctx, events.Stream, cfg)
+	stream, err := streamFor(c.Subjects)
+	if err != nil {
+		return nil, fmt.Errorf("provisioning consumer %s: %w", c.Name, err)
+	}
+	cons, err := js.CreateOrUpdateConsumer(ctx, stream, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("provisioning consumer %s: %w", c.Name, err)
 	}
@@ -139,7 +152,7 @@ func (t Topology) EnsureConsumer(ctx context.Context, js jetstream.JetStream, c 
 
 // Ready reports whether the streams exist, for /readyz.
 func Ready(ctx context.Context, js jetstream.JetStream) error {
-	for _, s := range []string{events.Stream, events.DLQStream} {
+	for _, s := range []string{events.Stream, events.DLQStream, TimerStream} {
 		if _, err := js.Stream(ctx, s); err != nil {
 			if errors.Is(err, jetstream.ErrStreamNotFound) {
 				return fmt.Errorf("stream %s missing: %w", s, err)

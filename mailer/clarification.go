@@ -76,7 +76,7 @@ func (d ClarificationData) prepare(t *tr) (string, any, error) {
 			continue
 		}
 		need[f] = true
-		v.Needs = append(v.Needs, needItem(t, f, values[f], codes[f]))
+		v.Needs = append(v.Needs, needItem(t, f, values[f], codes[f], nil))
 	}
 	for _, code := range other {
 		v.Needs = append(v.Needs, t.T("clarification.unreadable", "Code", code))
@@ -139,10 +139,18 @@ func knownDetail(t *tr, field, value, awsName string) string {
 	}
 }
 
-// needItem is one "Please reply with" item: the field, then why.
-func needItem(t *tr, field, value string, codes []string) string {
+// needItem is one "Please reply with" item: the field, then why. missing,
+// when not nil, replaces the sentence of "<field>_missing" ("" for none):
+// a reminder asks for a field nobody gave, not one a reply left out.
+func needItem(t *tr, field, value string, codes []string, missing func(t *tr, field string) string) string {
 	parts := []string{t.T("clarification.need_" + field)}
 	for _, code := range codes {
+		if code == field+"_missing" && missing != nil {
+			if s := missing(t, field); s != "" {
+				parts = append(parts, s)
+			}
+			continue
+		}
 		parts = append(parts, problemSentence(t, field, code, value))
 	}
 	if field == "support_type" {

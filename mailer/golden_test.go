@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -47,6 +48,37 @@ func goldenCases(lang Lang) map[string]Data {
 		"role_rejected": RoleRejectedData{RequestID: req, ContactName: contact, CustomerName: customer, AccountID: "123456789012",
 			RoleARN: "arn:aws:iam::123456789012:role/MeridianReadOnly", Reason: "AssumeRole was denied.",
 			DistributorAccountID: "210987654321", ExternalID: "acctflow-ext-01", Lang: lang, Sig: sig},
+		"reminder": ReminderData{RequestID: req, ContactName: contact, CustomerName: customer, Number: 1,
+			AskedAt: time.Date(2026, 12, 2, 9, 30, 0, 0, time.UTC), ExpiresAt: time.Date(2026, 12, 16, 9, 30, 0, 0, time.UTC), Lang: lang, Sig: sig},
+		"reminder_last": ReminderData{RequestID: req, ContactName: contact, CustomerName: customer, Number: 2, Last: true,
+			AskedAt: time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC), ExpiresAt: time.Date(2026, 12, 15, 16, 0, 0, 0, time.UTC),
+			RootEmail: "aws-root@harborview.example", Nickname: "Café Étoile – Production", AWSAccountName: "Cafe Etoile - Production",
+			Problems: []string{"root_email_in_use"}, ReplyChannel: ChannelSupportMailbox, SupportMailbox: emea, Lang: lang, Sig: sig},
+		"expiry": ExpiryData{RequestID: req, ContactName: contact, CustomerName: customer,
+			AskedAt: time.Date(2026, 12, 2, 9, 30, 0, 0, time.UTC), Reminders: 2, Lang: lang, Sig: sig},
+		"expiry_once": ExpiryData{RequestID: req, CustomerName: customer, AskedAt: time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC), Reminders: 1, Lang: lang},
+	}
+}
+
+// opsGoldenCases are the mails to ops, which are English only: the region's
+// daily digest and the alerts about one request.
+func opsGoldenCases() map[string]Data {
+	now := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+	return map[string]Data{
+		"digest": DigestData{Region: "emea", OpsTeam: "Cloud Support Ops EMEA", Now: now, Items: []DigestItem{
+			{RequestID: "REQ-1001", Customer: "Harborview Dental Group", Reseller: "Fabrikam", Waiting: WaitingDetails, Stage: "awaiting_details",
+				Since: now.Add(-3 * 24 * time.Hour), Reminders: 1},
+			{RequestID: "REQ-1002", Customer: "Café Étoile", Reseller: "Contoso", Waiting: WaitingFailure, Stage: "routed", Since: now.Add(-5 * time.Hour),
+				Failure: "550 5.1.1 <dana@fabrikam.example>: Recipient address rejected: User unknown in virtual mailbox table"},
+			{RequestID: "REQ-1003", Customer: "Bäckerei Sonnenhof", Waiting: WaitingHeld, Stage: "awaiting_details", Held: 2},
+		}},
+		"digest_empty": DigestData{Region: "latam", Now: now},
+		"failure_alert": FailureAlertData{RequestID: "REQ-1001", Effect: "email", What: "confirmation", Outcome: OutcomeDeadLettered,
+			Handler: "confirmation", Input: "acct.routed.emea", Error: "550 5.1.1 <dana@fabrikam.example>: Recipient address rejected", DLQSeq: 42, FailedAt: now},
+		"failure_alert_blocked": FailureAlertData{ChangeID: "CHG-7", Effect: "ticket", Outcome: OutcomeBlocked, Handler: "tickets",
+			Input: "acct.support.changed", Error: "401 Unauthorized"},
+		"role_alert": RoleAlertData{RequestID: "REQ-1001", RoleARN: "arn:aws:iam::123456789012:role/MeridianReadOnly", AccountID: "123456789012",
+			DistributorAccountID: "210987654321", Reason: "no AWS access is configured", At: now},
 	}
 }
 
@@ -59,10 +91,14 @@ func TestGolden(t *testing.T) {
 		for name, d := range goldenCases(lang) {
 			subject, text, html := renderOK(t, d)
 			golden(t, filepath.Join("testdata", "golden", string(lang), name+".txt"), "Subject: "+subject+"\n\n"+text)
-			if name == "confirmation_emea" {
+			if name == "confirmation_emea" || name == "reminder_last" {
 				golden(t, filepath.Join("testdata", "golden", string(lang), name+".html"), html)
 			}
 		}
+	}
+	for name, d := range opsGoldenCases() {
+		subject, text, _ := renderOK(t, d)
+		golden(t, filepath.Join("testdata", "golden", string(English), name+".txt"), "Subject: "+subject+"\n\n"+text)
 	}
 }
 

@@ -73,8 +73,11 @@ func TestHostileSubjectAndNamesInEveryKind(t *testing.T) {
 		if strings.Contains(html, "<script>") {
 			t.Errorf("%s HTML carries raw markup", d.Kind())
 		}
-		if d.Kind() == KindAlert {
-			continue // an alert body keeps the caller's line breaks by design
+		if _, customer := d.(localized); !customer {
+			// Ops mail keeps an alert body's line breaks by design, and is
+			// wrapped without the label guard (wrapOpsText): no reply parser
+			// reads it.
+			continue
 		}
 		for _, l := range textLines(text) {
 			if strings.HasPrefix(l, "Bcc:") || strings.HasPrefix(l, "X-Evil:") {

@@ -24,9 +24,11 @@ const (
 	KindAlert           = "ops_alert"
 )
 
-// Data is the typed content of one kind of mail: ConfirmationData,
-// RejectionData, ClarificationData, AcknowledgementData, FollowupData,
-// RoleRejectedData, TicketData or AlertData.
+// Data is the typed content of one kind of mail: to resellers
+// ConfirmationData, RejectionData, ClarificationData, AcknowledgementData,
+// FollowupData, RoleRejectedData, HeldConfirmData, ReminderData or
+// ExpiryData; to the support desk and ops TicketData, AlertData,
+// FailureAlertData, RoleAlertData or DigestData.
 //
 // Adding a kind of customer mail is one step: a <kind>.go with its Data (a
 // Lang field, Kind, prepare), <kind>.tmpl defining "<kind>.text" and
@@ -40,8 +42,8 @@ type Data interface {
 	prepare(t *tr) (subject string, view any, err error)
 }
 
-// localized is a Data written in the reseller's language; ops mail (ticket,
-// alert) is English.
+// localized is a Data written in the reseller's language; ops mail (the
+// ticket, the alerts, the digest) is English, outside the catalogue.
 type localized interface{ language() Lang }
 
 // Signature is who signs customer mail.
@@ -114,8 +116,9 @@ func Render(d Data) (subject, text, html string, err error) {
 func render(d Data) (lang Lang, subject, text, html string, err error) {
 	kind := d.Kind()
 	lang = English
+	wrap := wrapOpsText // ops mail is English
 	if l, ok := d.(localized); ok {
-		lang = l.language().orEnglish()
+		lang, wrap = l.language().orEnglish(), wrapText
 	}
 	t := &tr{locale: localeOf(lang)}
 	subject, view, err := d.prepare(t)
@@ -132,7 +135,7 @@ func render(d Data) (lang Lang, subject, text, html string, err error) {
 	if err := templates.html[lang].ExecuteTemplate(&hb, kind+".html", view); err != nil {
 		return lang, "", "", "", retry.Permanent(fmt.Errorf("rendering %s HTML: %w", kind, err))
 	}
-	return lang, oneLine(subject), wrapText(tidyText(tb.String()), textWidth), hb.String(), nil
+	return lang, oneLine(subject), wrap(tidyText(tb.String()), textWidth), hb.String(), nil
 }
 
 func wrapHTML(lang Lang, fragment string) (string, error) {

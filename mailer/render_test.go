@@ -31,6 +31,15 @@ func allKindsIn(lang Lang, name string, sig Signature) []Data {
 		TicketData{ChangeID: name, AccountID: "530274916683", From: "developer", To: "business", ChangedAt: time.Unix(0, 0),
 			ReportedBy: Address{name, name}, ResellerName: name, CustomerName: name},
 		AlertData{Subject: name, Body: name},
+		ReminderData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, Number: 1, AskedAt: time.Unix(0, 0), ExpiresAt: time.Unix(0, 0),
+			RootEmail: name, Nickname: name, AWSAccountName: name + "!", Problems: []string{"root_email_invalid", name}, Lang: lang, Sig: sig},
+		ExpiryData{RequestID: "REQ-1001", ContactName: name, CustomerName: name, AskedAt: time.Unix(0, 0), Reminders: 2, Lang: lang, Sig: sig},
+		DigestData{Region: "emea", OpsTeam: name, Now: time.Unix(0, 0), Items: []DigestItem{
+			{RequestID: "REQ-1001", Customer: name, Reseller: name, Waiting: WaitingFailure, Stage: name, Since: time.Unix(0, 0), Failure: name},
+			{RequestID: "REQ-1002", Customer: name, Waiting: name},
+		}},
+		FailureAlertData{RequestID: "REQ-1001", Effect: "email", What: name, Outcome: OutcomeDeadLettered, Handler: name, Input: name, Error: name, DLQSeq: 7},
+		RoleAlertData{RequestID: "REQ-1001", RoleARN: name, AccountID: "123456789012", Reason: name},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/mailer/reply"
@@ -93,9 +94,33 @@ func TestClarificationAnswerParses(t *testing.T) {
 	}
 }
 
-// TestOurQuestionsAreNoAnswer: a reply that only quotes the confirmation
-// or the rejection (nothing typed, nothing filled in) yields no field, in
-// every language: none of our questions reads as an answer.
+// TestReminderAnswerParses: answering a reminder with the lines it asks
+// for gives exactly those fields, in every language.
+func TestReminderAnswerParses(t *testing.T) {
+	asked := time.Date(2026, 12, 2, 9, 30, 0, 0, time.UTC)
+	for _, lang := range mailer.Langs() {
+		subject, text, _, err := mailer.Render(mailer.ReminderData{RequestID: "REQ-1001", CustomerName: "Harborview Dental Group", Number: 1,
+			AskedAt: asked, ExpiresAt: asked.Add(14 * 24 * time.Hour), Nickname: "Harborview Dental Production", Lang: lang})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := answerLines(text)
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "Root email") || !strings.HasPrefix(lines[1], "Support type") {
+			t.Fatalf("%s: answer lines %q", lang, lines)
+		}
+		typed := lines[0] + " aws-root-harborview@fabrikam.example\n" + lines[1] + " Developer Support"
+		r := reply.Parse(asReply(subject, typed, text))
+		if r.RootEmail == nil || *r.RootEmail != "aws-root-harborview@fabrikam.example" || r.SupportType == nil || *r.SupportType != "developer" ||
+			r.Nickname != nil || r.RequestRef == nil || *r.RequestRef != "REQ-1001" {
+			t.Errorf("%s: parsed %s", lang, show(r))
+		}
+	}
+}
+
+// TestOurQuestionsAreNoAnswer: a reply that only quotes the confirmation,
+// the rejection, a reminder or the expiry (nothing typed, nothing filled in)
+// yields no field, in every language: none of our questions reads as an
+// answer.
 func TestOurQuestionsAreNoAnswer(t *testing.T) {
 	for _, lang := range mailer.Langs() {
 		for _, d := range []mailer.Data{
@@ -103,6 +128,9 @@ func TestOurQuestionsAreNoAnswer(t *testing.T) {
 			mailer.ConfirmationData{RequestID: "REQ-1001", CustomerName: "Acme", ReplyChannel: mailer.ChannelSupportMailbox,
 				SupportMailbox: "cloud-support-emea@meridian.example", Lang: lang},
 			mailer.RejectionData{RequestID: "REQ-1001", CustomerName: "Acme", Reasons: []string{mailer.ReasonPricebookMissing}, Lang: lang},
+			mailer.ReminderData{RequestID: "REQ-1001", CustomerName: "Acme", Number: 1, AskedAt: time.Unix(0, 0), ExpiresAt: time.Unix(0, 0),
+				RootEmail: "known@acme.example", Lang: lang},
+			mailer.ExpiryData{RequestID: "REQ-1001", CustomerName: "Acme", AskedAt: time.Unix(0, 0), Reminders: 2, Lang: lang},
 		} {
 			subject, text, _, err := mailer.Render(d)
 			if err != nil {

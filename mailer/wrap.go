@@ -17,18 +17,31 @@ var listMarker = regexp.MustCompile(`^ *(?:[0-9]{1,2}\. |[-*] )`)
 // wrapText wraps every line longer than width at spaces. Continuation lines
 // are indented like the text after the line's indent and list marker, so a
 // list item keeps its hanging indent. A word longer than the room left (a
-// URL, an address, an ARN) stays whole on a line of its own.
-func wrapText(s string, width int) string {
+// URL, an address, an ARN) stays whole on a line of its own. A line indented
+// by four spaces is preformatted (a command to copy, in ops mail) and kept
+// whole.
+func wrapText(s string, width int) string { return wrapLines(s, width, true) }
+
+// wrapOpsText is wrapText for ops mail, without keeping colons away from the
+// start of a line: ops mail quotes servers' words, colons and all ("550
+// 5.1.1 <a@b.example>: Recipient address rejected: …"), which the guard
+// would spread one word a line, and no reply parser reads it.
+func wrapOpsText(s string, width int) string { return wrapLines(s, width, false) }
+
+func wrapLines(s string, width int, labelGuard bool) string {
 	lines := strings.Split(s, "\n")
 	out := make([]string, 0, len(lines))
 	for _, l := range lines {
-		out = append(out, wrapLine(l, width)...)
+		out = append(out, wrapLine(l, width, labelGuard)...)
 	}
 	return strings.Join(out, "\n")
 }
 
-func wrapLine(l string, width int) []string {
-	if utf8.RuneCountInString(l) <= width {
+// preformatted starts a line wrapText keeps whole.
+const preformatted = "    "
+
+func wrapLine(l string, width int, labelGuard bool) []string {
+	if utf8.RuneCountInString(l) <= width || strings.HasPrefix(l, preformatted) {
 		return []string{l}
 	}
 	prefix := listMarker.FindString(l)
@@ -66,7 +79,7 @@ func wrapLine(l string, width int) []string {
 		// The next line must not read as a label with a value ("Bcc: …",
 		// "Root email: …") made of a typed-in value: move words down until
 		// no colon ends one of its first three words.
-		for end < len(words) && end-first > 1 && labelLike(words[end:]) {
+		for labelGuard && end < len(words) && end-first > 1 && labelLike(words[end:]) {
 			end--
 		}
 		out = append(out, lead+strings.Join(words[first:end], " "))

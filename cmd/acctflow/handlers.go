@@ -57,7 +57,7 @@ func registry() ([]string, map[string]factory) {
 	var names []string
 	all := map[string]factory{}
 	for _, area := range []func() ([]string, map[string]factory){
-		coreHandlers, mailHandlers, repliesHandlers, ackHandlers, ticketHandlers, provisioningHandlers,
+		coreHandlers, mailHandlers, repliesHandlers, ackHandlers, ticketHandlers, provisioningHandlers, reminderHandlers,
 	} {
 		n, f := area()
 		names = append(names, n...)

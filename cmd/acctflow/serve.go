@@ -50,6 +50,7 @@ func newServe() *cobra.Command {
 	addTicketFlags(cmd)
 	addProvisioningFlags(cmd)
 	addAWSFlags(cmd)
+	addReminderFlags(cmd)
 	addNATSFlags(cmd, "", "external NATS server or cluster URL(s); empty runs the embedded server")
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/handlers/followup"
+	"github.com/acctflow/acctflow/handlers/projection"
 	"github.com/acctflow/acctflow/handlers/provisioning"
 	"github.com/acctflow/acctflow/handlers/roles"
 	"github.com/acctflow/acctflow/handlers/supportgroup"
@@ -19,13 +20,30 @@ import (
 )
 
 // provisioningHandlers: account creation, follow-up email, Role ARN
-// validation (with the periodic support plan group check beside it).
+// validation, and the support plan group checks (timers set on events).
 func provisioningHandlers() ([]string, map[string]factory) {
-	return []string{provisioning.Name, followup.Name, roles.Name}, map[string]factory{
+	return []string{provisioning.Name, followup.Name, roles.Name, supportgroup.Name, supportgroup.TimersName}, map[string]factory{
 		provisioning.Name: newProvisioningHandler,
 		followup.Name:     newFollowupHandler,
 		roles.Name:        newRolesHandler,
+		supportgroup.Name: func(_ context.Context, d *deps) (broker.Handler, error) {
+			return supportGroup(d, true).Scheduler(), nil
+		},
+		supportgroup.TimersName: func(_ context.Context, d *deps) (broker.Handler, error) { return supportGroup(d, false).Checker(), nil },
 	}
+}
+
+// supportGroup is the support plan group check: a timer per created account
+// at the end of --support-group-grace, and a check after every support
+// change; no periodic pass over the requests.
+func supportGroup(d *deps, warn bool) *supportgroup.Handler {
+	f := d.cmd.Flags()
+	grace, _ := f.GetDuration("support-group-grace")
+	if warn && f.Changed("support-group-check") { // set by the flag or ACCTFLOW_SUPPORT_GROUP_CHECK
+		d.log.Warn("--support-group-check is deprecated and ignored: the support plan group is checked when an account's grace period ends and after each support change")
+	}
+	return &supportgroup.Handler{JS: d.conn.JS, Requests: d.store, Grace: grace, Projection: projection.Name,
+		Logger: d.log.With("component", "support-group-check"), Now: time.Now}
 }
 
 // addProvisioningFlags adds this area's serve flags.
@@ -37,7 +55,7 @@ func addProvisioningFlags(cmd *cobra.Command) {
 	f.Duration("aws-create-deadline", 30*time.Minute, "alert ops (--ops-email) once when a creation is still in progress after this; polling goes on")
 	f.String("distributor-account-id", "", "the distributor's AWS account id that resellers' IAM roles must trust (needed by the follow-up and role emails)")
 	f.Duration("support-group-grace", 24*time.Hour, "how long after creation an account may go without a support plan group")
-	f.Duration("support-group-check", time.Minute, "how often the support plan group check runs")
+	f.Duration("support-group-check", time.Minute, "deprecated, ignored: the check runs when the grace period ends and after each support change")
 }
 
 // mailAndAccounts opens what all three handlers use: the mail setup and the
@@ -102,8 +120,6 @@ func newFollowupHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 	return h.Broker(), nil
 }
 
-// newRolesHandler also starts the support plan group check: both act on
-// created accounts.
 func newRolesHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 	access, err := d.aws(ctx)
 	if err != nil {
@@ -113,16 +129,6 @@ func newRolesHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 	if err != nil {
 		return broker.Handler{}, err
 	}
-	requests, err := d.kv(ctx, broker.BucketRequests)
-	if err != nil {
-		return broker.Handler{}, err
-	}
-	f := d.cmd.Flags()
-	grace, _ := f.GetDuration("support-group-grace")
-	every, _ := f.GetDuration("support-group-check")
-	check := &supportgroup.Check{Keys: requests, Requests: d.store, JS: d.conn.JS, Grace: grace, Every: every,
-		Logger: d.log.With("component", "support-group-check"), Now: time.Now}
-	d.background = append(d.background, check.Run)
 	h := &roles.Handler{
 		JS: d.conn.JS, Requests: d.store, ExternalIDs: followup.ExternalIDs{KV: accounts},
 		Outbox: m.Outbox, Domain: m.Domain, ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, DistributorAccountID: distributorAccount(d, m),

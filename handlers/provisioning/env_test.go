@@ -28,6 +28,8 @@ const (
 	contact  = handlertest.Contact
 )
 
+var replyKey = []byte("0123456789abcdef0123456789abcdef")
+
 type env struct {
 	srv      *server.Server
 	conn     *broker.Conn
@@ -66,7 +68,7 @@ func (e *env) driver(t *testing.T) *provisioning.Driver {
 	return &provisioning.Driver{
 		JS: e.conn.JS, Ledger: effect.NewLedger(e.accounts, "", brokertest.Logger(t)), Requests: e.store,
 		Orgs: aws.NewOrganizations(e.fake.Config()), Outbox: e.outbox, Domain: "acctflow.localhost",
-		ReplyKey: []byte("0123456789abcdef0123456789abcdef"), Inbox: "acct-replies@acctflow.localhost",
+		ReplyKey: replyKey, Inbox: "acct-replies@acctflow.localhost",
 		OpsEmail: opsEmail, RoleName: "OrganizationAccountAccessRole",
 		PollPolicy: retry.Policy{Initial: 2 * time.Millisecond, Max: 10 * time.Millisecond},
 		Throttle:   retry.Policy{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond},
@@ -78,8 +80,27 @@ func (e *env) driver(t *testing.T) *provisioning.Driver {
 // projection.
 func (e *env) seed(t *testing.T, id, rootEmail, nickname string) {
 	t.Helper()
+	e.seedRouted(t, handlertest.Routed(handlertest.Request(id)), rootEmail, nickname)
+}
+
+// emeaBox is the EMEA support mailbox, which EMEA resellers answer.
+const emeaBox = "cloud-support-emea@acctflow.localhost"
+
+// seedEMEA is seed for a reseller in country, routed to EMEA.
+func (e *env) seedEMEA(t *testing.T, id, country, rootEmail, nickname string) {
+	t.Helper()
+	req := handlertest.Request(id)
+	req.Reseller.Country = country
+	routed := handlertest.Routed(req)
+	routed.Region, routed.OpsTeam, routed.ReplyChannel, routed.SupportMailbox = "emea", "emea", events.ReplySupportMailbox, emeaBox
+	e.seedRouted(t, routed, rootEmail, nickname)
+}
+
+func (e *env) seedRouted(t *testing.T, routed events.AccountRouted, rootEmail, nickname string) {
+	t.Helper()
+	id := routed.RequestID
 	for i, ev := range []events.Event{
-		handlertest.Routed(handlertest.Request(id)),
+		routed,
 		handlertest.Confirmed(id),
 		handlertest.Details(id, rootEmail, nickname, events.SupportBusiness),
 	} {

@@ -133,21 +133,27 @@ func (d *Driver) askNewEmail(ctx context.Context, c Creation, round int, reason 
 	if reason == "INVALID_EMAIL" {
 		problem = "root_email_invalid"
 	}
+	// The answer goes to the reseller's region's mailbox, with its token.
+	channel, mailbox, replyTo, err := mailer.ReplyPath(d.ReplyKey, c.RequestID, rec.ReplyChannel, rec.SupportMailbox, d.Inbox)
+	if err != nil {
+		return fmt.Errorf("clarification for %s: %w", c.RequestID, err)
+	}
+	nickname := c.AccountName
+	if rec.Details != nil && rec.Details.Nickname != "" {
+		nickname = rec.Details.Nickname // as the reseller typed it
+	}
 	data := mailer.ClarificationData{
 		RequestID: c.RequestID, ContactName: rec.Request.Reseller.PrimaryContact.Name, CustomerName: rec.Request.Customer.Name,
-		RootEmail: c.Email, Nickname: c.AccountName, SupportType: supportType(rec),
-		Problems: []string{problem}, ReplyChannel: rec.ReplyChannel, SupportMailbox: rec.SupportMailbox, Sig: d.Sig,
+		RootEmail: c.Email, Nickname: nickname, AWSAccountName: c.AccountName, SupportType: supportType(rec),
+		Problems: []string{problem}, ReplyChannel: channel, SupportMailbox: mailbox,
+		Lang: mailer.LangFor(rec.Request.Reseller.Country, ""), Sig: d.Sig,
 	}
 	kind := mailer.KindClarification + ".creation." + roundTag(c, round)
 	msg, err := d.render(data, c.RequestID, kind, rec.Request.Reseller.PrimaryContact)
 	if err != nil {
 		return err
 	}
-	if rec.ReplyChannel != events.ReplySupportMailbox {
-		if msg.ReplyTo, err = mailer.ReplyAddress(d.ReplyKey, c.RequestID, d.Inbox); err != nil {
-			return err
-		}
-	}
+	msg.ReplyTo = replyTo
 	if rec.Confirmation != nil {
 		msg.InReplyTo, msg.References = rec.Confirmation.MessageID, []string{rec.Confirmation.MessageID}
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/provisioning"
 	"github.com/acctflow/acctflow/lifecycle"
+	"github.com/acctflow/acctflow/mailer"
+	"github.com/acctflow/acctflow/mailer/mailtest"
 	"github.com/acctflow/acctflow/ops"
 	"github.com/acctflow/acctflow/sandbox/devaws"
 )
@@ -140,6 +142,49 @@ func TestRootEmailFailuresAskForAnother(t *testing.T) {
 				t.Fatalf("CreateAccount calls %+v", e.fake.CreateRequests())
 			}
 		})
+	}
+}
+
+// AWS refuses the root email of an EMEA reseller in Germany: the
+// clarification asking for another is German, names the EMEA mailbox and
+// carries that mailbox's tokenised Reply-To, so the answer proves itself
+// where the reseller sends it.
+func TestEmailExistsClarificationGoesToTheRegion(t *testing.T) {
+	e := setup(t)
+	brokertest.Run(t, e.conn, e.handler(t))
+	handlertest.Go(t, e.driver(t).Run)
+	e.fake.FailCreation("taken@baeckerei.example", "EMAIL_ALREADY_EXISTS")
+	e.seedEMEA(t, "REQ-EMEA", "DE", "taken@baeckerei.example", "Bäckerei Müller")
+	if _, err := e.ops.Approve(context.Background(), "REQ-EMEA", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	e.waitStage(t, "REQ-EMEA", lifecycle.StageAwaitingDetails)
+	var raw [][]byte
+	brokertest.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+		if raw = e.sb.Messages(contact); len(raw) != 1 {
+			return fmt.Errorf("%d mails to the contact", len(raw))
+		}
+		return nil
+	})
+	want, err := mailer.ReplyAddress(replyKey, "REQ-EMEA", emeaBox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, bodies := mailtest.Parts(t, raw[0])
+	replyTo, _ := h.AddressList("Reply-To")
+	if len(replyTo) != 1 || replyTo[0].Address != want {
+		t.Errorf("Reply-To %v, want %s", replyTo, want)
+	}
+	subject, _ := h.Subject()
+	text := strings.Join(strings.Fields(bodies["text/plain"]), " ")
+	if subject != "Re: Anfrage für ein neues Kundenkonto erhalten – Amazon Web Services (Acme Corp) [REQ-EMEA]" {
+		t.Errorf("subject %q", subject)
+	}
+	for _, s := range []string{"Die Adresse taken@baeckerei.example gehört bereits zu einem anderen AWS-Konto", "Ihre Antwort geht an unser regionales Support-Team unter " + emeaBox,
+		"der Kontoname „Bäckerei Müller“, den AWS als „Backerei Muller“ anzeigen wird", "Root email (E-Mail-Adresse des Root-Benutzers):"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("clarification lacks %q:\n%s", s, bodies["text/plain"])
+		}
 	}
 }
 

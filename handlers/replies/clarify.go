@@ -67,13 +67,16 @@ func (h *Handler) mayMail(rec lifecycle.Record, event string) bool {
 	return n < limit
 }
 
-// replyPath is the mailbox a request's reseller replies to, with its
-// channel: the workflow inbox for US/CA, else the region's support mailbox.
-func (h *Handler) replyPath(rec lifecycle.Record) (mailbox, channel string) {
-	if rec.ReplyChannel == events.ReplySupportMailbox && rec.SupportMailbox != "" {
-		return rec.SupportMailbox, events.ReplySupportMailbox
-	}
-	return h.Inbox, events.ReplyWorkflow
+// replyPath is where a request's reseller answers, as mailer.ReplyPath
+// says: the mailbox the text names (their region's support mailbox, none for
+// the workflow inbox) and its tokenised Reply-To.
+func (h *Handler) replyPath(rec lifecycle.Record) (channel, mailbox, replyTo string, err error) {
+	return mailer.ReplyPath(h.Keys.Current, rec.RequestID, rec.ReplyChannel, rec.SupportMailbox, h.Inbox)
+}
+
+// langOf is the language of the request's reseller.
+func langOf(req *events.AccountRequested) mailer.Lang {
+	return mailer.LangFor(req.Reseller.Country, "")
 }
 
 func (h *Handler) clarify(ctx context.Context, replyID string, src origin, rec lifecycle.Record, d Decision) error {
@@ -81,15 +84,14 @@ func (h *Handler) clarify(ctx context.Context, replyID string, src origin, rec l
 	if req == nil {
 		return fmt.Errorf("clarifying %s: request not projected yet", rec.RequestID)
 	}
-	mailbox, channel := h.replyPath(rec)
-	replyTo, err := mailer.ReplyAddress(h.Keys.Current, rec.RequestID, mailbox)
+	channel, mailbox, replyTo, err := h.replyPath(rec)
 	if err != nil {
 		return fmt.Errorf("clarifying %s: %w", rec.RequestID, err)
 	}
 	data := mailer.ClarificationData{
 		RequestID: rec.RequestID, ContactName: req.Reseller.PrimaryContact.Name, CustomerName: req.Customer.Name,
-		RootEmail: d.Known.RootEmail, Nickname: d.Known.Nickname, SupportType: d.Known.SupportType,
-		Problems: d.Problems, ReplyChannel: channel, SupportMailbox: rec.SupportMailbox, Sig: h.Sig,
+		RootEmail: d.Known.RootEmail, Nickname: d.Known.Nickname, AWSAccountName: awsName(d.Known.Nickname), SupportType: d.Known.SupportType,
+		Problems: d.Problems, ReplyChannel: channel, SupportMailbox: mailbox, Lang: langOf(req), Sig: h.Sig,
 	}
 	// A refused value is named back, so the reseller sees what was wrong.
 	if d.Refused.RootEmail != "" {

@@ -110,7 +110,24 @@ func (e *env) seed(t *testing.T, id string, authorised ...string) {
 	t.Helper()
 	req := handlertest.Request(id)
 	req.Reseller.AuthorisedSenders = authorised
-	brokertest.Publish(t, e.conn, handlertest.Routed(req), events.DerivedID("routed", id))
+	e.seedRouted(t, handlertest.Routed(req))
+}
+
+// seedEMEA is seed for a reseller in country, routed to EMEA: their replies
+// go to the EMEA support mailbox.
+func (e *env) seedEMEA(t *testing.T, id, country string) {
+	t.Helper()
+	req := handlertest.Request(id)
+	req.Reseller.Country = country
+	routed := handlertest.Routed(req)
+	routed.Region, routed.OpsTeam, routed.ReplyChannel, routed.SupportMailbox = "emea", "emea", events.ReplySupportMailbox, emeaBox
+	e.seedRouted(t, routed)
+}
+
+func (e *env) seedRouted(t *testing.T, routed events.AccountRouted) {
+	t.Helper()
+	id := routed.RequestID
+	brokertest.Publish(t, e.conn, routed, events.DerivedID("routed", id))
 	conf := events.ConfirmationSent{RequestID: id, MessageID: mailer.MessageID(key, id, mailer.KindConfirmation, domain),
 		Recipient: contact, ReplyTo: token(t, id), SentAt: events.Time(time.Now())}
 	brokertest.Publish(t, e.conn, conf, events.DerivedID("confirmation-sent", id))

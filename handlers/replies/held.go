@@ -44,8 +44,7 @@ func (h *Handler) askToConfirm(ctx context.Context, in events.ReplyReceived, r r
 	if req == nil {
 		return fmt.Errorf("holding a reply to %s: request not projected yet", rec.RequestID)
 	}
-	mailbox, _ := h.replyPath(rec)
-	replyTo, err := mailer.ReplyAddress(h.Keys.Current, rec.RequestID, mailbox)
+	_, _, replyTo, err := h.replyPath(rec)
 	if err != nil {
 		return fmt.Errorf("holding a reply to %s: %w", rec.RequestID, err)
 	}
@@ -53,7 +52,7 @@ func (h *Handler) askToConfirm(ctx context.Context, in events.ReplyReceived, r r
 	subject, text, html, err := mailer.Render(mailer.HeldConfirmData{
 		RequestID: rec.RequestID, ContactName: contact.Name, CustomerName: req.Customer.Name,
 		From: r.Header.From, ReceivedAt: in.ReceivedAt, RootEmail: a.rootLower(), Nickname: deref(a.Nickname),
-		SupportType: validSupport(a.SupportType), RoleARN: a.RoleARN, Sig: h.Sig,
+		SupportType: validSupport(a.SupportType), RoleARN: a.RoleARN, Lang: langOf(req), Sig: h.Sig,
 	})
 	if err != nil {
 		return fmt.Errorf("rendering the confirmation request for %s: %w", rec.RequestID, err)

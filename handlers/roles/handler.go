@@ -134,26 +134,22 @@ func (h *Handler) mail(ctx context.Context, sub events.RoleSubmitted, rec lifecy
 	subject, text, html, err := mailer.Render(mailer.RoleRejectedData{
 		RequestID: sub.RequestID, ContactName: c.Name, CustomerName: rec.Request.Customer.Name,
 		AccountID: rec.Account.AccountID, RoleARN: sub.RoleARN, Reason: explanation,
-		DistributorAccountID: h.DistributorAccountID, ExternalID: ext, Sig: h.Sig,
+		DistributorAccountID: h.DistributorAccountID, ExternalID: ext,
+		Lang: mailer.LangFor(rec.Request.Reseller.Country, ""), Sig: h.Sig,
 	})
+	if err != nil {
+		return fmt.Errorf("role rejection mail for %s: %w", sub.RequestID, err)
+	}
+	// The reseller answers with the corrected ARN: to the mailbox of their
+	// region, with the token that proves the answer.
+	_, _, replyTo, err := mailer.ReplyPath(h.ReplyKey, sub.RequestID, rec.ReplyChannel, rec.SupportMailbox, h.Inbox)
 	if err != nil {
 		return fmt.Errorf("role rejection mail for %s: %w", sub.RequestID, err)
 	}
 	kind := mailer.KindRoleRejected + "." + key[:12]
 	msg := mailer.Message{
 		MessageID: mailer.MessageID(h.ReplyKey, sub.RequestID, kind, h.Domain), To: mailer.Address{Name: c.Name, Email: c.Email},
-		Subject: subject, Text: text, HTML: html,
-	}
-	// The reseller answers with the corrected ARN: to the mailbox of their
-	// region, with the token that proves the answer.
-	mailbox := h.Inbox
-	if rec.ReplyChannel == events.ReplySupportMailbox && rec.SupportMailbox != "" {
-		mailbox = rec.SupportMailbox
-	}
-	if len(h.ReplyKey) > 0 && mailbox != "" {
-		if msg.ReplyTo, err = mailer.ReplyAddress(h.ReplyKey, sub.RequestID, mailbox); err != nil {
-			return fmt.Errorf("role rejection mail for %s: %w", sub.RequestID, err)
-		}
+		ReplyTo: replyTo, Subject: subject, Text: text, HTML: html,
 	}
 	_, err = h.Outbox.Send(ctx, events.JoinKey(mailer.KindRoleRejected, sub.RequestID, key), mailer.KindRoleRejected, msg)
 	return err

@@ -47,6 +47,24 @@ func setup(t *testing.T) *env { return setupWith(t, true) }
 // setupWith: withAWS false runs the handler with no AWS access configured.
 func setupWith(t *testing.T, withAWS bool) *env {
 	t.Helper()
+	return setupRouted(t, withAWS, handlertest.Routed(handlertest.Request("REQ-R1")))
+}
+
+// emeaBox is the EMEA support mailbox, which EMEA resellers answer.
+const emeaBox = "cloud-support-emea@acctflow.localhost"
+
+// setupEMEA is setup for a reseller in country, routed to EMEA.
+func setupEMEA(t *testing.T, country string) *env {
+	t.Helper()
+	req := handlertest.Request("REQ-R1")
+	req.Reseller.Country = country
+	routed := handlertest.Routed(req)
+	routed.Region, routed.OpsTeam, routed.ReplyChannel, routed.SupportMailbox = "emea", "emea", events.ReplySupportMailbox, emeaBox
+	return setupRouted(t, true, routed)
+}
+
+func setupRouted(t *testing.T, withAWS bool, routed events.AccountRouted) *env {
+	t.Helper()
 	ctx := context.Background()
 	srv := brokertest.Server(t)
 	e := &env{conn: brokertest.Connect(t, srv)}
@@ -67,7 +85,7 @@ func setupWith(t *testing.T, withAWS bool) *env {
 	e.ops = &ops.Ops{JS: e.conn.JS, Requests: e.store, Source: "test", Now: time.Now}
 
 	for i, ev := range []events.Event{
-		handlertest.Routed(handlertest.Request("REQ-R1")),
+		routed,
 		handlertest.Confirmed("REQ-R1"),
 		handlertest.Details("REQ-R1", "root@acme.example", "Acme", "developer"),
 		events.AccountApproved{RequestID: "REQ-R1", ApprovedAt: events.Time(time.Now())},
@@ -159,6 +177,34 @@ func TestAccessDeniedRejectedWithEmail(t *testing.T) {
 	rec := e.wait(t, func(r lifecycle.Record) bool { return r.Role != nil && r.Role.Status == "rejected" })
 	if rec.Stage != lifecycle.StageCreated {
 		t.Fatalf("stage %s", rec.Stage)
+	}
+}
+
+// A Dutch reseller routed to EMEA gets the role-rejected email in Dutch,
+// with the EMEA mailbox's tokenised Reply-To.
+func TestRoleRejectedEmailOfAnEMEAReseller(t *testing.T) {
+	e := setupEMEA(t, "NL")
+	arn := "arn:aws:iam::" + account + ":role/AcctflowReadOnly"
+	e.fake.AddRole(arn, "some-other-external-id")
+	e.submit(t, arn)
+	e.rejection(t)
+	brokertest.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+		if n := len(e.sb.Messages(contact)); n != 1 {
+			return fmt.Errorf("%d mails", n)
+		}
+		return nil
+	})
+	raw := e.sb.Messages(contact)[0]
+	h, bodies := mailtest.Parts(t, raw)
+	want, _ := mailer.ReplyAddress([]byte("test-reply-key-0123456789"), "REQ-R1", emeaBox)
+	if replyTo, _ := h.AddressList("Reply-To"); len(replyTo) != 1 || replyTo[0].Address != want {
+		t.Errorf("Reply-To %v, want %s", replyTo, want)
+	}
+	subject, _ := h.Subject()
+	text := strings.Join(strings.Fields(bodies["text/plain"]), " ")
+	if !strings.HasPrefix(subject, "Actie vereist: IAM-rol") || !strings.HasSuffix(subject, "[REQ-R1]") ||
+		!strings.Contains(text, "We konden de IAM-rol "+arn) {
+		t.Errorf("role rejection %q:\n%s", subject, bodies["text/plain"])
 	}
 }
 

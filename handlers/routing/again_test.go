@@ -119,3 +119,18 @@ func TestCorrectedRequestRouted(t *testing.T) {
 		t.Fatalf("%d rejections", n)
 	}
 }
+
+// Ids the contract allows but that are awkward as keys route like any other.
+func TestDottedIDsRoute(t *testing.T) {
+	e := setup(t)
+	brokertest.Run(t, e.conn, e.routing(t).Broker(), e.projection(t))
+	for i, id := range []string{"REQ..1", ".REQ2", "REQ3."} {
+		publish(t, e.conn, requestJSON(id, "US", true), "dotted-"+string(rune('a'+i)))
+		handlertest.WaitStage(t, e.store, id, lifecycle.StageRouted)
+	}
+	brokertest.WaitCount(t, e.conn, "acct.routed.us", 3)
+	brokertest.WaitIdle(t, e.conn, routing.Name)
+	if n := brokertest.Count(t, e.conn, "dlq.>"); n != 0 {
+		t.Fatalf("%d dead letters", n)
+	}
+}

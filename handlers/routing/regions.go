@@ -22,6 +22,8 @@ type Region struct {
 	SupportMailbox string   `json:"support_mailbox"`
 	ReplyChannel   string   `json:"reply_channel"`
 	Countries      []string `json:"countries"`
+	// OpsEmail receives the region's daily digest; empty: --ops-email.
+	OpsEmail string `json:"ops_email,omitempty"`
 }
 
 // Table maps ISO 3166-1 alpha-2 countries to regions.

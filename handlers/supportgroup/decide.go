@@ -1,4 +1,4 @@
-// Package supportgroup checks periodically that every created account has
+// Package supportgroup checks that every created account has
 // the support plan group billing needs: an account created more than the
 // grace period ago without one, or whose group a later support change made
 // wrong, gets one acct.support_group.missing.

@@ -241,3 +241,20 @@ func TestTicketGivesUpAfterItsBudget(t *testing.T) {
 		t.Fatalf("dlq reason %q", reason)
 	}
 }
+
+// Request and change ids with dots (valid per the contract) open one ticket
+// each, keyed apart.
+func TestDottedIDsOpenOneTicketEach(t *testing.T) {
+	e := setup(t)
+	brokertest.Run(t, e.conn, e.handler(t, e.conn, e.client(t, freshdesktest.APIKey, 5*time.Second), tickets.NewMetrics(e.reg)).Broker())
+	for i, id := range []string{"REQ..1", ".REQ2", "REQ3."} {
+		change := "CHG." + string(rune('A'+i))
+		publish(t, e.conn, changeJSON(change, fmt.Sprintf("12345678901%d", i), "business", "developer", id), change)
+		publish(t, e.conn, changeJSON(change, fmt.Sprintf("12345678901%d", i), "business", "developer", id), change+"-again")
+	}
+	brokertest.WaitCount(t, e.conn, events.SubjectTicketCreated, 3)
+	brokertest.WaitIdle(t, e.conn, tickets.Name)
+	if n := len(e.desk.Tickets()); n != 3 {
+		t.Fatalf("%d tickets for three changes", n)
+	}
+}

@@ -5,18 +5,20 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/acctflow/acctflow/mailer"
 )
 
 // ourEmails renders every email we send a reseller, with the real
 // templates, including values that look like answers (the clarification's
-// "as we read it", the follow-up's "Account name:").
+// and the reminder's known details, the follow-up's "Account name:"); the
+// reminder and the expiry in every language.
 func ourEmails(t *testing.T) map[string][3]string {
 	t.Helper()
 	sig := mailer.Signature{Team: "Account Provisioning", Company: "Meridian Cloud Distribution"}
 	emails := map[string][3]string{}
-	for name, d := range map[string]mailer.Data{
+	datas := map[string]mailer.Data{
 		"confirmation": mailer.ConfirmationData{RequestID: "REQ-1", ContactName: "Dana", CustomerName: "Acme", Sig: sig},
 		"confirmation to a support mailbox": mailer.ConfirmationData{RequestID: "REQ-1", ContactName: "Dana", CustomerName: "Acme",
 			ReplyChannel: mailer.ChannelSupportMailbox, SupportMailbox: "cloud-support-emea@meridian.example", Sig: sig},
@@ -36,7 +38,24 @@ func ourEmails(t *testing.T) map[string][3]string {
 		"role rejected": mailer.RoleRejectedData{RequestID: "REQ-1", ContactName: "Dana", CustomerName: "Acme", AccountID: "123456789012",
 			RoleARN: "arn:aws:iam::123456789012:role/X", Reason: "AssumeRole was denied", DistributorAccountID: "111122223333",
 			ExternalID: "ext-123", Sig: sig},
-	} {
+	}
+	// A long date (30 September, 30 de septiembre) puts the phrase that
+	// marks the reminder ours as far right on its line as it gets.
+	asked, expires := time.Date(2026, 9, 30, 9, 0, 0, 0, time.UTC), time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC)
+	for _, lang := range mailer.Langs() {
+		datas["reminder, nothing given ("+string(lang)+")"] = mailer.ReminderData{RequestID: "REQ-1", ContactName: "Dana", CustomerName: "Acme",
+			Number: 1, AskedAt: asked, ExpiresAt: expires, Lang: lang, Sig: sig}
+		datas["last reminder, partly given ("+string(lang)+")"] = mailer.ReminderData{RequestID: "REQ-1", ContactName: "Dana", CustomerName: "Acme",
+			Number: 2, Last: true, AskedAt: asked, ExpiresAt: expires, RootEmail: "seen@acme.example", Nickname: "Seen – Nick", AWSAccountName: "Seen - Nick",
+			Problems: []string{"root_email_in_use"}, ReplyChannel: mailer.ChannelSupportMailbox, SupportMailbox: "cloud-support-emea@meridian.example",
+			Lang: lang, Sig: sig}
+		datas["reminder, only the support type missing ("+string(lang)+")"] = mailer.ReminderData{RequestID: "REQ-1", ContactName: "Dana",
+			CustomerName: "Acme", Number: 1, AskedAt: asked, ExpiresAt: expires, RootEmail: "seen@acme.example", Nickname: "Seen Nick", Lang: lang, Sig: sig}
+		datas["expiry ("+string(lang)+")"] = mailer.ExpiryData{RequestID: "REQ-1", ContactName: "Dana", CustomerName: "Acme", AskedAt: asked,
+			Reminders: 2, Lang: lang, Sig: sig}
+		datas["expiry without reminders ("+string(lang)+")"] = mailer.ExpiryData{RequestID: "REQ-1", CustomerName: "Acme", AskedAt: asked, Lang: lang, Sig: sig}
+	}
+	for name, d := range datas {
 		subject, text, html, err := mailer.Render(d)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
