@@ -172,6 +172,7 @@ func (t Timers) At(ctx context.Context, kind, key string, at time.Time, data []b
 	h.Set(HeaderSchedule, "@at "+due)
 	h.Set(HeaderScheduleTarget, fire)
 	h.Set(HeaderTimerDue, due)
+	setTimerTrace(ctx, h) // trace.go: the step that fires links to this one
 	if _, err := t.JS.PublishMsg(ctx, &nats.Msg{Subject: sched, Header: h, Data: data}); err != nil {
 		return fmt.Errorf("scheduling timer %s.%s at %s: %w", kind, key, due, err)
 	}

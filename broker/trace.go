@@ -1,7 +1,10 @@
 package broker
 
 import (
+	"context"
+
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/nats-io/nats.go"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -29,8 +32,11 @@ func traceStep(h message.HandlerFunc) message.HandlerFunc {
 			TraceParent: wm.Metadata.Get(events.HeaderTraceParent),
 			TraceState:  wm.Metadata.Get(events.HeaderTraceState),
 		}
-		ctx, span := events.Tracer().Start(events.ContextWithRemote(wm.Context(), parent), "handle "+name,
-			trace.WithSpanKind(trace.SpanKindConsumer))
+		opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
+		if parent.TraceParent == "" {
+			opts = append(opts, timerLink(wm.Metadata.Get(HeaderTimerTrace))...)
+		}
+		ctx, span := events.Tracer().Start(events.ContextWithRemote(wm.Context(), parent), "handle "+name, opts...)
 		defer span.End()
 		if span.IsRecording() {
 			// Only computed when the span is kept: nothing of this is paid
@@ -71,4 +77,28 @@ func traceStep(h message.HandlerFunc) message.HandlerFunc {
 		}
 		return out, err
 	}
+}
+
+// HeaderTimerTrace is the traceparent of the step that scheduled a timer,
+// on the schedule and so on the message it fires. It is not traceparent on
+// purpose: a timer fires hours or days later, and the step it fires starts
+// a trace of its own, linked to the one that scheduled it, as a reply is
+// linked to the email it answers, rather than stretching one trace over
+// days.
+const HeaderTimerTrace = "acctflow-timer-traceparent"
+
+func setTimerTrace(ctx context.Context, h nats.Header) {
+	if tp, _ := events.TraceHeaders(ctx); tp != "" {
+		h.Set(HeaderTimerTrace, tp)
+	}
+}
+
+func timerLink(traceparent string) []trace.SpanStartOption {
+	sc := events.SpanContextOf(traceparent, "")
+	if !sc.IsValid() {
+		return nil
+	}
+	return []trace.SpanStartOption{trace.WithLinks(trace.Link{SpanContext: sc, Attributes: []attribute.KeyValue{
+		attribute.String("acctflow.link", "scheduled by"),
+	}})}
 }

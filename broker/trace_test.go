@@ -152,3 +152,25 @@ func TestTraceParentPassesThroughWithTracingOff(t *testing.T) {
 		t.Fatalf("traceparent %q, want %q passed through", got, tp)
 	}
 }
+
+// A timer fires in a trace of its own, linked to the step that scheduled
+// it: a reminder days later does not stretch the request's trace.
+func TestTimerStepIsLinkedToTheStepThatScheduledIt(t *testing.T) {
+	rec := telemetrytest.Record(t)
+	conn := brokertest.Connect(t, brokertest.Server(t))
+	var f fired
+	brokertest.Run(t, conn, f.handler("tracetimer", "trace-test"))
+	ctx, scheduler := events.Tracer().Start(context.Background(), "handle scheduler")
+	if err := (broker.Timers{JS: conn.JS}).At(ctx, "trace-test", "REQ-T1", time.Now(), payload("REQ-T1")); err != nil {
+		t.Fatal(err)
+	}
+	scheduler.End()
+	step := waitSpan(t, rec, "handle tracetimer")
+	if step.Parent.IsValid() {
+		t.Fatalf("the fired step continues %v: want a trace of its own", step.Parent)
+	}
+	if len(step.Links) != 1 || step.Links[0].SpanContext.SpanID() != scheduler.SpanContext().SpanID() ||
+		step.Links[0].SpanContext.TraceID() != scheduler.SpanContext().TraceID() {
+		t.Fatalf("links %v, want one to the scheduling step %v", step.Links, scheduler.SpanContext())
+	}
+}

@@ -48,8 +48,8 @@ func (s *StreamEvents) GetMsg(ctx context.Context, seq uint64, opts ...jetstream
 
 // emailEvents names, by the kind in our Message-IDs, the event that tells
 // which trace sent that email: the event it published together with the
-// email (confirmation.sent is the confirmation's own record) or, for the
-// follow-up, the event it was sent for. A request may hold several of one
+// email (confirmation.sent and reminder.sent are the emails' own records)
+// or, for the follow-up, the event it was sent for. A request may hold several of one
 // kind (clarifications, held replies): the latest is taken.
 var emailEvents = []struct{ prefix, event string }{
 	{"confirmation", "confirmation-sent"},
@@ -58,6 +58,7 @@ var emailEvents = []struct{ prefix, event string }{
 	{"clarification.", "details-incomplete"},
 	{"held.", "reply-held"},
 	{"role_rejected.", "role-rejected"},
+	{"reminder.", "reminder-sent"},
 }
 
 // traceReply names the request on the step's span and, when the reply
