@@ -99,7 +99,7 @@ func Connect(ctx context.Context, cfg ConnConfig) (*Conn, error) {
 		nc.Close()
 		return nil, fmt.Errorf("jetstream on %s: %w", cfg.URL, err)
 	}
-	return &Conn{NC: nc, JS: js}, nil
+	return &Conn{NC: nc, JS: Bound(js, CallTimeout)}, nil
 }
 
 // Close drains the connection: pending publishes are flushed first.
