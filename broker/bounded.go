@@ -9,7 +9,8 @@ import (
 )
 
 // CallTimeout bounds one JetStream request (a publish awaiting its ack, a KV
-// read or write, an object read or write) made on a Conn's JS.
+// read or write, an object read or write, a stream or consumer lookup, its
+// info, a stream message read or delete) made on a Conn's JS.
 //
 // Why: nats.go waits for a request's reply until its context ends, and a
 // handler's context lasts as long as its attempt (minutes). When the server
@@ -29,8 +30,9 @@ type bounded struct {
 	timeout time.Duration
 }
 
-// Bound wraps js so that every publish and every KV and object-store call
-// made through it (and through the buckets it opens) gives up after timeout.
+// Bound wraps js so that every publish and every KV, object-store, stream
+// and consumer call made through it (and through the buckets, streams and
+// consumers it opens) gives up after timeout.
 func Bound(js jetstream.JetStream, timeout time.Duration) jetstream.JetStream {
 	if b, ok := js.(bounded); ok {
 		js = b.JetStream
@@ -177,4 +179,80 @@ func (o boundedObjects) Delete(ctx context.Context, name string) error {
 	ctx, cancel := call(ctx, o.timeout)
 	defer cancel()
 	return o.ObjectStore.Delete(ctx, name)
+}
+
+func (b bounded) Stream(ctx context.Context, name string) (jetstream.Stream, error) {
+	cctx, cancel := call(ctx, b.timeout)
+	defer cancel()
+	s, err := b.JetStream.Stream(cctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return boundedStream{Stream: s, timeout: b.timeout}, nil
+}
+
+func (b bounded) Consumer(ctx context.Context, stream, name string) (jetstream.Consumer, error) {
+	cctx, cancel := call(ctx, b.timeout)
+	defer cancel()
+	c, err := b.JetStream.Consumer(cctx, stream, name)
+	if err != nil {
+		return nil, err
+	}
+	return boundedConsumer{Consumer: c, timeout: b.timeout}, nil
+}
+
+type boundedStream struct {
+	jetstream.Stream
+	timeout time.Duration
+}
+
+func (s boundedStream) Info(ctx context.Context, opts ...jetstream.StreamInfoOpt) (*jetstream.StreamInfo, error) {
+	ctx, cancel := call(ctx, s.timeout)
+	defer cancel()
+	return s.Stream.Info(ctx, opts...)
+}
+
+func (s boundedStream) GetMsg(ctx context.Context, seq uint64, opts ...jetstream.GetMsgOpt) (*jetstream.RawStreamMsg, error) {
+	ctx, cancel := call(ctx, s.timeout)
+	defer cancel()
+	return s.Stream.GetMsg(ctx, seq, opts...)
+}
+
+func (s boundedStream) GetLastMsgForSubject(ctx context.Context, subject string) (*jetstream.RawStreamMsg, error) {
+	ctx, cancel := call(ctx, s.timeout)
+	defer cancel()
+	return s.Stream.GetLastMsgForSubject(ctx, subject)
+}
+
+func (s boundedStream) DeleteMsg(ctx context.Context, seq uint64) error {
+	ctx, cancel := call(ctx, s.timeout)
+	defer cancel()
+	return s.Stream.DeleteMsg(ctx, seq)
+}
+
+func (s boundedStream) Purge(ctx context.Context, opts ...jetstream.StreamPurgeOpt) error {
+	ctx, cancel := call(ctx, s.timeout)
+	defer cancel()
+	return s.Stream.Purge(ctx, opts...)
+}
+
+func (s boundedStream) Consumer(ctx context.Context, name string) (jetstream.Consumer, error) {
+	cctx, cancel := call(ctx, s.timeout)
+	defer cancel()
+	c, err := s.Stream.Consumer(cctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return boundedConsumer{Consumer: c, timeout: s.timeout}, nil
+}
+
+type boundedConsumer struct {
+	jetstream.Consumer
+	timeout time.Duration
+}
+
+func (c boundedConsumer) Info(ctx context.Context) (*jetstream.ConsumerInfo, error) {
+	ctx, cancel := call(ctx, c.timeout)
+	defer cancel()
+	return c.Consumer.Info(ctx)
 }
