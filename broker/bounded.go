@@ -60,39 +60,33 @@ func (b bounded) PublishMsg(ctx context.Context, msg *nats.Msg, opts ...jetstrea
 }
 
 func (b bounded) KeyValue(ctx context.Context, bucket string) (jetstream.KeyValue, error) {
-	kv, err := b.JetStream.KeyValue(ctx, bucket)
-	if err != nil {
-		return nil, err
-	}
-	return boundedKV{KeyValue: kv, timeout: b.timeout}, nil
+	return b.kv(b.JetStream.KeyValue(ctx, bucket))
 }
 
 func (b bounded) CreateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	kv, err := b.JetStream.CreateKeyValue(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return boundedKV{KeyValue: kv, timeout: b.timeout}, nil
+	return b.kv(b.JetStream.CreateKeyValue(ctx, cfg))
 }
 
 func (b bounded) CreateOrUpdateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	kv, err := b.JetStream.CreateOrUpdateKeyValue(ctx, cfg)
+	return b.kv(b.JetStream.CreateOrUpdateKeyValue(ctx, cfg))
+}
+
+func (b bounded) ObjectStore(ctx context.Context, bucket string) (jetstream.ObjectStore, error) {
+	return b.objects(b.JetStream.ObjectStore(ctx, bucket))
+}
+
+func (b bounded) CreateOrUpdateObjectStore(ctx context.Context, cfg jetstream.ObjectStoreConfig) (jetstream.ObjectStore, error) {
+	return b.objects(b.JetStream.CreateOrUpdateObjectStore(ctx, cfg))
+}
+
+func (b bounded) kv(kv jetstream.KeyValue, err error) (jetstream.KeyValue, error) {
 	if err != nil {
 		return nil, err
 	}
 	return boundedKV{KeyValue: kv, timeout: b.timeout}, nil
 }
 
-func (b bounded) ObjectStore(ctx context.Context, bucket string) (jetstream.ObjectStore, error) {
-	o, err := b.JetStream.ObjectStore(ctx, bucket)
-	if err != nil {
-		return nil, err
-	}
-	return boundedObjects{ObjectStore: o, timeout: b.timeout}, nil
-}
-
-func (b bounded) CreateOrUpdateObjectStore(ctx context.Context, cfg jetstream.ObjectStoreConfig) (jetstream.ObjectStore, error) {
-	o, err := b.JetStream.CreateOrUpdateObjectStore(ctx, cfg)
+func (b bounded) objects(o jetstream.ObjectStore, err error) (jetstream.ObjectStore, error) {
 	if err != nil {
 		return nil, err
 	}
