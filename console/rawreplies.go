@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/acctflow/acctflow/events"
@@ -34,38 +33,23 @@ func (x RawReplies) Raw(ctx context.Context, ref string, near time.Time) ([]byte
 		start := near.Add(-24 * time.Hour)
 		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &start
 	}
-	cons, err := x.JS.OrderedConsumer(ctx, events.Stream, cfg)
+	var object string
+	err := events.Scan(ctx, x.JS, events.Stream, cfg, maxScan, func(m jetstream.Msg) bool {
+		var rr events.ReplyReceived
+		if json.Unmarshal(m.Data(), &rr) != nil {
+			return true
+		}
+		if rr.ReplyID == ref || strings.Trim(rr.MessageID, "<>") == ref {
+			object = rr.Object
+			return false
+		}
+		return true
+	})
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", events.SubjectReplyReceived, err)
 	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", events.SubjectReplyReceived, err)
-	}
-	left := min(int(info.NumPending), maxScan)
-	for left > 0 {
-		batch, err := cons.Fetch(min(left, 256), jetstream.FetchMaxWait(2*time.Second))
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", events.SubjectReplyReceived, err)
-		}
-		got := 0
-		for m := range batch.Messages() {
-			got++
-			var rr events.ReplyReceived
-			if json.Unmarshal(m.Data(), &rr) != nil {
-				continue
-			}
-			if rr.ReplyID == ref || strings.Trim(rr.MessageID, "<>") == ref {
-				return x.object(ctx, rr.Object)
-			}
-		}
-		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
-			return nil, fmt.Errorf("reading %s: %w", events.SubjectReplyReceived, err)
-		}
-		if got == 0 {
-			break
-		}
-		left -= got
+	if object != "" {
+		return x.object(ctx, object)
 	}
 	return nil, ErrNoText
 }

@@ -32,37 +32,16 @@ type StreamMarks struct {
 
 func (s StreamMarks) Find(ctx context.Context, subject, msgID string, since time.Time) (bool, error) {
 	start := since.Add(-markSkew)
-	cons, err := s.JS.OrderedConsumer(ctx, s.Stream, jetstream.OrderedConsumerConfig{
+	found := false
+	err := events.Scan(ctx, s.JS, s.Stream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{subject}, DeliverPolicy: jetstream.DeliverByStartTimePolicy,
 		OptStartTime: &start, HeadersOnly: true,
+	}, 0, func(m jetstream.Msg) bool {
+		found = m.Headers().Get(events.HeaderMsgID) == msgID
+		return !found
 	})
 	if err != nil {
 		return false, fmt.Errorf("looking for event %s on %s: %w", msgID, subject, err)
 	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		return false, fmt.Errorf("looking for event %s on %s: %w", msgID, subject, err)
-	}
-	left := int(info.NumPending)
-	for left > 0 {
-		batch, err := cons.Fetch(min(left, 256), jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
-			return false, fmt.Errorf("looking for event %s on %s: %w", msgID, subject, err)
-		}
-		got := 0
-		for m := range batch.Messages() {
-			got++
-			if m.Headers().Get(events.HeaderMsgID) == msgID {
-				return true, nil
-			}
-		}
-		if err := batch.Error(); err != nil {
-			return false, fmt.Errorf("looking for event %s on %s: %w", msgID, subject, err)
-		}
-		if got == 0 {
-			break
-		}
-		left -= got
-	}
-	return false, nil
+	return found, nil
 }

@@ -102,38 +102,17 @@ func (d *DLQ) List(ctx context.Context, subject string) ([]DeadLetter, error) {
 	if err != nil {
 		return nil, err
 	}
-	cons, err := d.JS.OrderedConsumer(ctx, events.DLQStream, jetstream.OrderedConsumerConfig{
+	out := []DeadLetter{}
+	err = events.Scan(ctx, d.JS, events.DLQStream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{filter}, HeadersOnly: true,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", events.DLQStream, err)
-	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", events.DLQStream, err)
-	}
-	want := int(info.NumPending)
-	out := make([]DeadLetter, 0, want)
-	for len(out) < want {
-		batch, err := cons.Fetch(min(want-len(out), 256), jetstream.FetchMaxWait(2*time.Second))
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", events.DLQStream, err)
-		}
-		got := 0
-		for m := range batch.Messages() {
-			got++
-			md, err := m.Metadata()
-			if err != nil {
-				continue
-			}
+	}, 0, func(m jetstream.Msg) bool {
+		if md, err := m.Metadata(); err == nil {
 			out = append(out, deadLetter(md.Sequence.Stream, m.Subject(), m.Headers(), md.Timestamp))
 		}
-		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
-			return nil, fmt.Errorf("reading %s: %w", events.DLQStream, err)
-		}
-		if got == 0 {
-			break // deleted meanwhile
-		}
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
