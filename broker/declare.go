@@ -179,24 +179,27 @@ func (d Declaration) Permissions(all []Declaration) Permissions {
 			p.allow(o.Inputs...)
 		}
 	}
-	// No one creates, changes or deletes a durable consumer, nor pulls from
-	// another handler's: ordered consumers are allowed only with new names.
+	// Where it may make consumers of its own (ordered ones, of new names), it
+	// may still not create, change, delete or pull from a declared one.
 	for _, o := range all {
 		for _, c := range o.ConsumerSpecs() {
 			s, _ := c.stream()
+			if !p.ordered[s] {
+				continue
+			}
 			p.deny(api("CONSUMER.CREATE", s, c.Name), api("CONSUMER.CREATE", s, c.Name)+".>", api("CONSUMER.DELETE", s, c.Name))
 			if !own[s+"."+c.Name] {
-				p.deny(api("CONSUMER.MSG.NEXT", s, c.Name), "$JS.ACK."+s+"."+c.Name+".>")
+				p.deny(api("CONSUMER.MSG.NEXT", s, c.Name))
 			}
 		}
 	}
-	p.deny("$JS.API.CONSUMER.DURABLE.CREATE.>")
 	return Permissions{PublishAllow: p.allowed, PublishDeny: p.denied, SubscribeAllow: []string{"_INBOX.>"}}
 }
 
 type perms struct {
 	allowed, denied []string
 	seen            map[string]bool
+	ordered         map[string]bool // streams it may make consumers of
 }
 
 func (p *perms) add(list *[]string, subjects ...string) {
@@ -237,6 +240,10 @@ func (p *perms) write(bucket, prefix string) {
 // orderedConsumers: create, follow and delete consumers of new names on the
 // stream (the deny list keeps the declared durables out of reach).
 func (p *perms) orderedConsumers(stream string) {
+	if p.ordered == nil {
+		p.ordered = map[string]bool{}
+	}
+	p.ordered[stream] = true
 	p.allow(api("CONSUMER.CREATE", stream), api("CONSUMER.CREATE", stream)+".>", api("CONSUMER.INFO", stream)+".*",
 		api("CONSUMER.MSG.NEXT", stream)+".*", api("CONSUMER.DELETE", stream)+".*", "$JS.FC."+stream+".>")
 }

@@ -21,8 +21,8 @@ import (
 
 // provisioningHandlers: account creation, follow-up email, Role ARN
 // validation, and the support plan group checks (timers set on events).
-func provisioningHandlers() ([]string, map[string]factory) {
-	return []string{provisioning.Name, followup.Name, roles.Name, supportgroup.Name, supportgroup.TimersName}, map[string]factory{
+func provisioningHandlers() map[string]factory {
+	return map[string]factory{
 		provisioning.Name: newProvisioningHandler,
 		followup.Name:     newFollowupHandler,
 		roles.Name:        newRolesHandler,
@@ -98,7 +98,7 @@ func newProvisioningHandler(ctx context.Context, d *deps) (broker.Handler, error
 	d.closers = append(d.closers, release)
 	ledger := effect.NewLedger(accounts, owner, d.log.With("component", "provisioning-driver"))
 	drv := &provisioning.Driver{
-		JS: d.conn.JS, Ledger: ledger, Requests: d.store, Orgs: aws.NewOrganizations(cfg), Outbox: m.Outbox,
+		JS: d.conn.JS, Topology: d.topo, Ledger: ledger, Requests: d.store, Orgs: aws.NewOrganizations(cfg), Outbox: m.Outbox,
 		Domain: m.Domain, ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, OpsEmail: d.flag("ops-email"),
 		RoleName: d.flag("aws-role-name"), MaxConcurrent: maxConc, Deadline: deadline,
 		Logger: d.log.With("component", "provisioning-driver"),
