@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/acctflow/acctflow/events"
@@ -161,6 +162,8 @@ func (d Declaration) Permissions(all []Declaration) Permissions {
 	for _, b := range d.Writes {
 		p.write(b, "")
 	}
+	// Cancelling a timer purges TIMERS with a subject filter, which NATS
+	// permissions cannot see: a user with timers may purge any of them.
 	for _, k := range d.Timers {
 		p.allow(timerSchedPrefix+k+".>", api("STREAM.PURGE", TimerStream), api("STREAM.MSG.GET", TimerStream), api("DIRECT.GET", TimerStream)+".>")
 	}
@@ -190,6 +193,9 @@ func (d Declaration) Permissions(all []Declaration) Permissions {
 			p.deny(api("CONSUMER.CREATE", s, c.Name), api("CONSUMER.CREATE", s, c.Name)+".>", api("CONSUMER.DELETE", s, c.Name))
 			if !own[s+"."+c.Name] {
 				p.deny(api("CONSUMER.MSG.NEXT", s, c.Name))
+				if s != events.Stream || !slices.Contains(d.Waits, c.Name) {
+					p.deny(api("CONSUMER.INFO", s, c.Name))
+				}
 			}
 		}
 	}
