@@ -148,6 +148,7 @@ func (d Declaration) Permissions(all []Declaration) Permissions {
 	for _, in := range d.Inputs {
 		p.allow(DLQSubjectPrefix + in)
 	}
+	p.read(BucketDeliveryFailures) // the router opens it
 	if len(d.Inputs) > 0 {
 		p.write(BucketDeliveryFailures, d.Name)
 	}

@@ -222,11 +222,8 @@ func Check(ctx context.Context, js jetstream.JetStream, decls []Declaration) err
 			return fmt.Errorf("stream %s: %w", s, err)
 		}
 	}
-	buckets := []string{BucketRequests}
+	buckets := []string{BucketRequests, BucketDeliveryFailures}
 	for _, d := range decls {
-		if len(d.Inputs) > 0 {
-			buckets = append(buckets, BucketDeliveryFailures)
-		}
 		buckets = append(append(buckets, d.Reads...), d.Writes...)
 	}
 	slices.Sort(buckets)

@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/deploy"
 	"github.com/acctflow/acctflow/events"
 )
@@ -23,20 +24,7 @@ import (
 // runs it, with the topology provisioned by the admin (acctflow setup).
 func startServer(t *testing.T) *server.Server {
 	t.Helper()
-	opts, err := server.ProcessConfigFile("nats.conf")
-	if err != nil {
-		t.Fatalf("deploy/nats.conf: %v", err)
-	}
-	opts.Host, opts.Port, opts.StoreDir, opts.NoSigs = "127.0.0.1", server.RANDOM_PORT, t.TempDir(), true
-	s, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("server not ready")
-	}
-	t.Cleanup(s.Shutdown)
+	s, _ := brokertest.ServerFromConfig(t, "nats.conf")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	admin, err := broker.Connect(ctx, broker.ConnConfig{URL: s.ClientURL(), User: deploy.Admin, Password: deploy.PlaceholderPassword(deploy.Admin)})
@@ -277,8 +265,8 @@ func allOps() ops {
 		if len(d.Inputs) > 0 {
 			key := d.Name + ".1"
 			s.add(d.Name, "write "+broker.BucketDeliveryFailures+" "+key, kvPut(broker.BucketDeliveryFailures, key))
-			s.add(d.Name, "read "+broker.BucketDeliveryFailures, kvGet(broker.BucketDeliveryFailures))
 		}
+		s.add(d.Name, "read "+broker.BucketDeliveryFailures, kvGet(broker.BucketDeliveryFailures))
 		s.add(d.Name, "read "+broker.BucketRequests, kvGet(broker.BucketRequests))
 		for _, b := range d.Writes {
 			s.add(d.Name, "write "+b, kvPut(b, "probe"))

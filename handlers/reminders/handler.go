@@ -36,6 +36,7 @@ var (
 	Declaration = broker.Declaration{
 		Name:   Name,
 		Inputs: []string{events.SubjectConfirmationSent, events.SubjectDetailsIncomplete, events.SubjectDetailsSubmitted},
+		Writes: []string{broker.BucketMailSent}, // ops alerts of its SMTP circuit
 		Timers: []string{TimerKind},
 		Waits:  []string{projection.Name},
 	}
