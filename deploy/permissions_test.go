@@ -438,5 +438,3 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
-
-

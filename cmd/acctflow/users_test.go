@@ -128,7 +128,9 @@ func TestEveryHandlerAsItsOwnUser(t *testing.T) {
 	isolateAWS(t)
 	srv, violations := brokertest.ServerFromConfig(t, "../../deploy/nats.conf")
 	host := strings.TrimPrefix(srv.ClientURL(), "nats://")
-	urlOf := func(user string) string { return "nats://" + user + ":" + deploy.PlaceholderPassword(user) + "@" + host }
+	urlOf := func(user string) string {
+		return "nats://" + user + ":" + deploy.PlaceholderPassword(user) + "@" + host
+	}
 	if _, err := run(t, "", "setup", "--log-level", "warn", "--nats-url", urlOf(deploy.Admin)); err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ var CreateBackoff = retry.Policy{Initial: 2 * time.Second, Max: 2 * time.Minute}
 // the package doc). All its state is in the ledger and the job's delivery,
 // so a restart, or another replica, picks up where it stopped.
 type Driver struct {
-	JS       jetstream.JetStream
+	JS jetstream.JetStream
 	// Topology provisions (or with Verify, finds) the declared consumer
 	// DriverConsumer.
 	Topology broker.Topology

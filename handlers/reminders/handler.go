@@ -15,9 +15,9 @@ import (
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/handlers/projection"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
-	"github.com/acctflow/acctflow/handlers/projection"
 	"github.com/acctflow/acctflow/retry"
 )
 
