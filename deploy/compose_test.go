@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/cli"
@@ -90,6 +91,9 @@ func TestCompose(t *testing.T) {
 		}
 		if !has("ACCTFLOW_NATS_PASSWORD") {
 			t.Errorf("service %s: no ACCTFLOW_NATS_PASSWORD (or _FILE)", name)
+		}
+		if pw := env("ACCTFLOW_NATS_PASSWORD"); strings.HasPrefix(pw, "change-me") && pw != deploy.PlaceholderPassword(user) {
+			t.Errorf("service %s: the placeholder password of %s in deploy/nats.conf is %q, not %q", name, user, deploy.PlaceholderPassword(user), pw)
 		}
 		switch s.Command[0] {
 		case "setup":
