@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/deploy"
+	"github.com/acctflow/acctflow/handlers/provisioning"
 	"github.com/acctflow/acctflow/retry"
 )
 
@@ -45,7 +47,9 @@ func newSetup() *cobra.Command {
 			}
 			defer conn.Close()
 			replicas, _ := cmd.Flags().GetInt("replicas")
-			if err := provision(cmd.Context(), conn.JS, broker.Topology{Replicas: replicas}, deploy.Handlers, log); err != nil {
+			maxConc, _ := cmd.Flags().GetInt("aws-max-concurrent")
+			decls := withMaxConcurrent(deploy.Handlers, maxConc)
+			if err := provision(cmd.Context(), conn.JS, broker.Topology{Replicas: replicas}, decls, log); err != nil {
 				return err
 			}
 			log.Info("topology provisioned", "replicas", replicas, "handlers", len(deploy.Handlers))
@@ -54,9 +58,30 @@ func newSetup() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.Int("replicas", 1, "stream, KV and consumer replicas (3 on a NATS cluster)")
+	f.Int("aws-max-concurrent", provisioning.DefaultMaxConcurrent, "account creations in progress at once, across every process (the provisioning driver's consumer)")
 	f.Bool("print-nats-conf", false, "print the NATS users and permissions (deploy/nats.conf) and exit")
 	addNATSFlags(cmd, "nats://127.0.0.1:4222", "NATS server or cluster URL(s)")
 	return cmd
+}
+
+// withMaxConcurrent sets how many account creations the provisioning
+// driver's consumer lets be under way at once: a setting of the consumer
+// every replica shares, so setup's (serve's own with the embedded server).
+func withMaxConcurrent(decls []broker.Declaration, n int) []broker.Declaration {
+	out := slices.Clone(decls)
+	for i, d := range out {
+		if d.Name != provisioning.Name {
+			continue
+		}
+		d.Consumers = slices.Clone(d.Consumers)
+		for j := range d.Consumers {
+			if d.Consumers[j].Name == provisioning.DriverConsumer {
+				d.Consumers[j].MaxInFlight = n
+			}
+		}
+		out[i] = d
+	}
+	return out
 }
 
 // provision creates or updates what decls need. A cluster still electing its

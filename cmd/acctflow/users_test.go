@@ -47,8 +47,13 @@ func TestServeChecksWhatSetupProvisioned(t *testing.T) {
 			t.Errorf("serve on a broker not set up: %v; want it to name %q", err, want)
 		}
 	}
-	if _, err := run(t, "", "setup", "--log-level", "warn", "--nats-url", srv.ClientURL()); err != nil {
+	if _, err := run(t, "", "setup", "--log-level", "warn", "--nats-url", srv.ClientURL(), "--aws-max-concurrent", "7"); err != nil {
 		t.Fatal(err)
+	}
+	conn := brokertest.Connect(t, srv)
+	driver, err := conn.JS.Consumer(context.Background(), broker.StreamProvisioning, "provisioning-driver")
+	if err != nil || driver.CachedInfo().Config.MaxAckPending != 7 {
+		t.Fatalf("setup --aws-max-concurrent 7: the driver's consumer %v, %v", driver, err)
 	}
 	stop := startProcess(t, "serve", "--nats-url", srv.ClientURL(), "--handlers", "routing", "--http-addr", "", "--data-dir", t.TempDir())
 	waitConsuming(t, srv.ClientURL(), deploy.Handlers[:1])
