@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
@@ -92,16 +94,34 @@ func provision(ctx context.Context, js jetstream.JetStream, topo broker.Topology
 	})
 }
 
-// verify checks that what decls need was provisioned: anything missing is
-// an error at once, naming it; a JetStream that does not answer yet is
-// tried again for a while.
-func verify(ctx context.Context, js jetstream.JetStream, decls []broker.Declaration, log *slog.Logger) error {
+// verify checks that what decls need was provisioned: anything missing, or
+// a permission the NATS user lacks, is an error at once, naming it; a
+// JetStream that does not answer yet is tried again for a while.
+func verify(ctx context.Context, conn *broker.Conn, decls []broker.Declaration, log *slog.Logger) error {
 	return untilReady(ctx, log, "checking streams, buckets and consumers", func(ctx context.Context) error {
-		err := broker.Check(ctx, js, decls)
-		if _, missing := errors.AsType[*broker.MissingError](err); missing {
-			return retry.Permanent(err)
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- broker.Check(ctx, conn.JS, decls) }()
+		// A request the server refuses is never answered: rather than wait
+		// for it to time out, watch for the server's refusal.
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case err := <-done:
+				if _, missing := errors.AsType[*broker.MissingError](err); missing {
+					return retry.Permanent(err)
+				}
+				return err
+			case <-tick.C:
+				if last := conn.NC.LastError(); errors.Is(last, nats.ErrPermissionViolation) {
+					cancel()
+					<-done
+					return retry.Permanent(fmt.Errorf("checking streams, buckets and consumers: %w (is the process connected as the right NATS user, with --http-addr \"\" unless it serves the API?)", last))
+				}
+			}
 		}
-		return err
 	})
 }
 
@@ -138,5 +158,5 @@ func ensureTopology(ctx context.Context, cmd *cobra.Command, conn *broker.Conn, 
 	if api {
 		decls = append(decls, deploy.API)
 	}
-	return topo, verify(ctx, conn.JS, decls, log)
+	return topo, verify(ctx, conn, decls, log)
 }

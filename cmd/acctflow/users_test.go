@@ -196,6 +196,15 @@ func TestEveryHandlerAsItsOwnUser(t *testing.T) {
 	if v := violations.List(); len(v) > 0 {
 		t.Errorf("permission violations:\n%s", strings.Join(v, "\n"))
 	}
+
+	// A handler's user may not serve the API: serve refuses, naming the
+	// permission it lacks, instead of retrying.
+	root := newRoot()
+	root.SetArgs(append([]string{"serve", "--nats-url", urlOf("routing"), "--handlers", "routing", "--http-addr", freeAddr(t), "--data-dir", t.TempDir()}, common...))
+	root.SetErr(io.Discard)
+	if err := root.ExecuteContext(context.Background()); err == nil || !strings.Contains(err.Error(), "Permissions Violation") {
+		t.Errorf("routing's user serving the API: %v", err)
+	}
 }
 
 func lastOn(js jetstream.JetStream, subject string) (*jetstream.RawStreamMsg, error) {
