@@ -178,9 +178,14 @@ func (d Declaration) Permissions(all []Declaration) Permissions {
 	if d.DeadLetters {
 		p.orderedConsumers(events.DLQStream)
 		p.allow(api("STREAM.MSG.GET", events.DLQStream), api("STREAM.MSG.DELETE", events.DLQStream))
-		// A replay republishes the dead letter on its original subject.
+		// A replay republishes the dead letter on its original subject, an
+		// event's (timers are not replayed).
 		for _, o := range all {
-			p.allow(o.Inputs...)
+			for _, in := range o.Inputs {
+				if s, _ := streamFor([]string{in}); s == events.Stream {
+					p.allow(in)
+				}
+			}
 		}
 	}
 	// Where it may make consumers of its own (ordered ones, of new names), it

@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -250,8 +251,14 @@ func allOps() ops {
 			}
 		}
 	}
-	for _, filters := range may {
-		for _, f := range filters {
+	// The subjects tried: every subject any user may publish, and every
+	// input (timers fired by hand included).
+	tried := map[string][]string{}
+	for _, d := range all {
+		tried[d.Name] = d.Inputs
+	}
+	for _, filters := range []map[string][]string{may, tried} {
+		for _, f := range slices.Concat(slices.Collect(maps.Values(filters))...) {
 			subject := concrete(f)
 			s.add("", "publish "+subject, publish(subject))
 			for user, theirs := range may {
