@@ -39,7 +39,7 @@ func newServe() *cobra.Command {
 	f.String("data-dir", "./data", "where the embedded NATS server keeps its store (and the generated reply key)")
 	f.String("nats-listen", "127.0.0.1:4222", "client address of the embedded NATS server (keep it on loopback)")
 	f.String("nats-sync", "always", `embedded JetStream fsync: "always" (every write) or an interval such as 2m`)
-	f.Int("replicas", 1, "stream, KV and consumer replicas (3 on a NATS cluster)")
+	f.Int("replicas", 1, "stream, KV and consumer replicas of the embedded server (with --nats-url, acctflow setup --replicas counts)")
 	f.String("handlers", "all", "comma-separated handlers to run ("+strings.Join(handlerNames, ",")+"), all, or none for an API-only process")
 	f.String("http-addr", "127.0.0.1:8080", "HTTP API and ops console address (empty to disable); beyond loopback it needs ACCTFLOW_API_TOKENS")
 	f.Bool("insecure-no-auth", false, "serve the HTTP API and console beyond loopback without tokens (only behind a proxy that authenticates)")
