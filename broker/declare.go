@@ -58,11 +58,9 @@ func (d Declaration) Handler(handle func(ctx context.Context, m Msg) error) Hand
 func (d Declaration) ConsumerSpecs() []ConsumerSpec {
 	var out []ConsumerSpec
 	if len(d.Inputs) > 0 {
-		out = append(out, ConsumerSpec{Name: d.Name, Subjects: d.Inputs, AckWait: d.AckWait, MaxInFlight: max(d.InFlight, 0)})
+		out = append(out, ConsumerSpec{Name: d.Name, Subjects: d.Inputs, AckWait: d.AckWait, MaxInFlight: d.InFlight})
 	}
-	for _, c := range d.Consumers {
-		out = append(out, c)
-	}
+	out = append(out, d.Consumers...)
 	for i := range out {
 		if out[i].MaxInFlight == 0 {
 			out[i].MaxInFlight = DefaultInFlight
@@ -71,8 +69,9 @@ func (d Declaration) ConsumerSpecs() []ConsumerSpec {
 	return out
 }
 
-// CheckDeclarations reports what is wrong with a list of declarations: names missing or
-// used twice, consumers that read no single stream, buckets not provisioned.
+// CheckDeclarations reports what is wrong with a list of declarations: a
+// name missing, a consumer declared twice or reading no single stream, a
+// bucket that is not provisioned.
 func CheckDeclarations(decls []Declaration) error {
 	seen := map[string]bool{}
 	for _, d := range decls {
