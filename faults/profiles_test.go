@@ -31,6 +31,7 @@ func TestReplicas(t *testing.T) {
 	if err := waitFor(ctx, 100*time.Millisecond, w.streamReady(ctx)); err != nil {
 		t.Fatal(err)
 	}
+	w.setup(ctx, "nats://"+natsAddr)
 	var replicas []*proc
 	for i := range 2 {
 		r := w.serve(fmt.Sprintf("replica%d", i), false, "--data-dir", filepath.Join(w.dir, fmt.Sprint("r", i)), "--nats-url", "nats://"+natsAddr)
@@ -63,6 +64,7 @@ func TestCluster(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	w.setup(ctx, c.urls(), "--replicas", "3")
 	for i := range 2 {
 		w.serve(fmt.Sprintf("node%d", i), true, "--data-dir", filepath.Join(w.dir, fmt.Sprint("a", i)), "--nats-url", c.urls(),
 			"--replicas", "3").start()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -126,6 +127,16 @@ func (w *world) serve(name string, withAPI bool, args ...string) *proc {
 	w.procs = append(w.procs, p)
 	w.t.Cleanup(func() { _ = p.stop() })
 	return p
+}
+
+// setup runs `acctflow setup` against urls, as a deployment does once before
+// starting serve processes with --nats-url.
+func (w *world) setup(ctx context.Context, urls string, args ...string) {
+	w.t.Helper()
+	cmd := exec.CommandContext(ctx, w.bin, append([]string{"setup", "--nats-url", urls, "--aws-max-concurrent", "100"}, args...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		w.t.Fatalf("acctflow setup: %v\n%s", err, out)
+	}
 }
 
 // connect is the upstream's connection: it reconnects forever.

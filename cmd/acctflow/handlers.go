@@ -10,6 +10,7 @@ import (
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/circuit"
+	"github.com/acctflow/acctflow/deploy"
 	"github.com/acctflow/acctflow/handlers/projection"
 	"github.com/acctflow/acctflow/handlers/routing"
 	"github.com/acctflow/acctflow/health"
@@ -22,6 +23,7 @@ type deps struct {
 	cmd        *cobra.Command
 	log        *slog.Logger
 	conn       *broker.Conn
+	topo       broker.Topology // provisions, or with an external broker only finds, consumers
 	store      *lifecycle.Store
 	reg        *prometheus.Registry
 	components *health.Registry // what /readyz and /healthz report: NATS, IMAP readers, circuits
@@ -49,27 +51,26 @@ func (d *deps) flag(name string) string {
 // factory builds one handler from the shared dependencies.
 type factory func(ctx context.Context, d *deps) (broker.Handler, error)
 
-// handlerNames is the order handlers start in; "all" runs every one.
-var handlerNames, handlerFactories = registry()
+// handlerNames is the order handlers start in, as declared (package
+// deploy); "all" runs every one.
+var handlerNames, handlerFactories = deploy.Names(), registry()
 
-// registry gathers the handlers of each area in start order.
-func registry() ([]string, map[string]factory) {
-	var names []string
+// registry gathers the factories of each area, by handler name; a test
+// checks that every declared handler has one and every one is declared.
+func registry() map[string]factory {
 	all := map[string]factory{}
-	for _, area := range []func() ([]string, map[string]factory){
+	for _, area := range []func() map[string]factory{
 		coreHandlers, mailHandlers, repliesHandlers, ackHandlers, ticketHandlers, provisioningHandlers, reminderHandlers,
 	} {
-		n, f := area()
-		names = append(names, n...)
-		for k, v := range f {
+		for k, v := range area() {
 			all[k] = v
 		}
 	}
-	return names, all
+	return all
 }
 
-func coreHandlers() ([]string, map[string]factory) {
-	return []string{routing.Name, projection.Name}, map[string]factory{
+func coreHandlers() map[string]factory {
+	return map[string]factory{
 		routing.Name: func(_ context.Context, d *deps) (broker.Handler, error) {
 			table, err := routing.LoadTable(d.flag("regions"))
 			if err != nil {

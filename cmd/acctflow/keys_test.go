@@ -21,6 +21,9 @@ import (
 func TestProcessesShareTheReplyKey(t *testing.T) {
 	srv := brokertest.Server(t)
 	natsURL := srv.ClientURL()
+	if _, err := run(t, "", "setup", "--log-level", "warn", "--nats-url", natsURL); err != nil {
+		t.Fatal(err)
+	}
 	sb := mailtest.Sandbox(t, devmail.Config{})
 	smtpHost, smtpPort, _ := net.SplitHostPort(sb.SMTPAddr())
 	imapHost, imapPort, _ := net.SplitHostPort(sb.IMAPAddr())

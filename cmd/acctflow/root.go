@@ -24,7 +24,7 @@ func newRoot() *cobra.Command {
 	}
 	root.PersistentFlags().String("log-format", "text", "log format: text or json")
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
-	root.AddCommand(newServe(), newRequest(), newWatch())
+	root.AddCommand(newServe(), newSetup(), newRequest(), newWatch())
 	for _, area := range [][]*cobra.Command{mailCommands(), repliesCommands(), ticketCommands(), provisioningCommands(), dlqCommands()} {
 		root.AddCommand(area...)
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/health"
 	"github.com/acctflow/acctflow/lifecycle"
-	"github.com/acctflow/acctflow/retry"
 )
 
 func newServe() *cobra.Command {
@@ -40,7 +39,7 @@ func newServe() *cobra.Command {
 	f.String("data-dir", "./data", "where the embedded NATS server keeps its store (and the generated reply key)")
 	f.String("nats-listen", "127.0.0.1:4222", "client address of the embedded NATS server (keep it on loopback)")
 	f.String("nats-sync", "always", `embedded JetStream fsync: "always" (every write) or an interval such as 2m`)
-	f.Int("replicas", 1, "stream, KV and consumer replicas (3 on a NATS cluster)")
+	f.Int("replicas", 1, "stream, KV and consumer replicas of the embedded server (with --nats-url, acctflow setup --replicas counts)")
 	f.String("handlers", "all", "comma-separated handlers to run ("+strings.Join(handlerNames, ",")+"), all, or none for an API-only process")
 	f.String("http-addr", "127.0.0.1:8080", "HTTP API and ops console address (empty to disable); beyond loopback it needs ACCTFLOW_API_TOKENS")
 	f.Bool("insecure-no-auth", false, "serve the HTTP API and console beyond loopback without tokens (only behind a proxy that authenticates)")
@@ -100,21 +99,7 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 		return err
 	}
 	defer conn.Close()
-	replicas, _ := f.GetInt("replicas")
-	topo := broker.Topology{Replicas: replicas}
-	// A cluster that is still electing its leader answers with timeouts:
-	// keep trying for a while before giving up.
-	ensureCtx, ensureCancel := context.WithTimeout(ctx, 2*time.Minute)
-	err = retry.Do(ensureCtx, retry.Policy{Initial: 250 * time.Millisecond, Max: 5 * time.Second}, func(ctx context.Context) error {
-		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		if err := topo.Ensure(ctx, conn.JS); err != nil {
-			log.Warn("provisioning streams and buckets, retrying", "err", err)
-			return err
-		}
-		return nil
-	})
-	ensureCancel()
+	topo, err := ensureTopology(ctx, cmd, conn, selected, web.addr != "", external, log) // setup.go
 	if err != nil {
 		return err
 	}
@@ -126,7 +111,7 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	deps := &deps{cmd: cmd, log: log, conn: conn, store: store, reg: reg, external: external, components: &health.Registry{}}
+	deps := &deps{cmd: cmd, log: log, conn: conn, topo: topo, store: store, reg: reg, external: external, components: &health.Registry{}}
 	defer deps.close()
 	monitor := broker.NewMonitor(conn, 0, log) // consumer lag and stream checks, cached for /metrics and /readyz
 	reg.MustRegister(monitor)

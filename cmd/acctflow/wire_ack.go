@@ -8,8 +8,8 @@ import (
 )
 
 // ackHandlers: the email that tells the reseller their details are in.
-func ackHandlers() ([]string, map[string]factory) {
-	return []string{acknowledgement.Name}, map[string]factory{
+func ackHandlers() map[string]factory {
+	return map[string]factory{
 		acknowledgement.Name: func(ctx context.Context, d *deps) (broker.Handler, error) {
 			m, err := d.mail(ctx)
 			if err != nil {

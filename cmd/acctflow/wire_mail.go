@@ -14,8 +14,8 @@ import (
 )
 
 // mailHandlers: confirmation and rejection emails.
-func mailHandlers() ([]string, map[string]factory) {
-	return []string{confirmation.Name, rejection.Name}, map[string]factory{
+func mailHandlers() map[string]factory {
+	return map[string]factory{
 		confirmation.Name: func(ctx context.Context, d *deps) (broker.Handler, error) {
 			m, err := d.mail(ctx)
 			if err != nil {

@@ -21,8 +21,8 @@ import (
 
 // provisioningHandlers: account creation, follow-up email, Role ARN
 // validation, and the support plan group checks (timers set on events).
-func provisioningHandlers() ([]string, map[string]factory) {
-	return []string{provisioning.Name, followup.Name, roles.Name, supportgroup.Name, supportgroup.TimersName}, map[string]factory{
+func provisioningHandlers() map[string]factory {
+	return map[string]factory{
 		provisioning.Name: newProvisioningHandler,
 		followup.Name:     newFollowupHandler,
 		roles.Name:        newRolesHandler,
@@ -51,7 +51,7 @@ func addProvisioningFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.String("provisioner", "", "how approved accounts are created: manual (ops run acctflow account record) or organizations (AWS Organizations CreateAccount; AWS config from the SDK's standard chain); default organizations with the AWS sandbox, else manual")
 	f.String("aws-role-name", aws.DefaultRoleName, "role CreateAccount creates in the new account for the management account")
-	f.Int("aws-max-concurrent", 5, "account creations in progress at once, across every process")
+	f.Int("aws-max-concurrent", provisioning.DefaultMaxConcurrent, "account creations in progress at once, across every process (with --nats-url, acctflow setup's setting counts)")
 	f.Duration("aws-create-deadline", 30*time.Minute, "alert ops (--ops-email) once when a creation is still in progress after this; polling goes on")
 	f.String("distributor-account-id", "", "the distributor's AWS account id that resellers' IAM roles must trust (needed by the follow-up and role emails)")
 	f.Duration("support-group-grace", 24*time.Hour, "how long after creation an account may go without a support plan group")
@@ -98,7 +98,7 @@ func newProvisioningHandler(ctx context.Context, d *deps) (broker.Handler, error
 	d.closers = append(d.closers, release)
 	ledger := effect.NewLedger(accounts, owner, d.log.With("component", "provisioning-driver"))
 	drv := &provisioning.Driver{
-		JS: d.conn.JS, Ledger: ledger, Requests: d.store, Orgs: aws.NewOrganizations(cfg), Outbox: m.Outbox,
+		JS: d.conn.JS, Topology: d.topo, Ledger: ledger, Requests: d.store, Orgs: aws.NewOrganizations(cfg), Outbox: m.Outbox,
 		Domain: m.Domain, ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, OpsEmail: d.flag("ops-email"),
 		RoleName: d.flag("aws-role-name"), MaxConcurrent: maxConc, Deadline: deadline,
 		Logger: d.log.With("component", "provisioning-driver"),

@@ -20,8 +20,8 @@ import (
 // reseller, the daily regional digest to ops, and ops alerts. Each acts on
 // JetStream message schedules (stream TIMERS) or events, never on a pass
 // over every request.
-func reminderHandlers() ([]string, map[string]factory) {
-	return []string{reminders.Name, reminders.TimersName, digest.Name, alerts.Name}, map[string]factory{
+func reminderHandlers() map[string]factory {
+	return map[string]factory{
 		reminders.Name: func(ctx context.Context, d *deps) (broker.Handler, error) {
 			return withReminders(ctx, d, (*reminders.Handler).Planner)
 		},

@@ -25,8 +25,8 @@ import (
 
 // repliesHandlers: the replies handler, which also starts the IMAP readers
 // (background jobs, not consumers) unless --inbox=false.
-func repliesHandlers() ([]string, map[string]factory) {
-	return []string{replies.Name}, map[string]factory{replies.Name: newReplies}
+func repliesHandlers() map[string]factory {
+	return map[string]factory{replies.Name: newReplies}
 }
 
 func newReplies(ctx context.Context, d *deps) (broker.Handler, error) {

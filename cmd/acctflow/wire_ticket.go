@@ -20,8 +20,8 @@ import (
 )
 
 // ticketHandlers lists this area's handlers (H2: tickets).
-func ticketHandlers() ([]string, map[string]factory) {
-	return []string{tickets.Name}, map[string]factory{tickets.Name: newTicketsHandler}
+func ticketHandlers() map[string]factory {
+	return map[string]factory{tickets.Name: newTicketsHandler}
 }
 
 // newTicketsHandler opens tickets in Freshdesk when --freshdesk-url is set,

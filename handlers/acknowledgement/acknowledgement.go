@@ -24,6 +24,13 @@ import (
 // Name is the handler's name in --handlers and its consumer's durable name.
 const Name = "acknowledgement"
 
+// Declaration is what acknowledgement touches in NATS.
+var Declaration = broker.Declaration{
+	Name:   Name,
+	Inputs: []string{events.SubjectDetailsSubmitted},
+	Writes: []string{broker.BucketMailSent},
+}
+
 // Requests is the projection lookup: the contact, the country (language)
 // and the region's reply path.
 type Requests interface {
@@ -47,7 +54,7 @@ type Handler struct {
 }
 
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectDetailsSubmitted}, Handle: h.Handle}
+	return Declaration.Handler(h.Handle)
 }
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {

@@ -19,6 +19,13 @@ import (
 // Name is the handler's name in --handlers and its consumer's durable name.
 const Name = "alerts"
 
+// Declaration is what alerts touches in NATS.
+var Declaration = broker.Declaration{
+	Name:   Name,
+	Inputs: []string{events.SubjectEffectFailed, events.SubjectRoleUnverified},
+	Writes: []string{broker.BucketMailSent},
+}
+
 // Outbox sends each email once per key.
 type Outbox interface {
 	Send(ctx context.Context, key, kind string, m mailer.Message) (bool, error)
@@ -34,7 +41,7 @@ type Handler struct {
 }
 
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectEffectFailed, events.SubjectRoleUnverified}, Handle: h.Handle}
+	return Declaration.Handler(h.Handle)
 }
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {

@@ -36,8 +36,19 @@ type Handler struct {
 
 const Name = "confirmation"
 
+// Declaration is what confirmation touches in NATS (it reads its own events
+// back to settle an email whose sending was in doubt).
+var Declaration = broker.Declaration{
+	Name:        Name,
+	Inputs:      []string{events.SubjectRoutedPrefix + "*"},
+	Outputs:     []string{events.SubjectConfirmationSent},
+	Writes:      []string{broker.BucketMailSent},
+	ReadsEvents: true,
+	Effect:      events.EffectEmail, EffectKind: "confirmation",
+}
+
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectRoutedPrefix + "*"}, Handle: h.Handle, Effect: events.EffectEmail, EffectKind: "confirmation"}
+	return Declaration.Handler(h.Handle)
 }
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {

@@ -21,6 +21,15 @@ import (
 // Name is the handler's name in --handlers and its consumer's durable name.
 const Name = "followup"
 
+// Declaration is what followup touches in NATS (the account's external id
+// is kept in accounts).
+var Declaration = broker.Declaration{
+	Name:   Name,
+	Inputs: []string{events.SubjectCreated},
+	Writes: []string{broker.BucketMailSent, broker.BucketAccounts},
+	Effect: events.EffectEmail, EffectKind: "followup",
+}
+
 // Requests is the projection lookup the follow-up needs.
 type Requests interface {
 	Get(ctx context.Context, id string) (lifecycle.Record, error)
@@ -51,7 +60,7 @@ type Handler struct {
 }
 
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectCreated}, Handle: h.Handle, Effect: events.EffectEmail, EffectKind: "followup"}
+	return Declaration.Handler(h.Handle)
 }
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {

@@ -32,8 +32,17 @@ type Handler struct {
 
 const Name = "projection"
 
+// Declaration is what the projection touches in NATS: it alone writes the
+// request records and the open-requests index.
+var Declaration = broker.Declaration{
+	Name:     Name,
+	Inputs:   []string{"acct.>"},
+	Writes:   []string{broker.BucketRequests, broker.BucketOpen},
+	InFlight: 128,
+}
+
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{"acct.>"}, Handle: h.Handle, InFlight: 128}
+	return Declaration.Handler(h.Handle)
 }
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {

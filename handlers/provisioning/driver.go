@@ -13,7 +13,6 @@ import (
 	"github.com/acctflow/acctflow/aws"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/effect"
-	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/retry"
 )
@@ -29,16 +28,13 @@ type Outbox interface {
 	Send(ctx context.Context, key, kind string, m mailer.Message) (bool, error)
 }
 
-// JetStream is what the driver needs of the connection: its consumer on the
-// provisioning stream, and publishing events.
-type JetStream interface {
-	events.Publisher
-	CreateOrUpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error)
-}
-
 // DriverConsumer is the durable consumer of the provisioning stream that
 // every replica's driver shares.
 const DriverConsumer = "provisioning-driver"
+
+// DefaultMaxConcurrent is how many creations are under way at once unless
+// --aws-max-concurrent says otherwise.
+const DefaultMaxConcurrent = 5
 
 // Default CreateAccount policy: AWS refusing for now (throttling, a
 // concurrent modification) is tried again up to CreateBudget times,
@@ -53,7 +49,10 @@ var CreateBackoff = retry.Policy{Initial: 2 * time.Second, Max: 2 * time.Minute}
 // the package doc). All its state is in the ledger and the job's delivery,
 // so a restart, or another replica, picks up where it stopped.
 type Driver struct {
-	JS       JetStream
+	JS jetstream.JetStream
+	// Topology provisions (or with Verify, finds) the declared consumer
+	// DriverConsumer.
+	Topology broker.Topology
 	Ledger   *effect.Ledger // over KV accounts
 	Requests Requests
 	Orgs     Organizations
@@ -80,7 +79,7 @@ type Driver struct {
 
 func (d *Driver) defaults() {
 	if d.MaxConcurrent <= 0 {
-		d.MaxConcurrent = 5
+		d.MaxConcurrent = DefaultMaxConcurrent
 	}
 	if d.Deadline <= 0 {
 		d.Deadline = 30 * time.Minute
@@ -111,11 +110,9 @@ func (d *Driver) Run(ctx context.Context) error {
 		var err error
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		cons, err = d.JS.CreateOrUpdateConsumer(cctx, broker.StreamProvisioning, jetstream.ConsumerConfig{
-			Durable: DriverConsumer, Description: "acctflow provisioning driver: account creations under way",
-			FilterSubjects: []string{SubjectJobs + ".>"}, AckPolicy: jetstream.AckExplicitPolicy,
-			AckWait: d.AckWait, MaxDeliver: -1, MaxAckPending: d.MaxConcurrent, DeliverPolicy: jetstream.DeliverAllPolicy,
-		})
+		spec := Declaration.Consumers[0]
+		spec.AckWait, spec.MaxInFlight = d.AckWait, d.MaxConcurrent
+		cons, err = d.Topology.EnsureConsumer(cctx, d.JS, spec)
 		if err != nil {
 			d.Logger.Warn("provisioning the driver's consumer, retrying", "err", err)
 		}

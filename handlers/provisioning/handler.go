@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -18,6 +19,20 @@ import (
 
 // Name is the handler's name in --handlers and its consumer's durable name.
 const Name = "provisioning"
+
+// Declaration is what provisioning touches in NATS: the handler queues a
+// job per approval on the provisioning stream, its driver takes them.
+var Declaration = broker.Declaration{
+	Name:    Name,
+	Inputs:  []string{events.SubjectApproved},
+	Outputs: []string{events.SubjectCreated, events.SubjectCreationFailed, SubjectJobs + ".>"},
+	Writes:  []string{broker.BucketAccounts, broker.BucketMailSent},
+	Consumers: []broker.ConsumerSpec{{
+		Name: DriverConsumer, Stream: broker.StreamProvisioning, Subjects: []string{SubjectJobs + ".>"},
+		AckWait: 30 * time.Second, MaxInFlight: DefaultMaxConcurrent,
+	}},
+	Effect: events.EffectCreateAccount,
+}
 
 // Requests is the projection lookup provisioning needs.
 type Requests interface {
@@ -35,14 +50,13 @@ type Handler struct {
 }
 
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectApproved}, Handle: h.Handle, Effect: events.EffectCreateAccount}
+	return Declaration.Handler(h.Handle)
 }
 
 // Manual is the handler run with --provisioner manual: ops record accounts
 // by hand, so approvals need nothing here.
 func Manual() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectApproved},
-		Handle: func(context.Context, broker.Msg) error { return nil }}
+	return Declaration.Handler(func(context.Context, broker.Msg) error { return nil })
 }
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {

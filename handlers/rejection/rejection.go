@@ -42,8 +42,16 @@ type Handler struct {
 
 const Name = "rejection"
 
+// Declaration is what rejection touches in NATS.
+var Declaration = broker.Declaration{
+	Name:   Name,
+	Inputs: []string{events.SubjectRejected},
+	Writes: []string{broker.BucketMailSent},
+	Effect: events.EffectEmail, EffectKind: "rejection",
+}
+
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectRejected}, Handle: h.Handle, Effect: events.EffectEmail, EffectKind: "rejection"}
+	return Declaration.Handler(h.Handle)
 }
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {

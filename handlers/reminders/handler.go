@@ -15,6 +15,7 @@ import (
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/handlers/projection"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/retry"
@@ -27,6 +28,28 @@ const (
 )
 
 const source = "acctflow/reminders"
+
+// Declaration is what the planner touches in NATS; TimersDeclaration what
+// the steps do when they fire (mail the reminder or the expiry, reading
+// their events back to settle a send in doubt).
+var (
+	Declaration = broker.Declaration{
+		Name:   Name,
+		Inputs: []string{events.SubjectConfirmationSent, events.SubjectDetailsIncomplete, events.SubjectDetailsSubmitted},
+		Writes: []string{broker.BucketMailSent}, // ops alerts of its SMTP circuit
+		Timers: []string{TimerKind},
+		Waits:  []string{projection.Name},
+	}
+	TimersDeclaration = broker.Declaration{
+		Name:        TimersName,
+		Inputs:      broker.FireSubjects(TimerKind),
+		Outputs:     []string{events.SubjectReminderSent, events.SubjectExpired},
+		Writes:      []string{broker.BucketMailSent},
+		Timers:      []string{TimerKind},
+		Waits:       []string{projection.Name},
+		ReadsEvents: true,
+	}
+)
 
 // Requests reads projected records.
 type Requests interface {
@@ -61,13 +84,12 @@ func (h *Handler) timers() broker.Timers { return broker.Timers{JS: h.JS} }
 
 // Planner is the handler that schedules and cancels steps.
 func (h *Handler) Planner() broker.Handler {
-	return broker.Handler{Name: Name, Handle: h.Plan,
-		Subjects: []string{events.SubjectConfirmationSent, events.SubjectDetailsIncomplete, events.SubjectDetailsSubmitted}}
+	return Declaration.Handler(h.Plan)
 }
 
 // Timers is the handler that carries steps out when they fire.
 func (h *Handler) Timers() broker.Handler {
-	return broker.Handler{Name: TimersName, Subjects: broker.FireSubjects(TimerKind), Handle: h.Fire}
+	return TimersDeclaration.Handler(h.Fire)
 }
 
 // Plan makes the request's timers agree with its record, once the

@@ -61,6 +61,20 @@ type Handler struct {
 	Events StoredEvents
 }
 
+// Declaration is what replies touches in NATS, its IMAP readers (package
+// ingest) included: they keep each mailbox's cursor, store the raw message
+// and publish what arrived.
+var Declaration = broker.Declaration{
+	Name:   Name,
+	Inputs: []string{events.SubjectReplyReceived, events.SubjectReplyReleased, events.SubjectRejected, events.SubjectExpired},
+	Outputs: []string{
+		events.SubjectReplyReceived, events.SubjectReplyRejected, events.SubjectReplyHeld, events.SubjectReplyReleased,
+		events.SubjectReplyDiscarded, events.SubjectDetailsSubmitted, events.SubjectDetailsIncomplete, events.SubjectRoleSubmitted,
+	},
+	Writes:      []string{broker.BucketRootEmails, broker.BucketMailSent, broker.BucketIMAPCursor, broker.ObjectMailRaw},
+	ReadsEvents: true,
+}
+
 const (
 	Name   = "replies"
 	source = "acctflow/replies"
@@ -70,11 +84,7 @@ const (
 )
 
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{
-		Name:     Name,
-		Subjects: []string{events.SubjectReplyReceived, events.SubjectReplyReleased, events.SubjectRejected, events.SubjectExpired},
-		Handle:   h.Handle,
-	}
+	return Declaration.Handler(h.Handle)
 }
 
 // notFoundDeliveries is how many deliveries a ReplyReceived whose raw

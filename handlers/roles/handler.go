@@ -18,6 +18,15 @@ import (
 // Name is the handler's name in --handlers and its consumer's durable name.
 const Name = "roles"
 
+// Declaration is what roles touches in NATS.
+var Declaration = broker.Declaration{
+	Name:    Name,
+	Inputs:  []string{events.SubjectRoleSubmitted},
+	Outputs: []string{events.SubjectRoleValidated, events.SubjectRoleRejected, events.SubjectRoleUnverified},
+	Writes:  []string{broker.BucketMailSent, broker.BucketAccounts},
+	Effect:  events.EffectRoleCheck,
+}
+
 const source = "acctflow/roles"
 
 // Requests is the projection lookup role validation needs.
@@ -60,7 +69,7 @@ type Handler struct {
 }
 
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectRoleSubmitted}, Handle: h.Handle, Effect: events.EffectRoleCheck}
+	return Declaration.Handler(h.Handle)
 }
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {

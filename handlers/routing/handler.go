@@ -31,8 +31,15 @@ type Handler struct {
 // Name is the handler's name in --handlers and its consumer's durable name.
 const Name = "routing"
 
+// Declaration is what routing touches in NATS.
+var Declaration = broker.Declaration{
+	Name:    Name,
+	Inputs:  []string{events.SubjectRequested},
+	Outputs: []string{events.SubjectRoutedPrefix + "*", events.SubjectRejected},
+}
+
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectRequested}, Handle: h.Handle}
+	return Declaration.Handler(h.Handle)
 }
 
 func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/handlers/projection"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/retry"
 )
@@ -24,6 +25,24 @@ const (
 
 // TimerKind is the kind of the checks' timers on the TIMERS stream.
 const TimerKind = "support-group"
+
+// Declaration is what the scheduler touches in NATS; TimersDeclaration what
+// the checker does. Both wait for the projection to catch up.
+var (
+	Declaration = broker.Declaration{
+		Name:   Name,
+		Inputs: []string{events.SubjectCreated, events.SubjectSupportChanged},
+		Timers: []string{TimerKind},
+		Waits:  []string{projection.Name},
+	}
+	TimersDeclaration = broker.Declaration{
+		Name:    TimersName,
+		Inputs:  broker.FireSubjects(TimerKind),
+		Outputs: []string{events.SubjectSupportGroupMissing},
+		Timers:  []string{TimerKind},
+		Waits:   []string{projection.Name},
+	}
+)
 
 // DefaultGrace is how long after creation an account may go without its
 // support plan group.
@@ -65,12 +84,12 @@ func (h *Handler) grace() time.Duration {
 
 // Scheduler is the handler that sets the checks' timers.
 func (h *Handler) Scheduler() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectCreated, events.SubjectSupportChanged}, Handle: h.Schedule}
+	return Declaration.Handler(h.Schedule)
 }
 
 // Checker is the handler that checks when a timer fires.
 func (h *Handler) Checker() broker.Handler {
-	return broker.Handler{Name: TimersName, Subjects: broker.FireSubjects(TimerKind), Handle: h.Check}
+	return TimersDeclaration.Handler(h.Check)
 }
 
 // Schedule sets a check at the end of the grace period of a created account

@@ -22,6 +22,17 @@ import (
 // Name is the handler's name in --handlers and its consumer's durable name.
 const Name = "tickets"
 
+// Declaration is what tickets touches in NATS. One delivery makes at most
+// one attempt, bounded by the lease (1 minute unless set).
+var Declaration = broker.Declaration{
+	Name:    Name,
+	Inputs:  []string{events.SubjectSupportChanged},
+	Outputs: []string{events.SubjectTicketCreated, events.SubjectSupportGroupMissing},
+	Writes:  []string{broker.BucketTickets, broker.BucketAccounts, broker.BucketMailSent},
+	AckWait: time.Minute + 30*time.Second,
+	Effect:  events.EffectTicket,
+}
+
 // Requests is the projection lookup for the change's request, if it names one.
 type Requests interface {
 	Get(ctx context.Context, id string) (lifecycle.Record, error)
@@ -53,7 +64,9 @@ type Handler struct {
 
 func (h *Handler) Broker() broker.Handler {
 	// One delivery makes at most one attempt, bounded by the lease.
-	return broker.Handler{Name: Name, Subjects: []string{events.SubjectSupportChanged}, Handle: h.Handle, AckWait: h.lease() + 30*time.Second, Effect: events.EffectTicket}
+	hd := Declaration.Handler(h.Handle)
+	hd.AckWait = h.lease() + 30*time.Second
+	return hd
 }
 
 const sourceName = "acctflow/tickets"

@@ -32,6 +32,16 @@ const Name = "digest"
 // TimerKind is the kind of the digest schedules.
 const TimerKind = "digest"
 
+// Declaration is what the digest touches in NATS: its schedules, the open
+// requests index, and the email ledger.
+var Declaration = broker.Declaration{
+	Name:   Name,
+	Inputs: broker.FireSubjects(TimerKind),
+	Reads:  []string{broker.BucketOpen},
+	Writes: []string{broker.BucketMailSent},
+	Timers: []string{TimerKind},
+}
+
 // Defaults of the schedule: every day at 07:00.
 const (
 	DefaultSchedule = "0 0 7 * * *"
@@ -68,7 +78,7 @@ type Handler struct {
 }
 
 func (h *Handler) Broker() broker.Handler {
-	return broker.Handler{Name: Name, Subjects: broker.FireSubjects(TimerKind), Handle: h.Handle}
+	return Declaration.Handler(h.Handle)
 }
 
 // Ensure makes sure every region has its daily schedule (cron, 6 fields,

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
+
+	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/deploy"
+	"github.com/acctflow/acctflow/handlers/provisioning"
+	"github.com/acctflow/acctflow/retry"
+)
+
+// newSetup provisions the topology once, as the admin user: handler
+// processes started with --nats-url only check that it is there.
+func newSetup() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "setup",
+		Short: "Create or update the streams, consumers, KV buckets and object store of every handler (run as the NATS admin user)",
+		Long: "Create or update the streams, consumers, KV buckets and object store every handler declares, on the NATS " +
+			"server or cluster of --nats-url, connected as a user that may (admin in deploy/nats.conf). Idempotent. " +
+			"serve --nats-url then only checks that what its handlers need exists.\n\n" +
+			"--print-nats-conf prints deploy/nats.conf as the handlers' declarations make it, and connects to nothing.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if p, _ := cmd.Flags().GetBool("print-nats-conf"); p {
+				_, err := cmd.OutOrStdout().Write(deploy.NATSConf())
+				return err
+			}
+			log, err := logger(cmd)
+			if err != nil {
+				return err
+			}
+			cfg, err := connConfig(cmd, "acctflow-setup")
+			if err != nil {
+				return err
+			}
+			cfg.Logger, cfg.Wait = log, 30*time.Second
+			conn, err := broker.Connect(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			replicas, _ := cmd.Flags().GetInt("replicas")
+			maxConc, _ := cmd.Flags().GetInt("aws-max-concurrent")
+			decls := withMaxConcurrent(deploy.Handlers, maxConc)
+			if err := provision(cmd.Context(), conn.JS, broker.Topology{Replicas: replicas}, decls, log); err != nil {
+				return err
+			}
+			log.Info("topology provisioned", "replicas", replicas, "handlers", len(deploy.Handlers))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.Int("replicas", 1, "stream, KV and consumer replicas (3 on a NATS cluster)")
+	f.Int("aws-max-concurrent", provisioning.DefaultMaxConcurrent, "account creations in progress at once, across every process (the provisioning driver's consumer)")
+	f.Bool("print-nats-conf", false, "print the NATS users and permissions (deploy/nats.conf) and exit")
+	addNATSFlags(cmd, "nats://127.0.0.1:4222", "NATS server or cluster URL(s)")
+	return cmd
+}
+
+// withMaxConcurrent sets how many account creations the provisioning
+// driver's consumer lets be under way at once: a setting of the consumer
+// every replica shares, so setup's (serve's own with the embedded server).
+func withMaxConcurrent(decls []broker.Declaration, n int) []broker.Declaration {
+	out := slices.Clone(decls)
+	for i, d := range out {
+		if d.Name != provisioning.Name {
+			continue
+		}
+		d.Consumers = slices.Clone(d.Consumers)
+		for j := range d.Consumers {
+			if d.Consumers[j].Name == provisioning.DriverConsumer {
+				d.Consumers[j].MaxInFlight = n
+			}
+		}
+		out[i] = d
+	}
+	return out
+}
+
+// provision creates or updates what decls need. A cluster still electing its
+// leader answers with timeouts: keep trying for a while.
+func provision(ctx context.Context, js jetstream.JetStream, topo broker.Topology, decls []broker.Declaration, log *slog.Logger) error {
+	return untilReady(ctx, log, "provisioning streams, buckets and consumers", func(ctx context.Context) error {
+		return topo.Provision(ctx, js, decls)
+	})
+}
+
+// verify checks that what decls need was provisioned: anything missing, or
+// a permission the NATS user lacks, is an error at once, naming it; a
+// JetStream that does not answer yet is tried again for a while.
+func verify(ctx context.Context, conn *broker.Conn, decls []broker.Declaration, log *slog.Logger) error {
+	return untilReady(ctx, log, "checking streams, buckets and consumers", func(ctx context.Context) error {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- broker.Check(ctx, conn.JS, decls) }()
+		// A request the server refuses is never answered: rather than wait
+		// for it to time out, watch for the server's refusal.
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case err := <-done:
+				if _, missing := errors.AsType[*broker.MissingError](err); missing {
+					return retry.Permanent(err)
+				}
+				return err
+			case <-tick.C:
+				if last := conn.NC.LastError(); errors.Is(last, nats.ErrPermissionViolation) {
+					cancel()
+					<-done
+					return retry.Permanent(fmt.Errorf("checking streams, buckets and consumers: %w (is the process connected as the right NATS user, with --http-addr \"\" unless it serves the API?)", last))
+				}
+			}
+		}
+	})
+}
+
+func untilReady(ctx context.Context, log *slog.Logger, what string, f func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	return retry.Do(ctx, retry.Policy{Initial: 250 * time.Millisecond, Max: 5 * time.Second}, func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		err := f(ctx)
+		if c, _ := retry.Classify(err); err != nil && c != retry.ClassPermanent {
+			log.Warn(what+", retrying", "err", err)
+		}
+		return err
+	})
+}
+
+// ensureTopology readies what the selected handlers (and the API, when
+// served) need. With the embedded server serve provisions it itself; with
+// --nats-url it was provisioned by `acctflow setup` and serve only checks,
+// refusing to start when anything is missing: a handler's NATS user may
+// create nothing.
+func ensureTopology(ctx context.Context, cmd *cobra.Command, conn *broker.Conn, selected []string, api, external bool, log *slog.Logger) (broker.Topology, error) {
+	replicas, _ := cmd.Flags().GetInt("replicas")
+	topo := broker.Topology{Replicas: replicas, Verify: external}
+	var decls []broker.Declaration
+	for _, n := range selected {
+		d, _ := deploy.Handler(n)
+		decls = append(decls, d)
+	}
+	if !external {
+		return topo, provision(ctx, conn.JS, topo, decls, log)
+	}
+	if api {
+		decls = append(decls, deploy.API)
+	}
+	return topo, verify(ctx, conn, decls, log)
+}
