@@ -28,7 +28,7 @@ const maxScan = 50000
 func (x RawReplies) Raw(ctx context.Context, ref string, near time.Time) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{events.SubjectReplyReceived}}
+	cfg := jetstream.ConsumerConfig{FilterSubjects: []string{events.SubjectReplyReceived}}
 	if !near.IsZero() {
 		start := near.Add(-24 * time.Hour)
 		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &start

@@ -33,7 +33,7 @@ type StreamMarks struct {
 func (s StreamMarks) Find(ctx context.Context, subject, msgID string, since time.Time) (bool, error) {
 	start := since.Add(-markSkew)
 	found := false
-	err := events.Scan(ctx, s.JS, s.Stream, jetstream.OrderedConsumerConfig{
+	err := events.Scan(ctx, s.JS, s.Stream, jetstream.ConsumerConfig{
 		FilterSubjects: []string{subject}, DeliverPolicy: jetstream.DeliverByStartTimePolicy,
 		OptStartTime: &start, HeadersOnly: true,
 	}, 0, func(m jetstream.Msg) bool {

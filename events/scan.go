@@ -16,35 +16,34 @@ const scanInactive = 10 * time.Second
 
 // Scanner is the part of jetstream.JetStream that Scan needs.
 type Scanner interface {
-	OrderedConsumer(ctx context.Context, stream string, cfg jetstream.OrderedConsumerConfig) (jetstream.Consumer, error)
+	CreateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error)
 	DeleteConsumer(ctx context.Context, stream, consumer string) error
 }
 
-// Scan reads the messages of stream that cfg selects, as stored when it
-// starts (at most limit of them; 0: all), and calls fn on each until fn
-// returns false. It reads through an ordered consumer of its own, which it
-// deletes when done; should this process die first, the server drops it
-// after a few seconds. One-off look-ups (a dead letter, an effect's mark, a
-// raw reply) use it rather than leaving consumers behind.
-func Scan(ctx context.Context, js Scanner, stream string, cfg jetstream.OrderedConsumerConfig, limit int, fn func(jetstream.Msg) bool) (err error) {
+// Scan reads the messages of stream that cfg selects (its filter, deliver
+// policy and start, headers only), as stored when it starts (at most limit
+// of them; 0: all), and calls fn on each until fn returns false. It reads
+// through an ephemeral consumer of its own, in memory and without acks,
+// which it deletes when done; should this process die first, the server
+// drops it after a few seconds. One-off look-ups (a dead letter, an
+// effect's mark, a raw reply) use it rather than leaving consumers behind.
+func Scan(ctx context.Context, js Scanner, stream string, cfg jetstream.ConsumerConfig, limit int, fn func(jetstream.Msg) bool) (err error) {
+	cfg.Durable, cfg.Name = "", ""
+	cfg.AckPolicy, cfg.MemoryStorage, cfg.Replicas = jetstream.AckNonePolicy, true, 1
 	cfg.InactiveThreshold = scanInactive
-	cons, err := js.OrderedConsumer(ctx, stream, cfg)
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	cons, err := js.CreateConsumer(cctx, stream, cfg)
+	cancel()
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", stream, err)
 	}
 	defer func() {
-		if info := cons.CachedInfo(); info != nil {
-			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			// Best effort: the inactivity threshold removes it otherwise.
-			_ = js.DeleteConsumer(dctx, stream, info.Name)
-		}
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		// Best effort: the inactivity threshold removes it otherwise.
+		_ = js.DeleteConsumer(dctx, stream, cons.CachedInfo().Name)
 	}()
-	info, err := cons.Info(ctx)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", stream, err)
-	}
-	left := int(info.NumPending)
+	left := int(cons.CachedInfo().NumPending)
 	if limit > 0 {
 		left = min(left, limit)
 	}

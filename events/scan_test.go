@@ -22,7 +22,7 @@ func TestScanLeavesNothingBehind(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{"dlq.acct.scan"}}
+	cfg := jetstream.ConsumerConfig{FilterSubjects: []string{"dlq.acct.scan"}}
 	for _, tc := range []struct {
 		name        string
 		limit, stop int

@@ -103,7 +103,7 @@ func (d *DLQ) List(ctx context.Context, subject string) ([]DeadLetter, error) {
 		return nil, err
 	}
 	out := []DeadLetter{}
-	err = events.Scan(ctx, d.JS, events.DLQStream, jetstream.OrderedConsumerConfig{
+	err = events.Scan(ctx, d.JS, events.DLQStream, jetstream.ConsumerConfig{
 		FilterSubjects: []string{filter}, HeadersOnly: true,
 	}, 0, func(m jetstream.Msg) bool {
 		if md, err := m.Metadata(); err == nil {
