@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/acctflow/acctflow/secrets"
 )
 
 func main() {
@@ -19,7 +21,7 @@ func main() {
 		if errors.As(err, &exit) {
 			os.Exit(exit.code)
 		}
-		fmt.Fprintln(os.Stderr, "acctflow:", err)
+		fmt.Fprintln(os.Stderr, "acctflow:", secrets.RedactURLs(err.Error()))
 		os.Exit(1)
 	}
 }
