@@ -62,7 +62,7 @@ type mail struct {
 	Sandbox *devmail.Sandbox // nil with a real SMTP server
 	// SandboxPassword is what the sandbox requires (empty: any).
 	SandboxPassword string
-	Sender  *mailer.Sender   // the SMTP adapter (behind its circuit)
+	Sender          *mailer.Sender // the SMTP adapter (behind its circuit)
 }
 
 // mail builds the outbound side once: the SMTP sender (or the sandbox) and
