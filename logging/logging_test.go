@@ -124,7 +124,9 @@ func TestEveryLoggerPathIsMasked(t *testing.T) {
 				"with":      func(l *slog.Logger) { l.With("to", a).Info("m") },
 				"withgroup": func(l *slog.Logger) { l.WithGroup("g").With("to", a).Info("m", "cc", a) },
 				"attrs":     func(l *slog.Logger) { l.LogAttrs(context.Background(), slog.LevelWarn, "m", slog.Any("to", a)) },
-				"loglogger": func(l *slog.Logger) { slog.NewLogLogger(l.Handler(), slog.LevelWarn).Printf("http: TLS error from %s", a) },
+				"loglogger": func(l *slog.Logger) {
+					slog.NewLogLogger(l.Handler(), slog.LevelWarn).Printf("http: TLS error from %s", a)
+				},
 			}
 			for name, log := range paths {
 				var buf bytes.Buffer
