@@ -36,7 +36,20 @@ const DuplicateWindow = 15 * time.Minute
 // Topology says how to provision streams and buckets.
 type Topology struct {
 	Replicas int // 1 for the embedded server, 3 on a cluster
+	// Retention is how long raw inbound mail is kept after it arrived (0:
+	// forever); records of ended requests expire as long after they end
+	// (lifecycle.Store.Expiring: a per-message TTL, which the requests
+	// bucket always allows).
+	Retention time.Duration
 }
+
+// DefaultRetention is 400 days: a year's audit and a little more.
+const DefaultRetention = 400 * 24 * time.Hour
+
+// MarkerTTL is how long the requests bucket keeps the delete marker of a
+// record that expired (nobody watches the bucket for deletes). The server
+// raises every per-message TTL to at least this, so it is the least.
+const MarkerTTL = time.Second
 
 // ConsumerSpec is one handler's durable pull consumer.
 type ConsumerSpec struct {
@@ -92,7 +105,7 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 		}
 	}
 	for _, b := range []jetstream.KeyValueConfig{
-		{Bucket: BucketRequests, Description: "lifecycle of each request", History: 5},
+		{Bucket: BucketRequests, Description: "lifecycle of each request", History: 5, LimitMarkerTTL: MarkerTTL},
 		{Bucket: BucketRootEmails, Description: "root email uniqueness claims"},
 		{Bucket: BucketMailSent, Description: "outbound mail idempotency"},
 		{Bucket: BucketIMAPCursor, Description: "per mailbox UIDVALIDITY and last UID"},
@@ -108,7 +121,7 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 		}
 	}
 	if _, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket: ObjectMailRaw, Description: "raw inbound messages", Storage: jetstream.FileStorage, Replicas: r,
+		Bucket: ObjectMailRaw, Description: "raw inbound messages", Storage: jetstream.FileStorage, Replicas: r, TTL: t.Retention,
 	}); err != nil {
 		return fmt.Errorf("provisioning object store %s: %w", ObjectMailRaw, err)
 	}

@@ -41,6 +41,7 @@ func newServe() *cobra.Command {
 	f.String("nats-listen", "127.0.0.1:4222", "client address of the embedded NATS server (keep it on loopback)")
 	f.String("nats-sync", "always", `embedded JetStream fsync: "always" (every write) or an interval such as 2m`)
 	f.Int("replicas", 1, "stream, KV and consumer replicas (3 on a NATS cluster)")
+	f.Duration("retention", broker.DefaultRetention, "how long a request's record is kept after it ended, and a raw inbound email after it arrived (0: forever)")
 	f.String("handlers", "all", "comma-separated handlers to run ("+strings.Join(handlerNames, ",")+"), all, or none for an API-only process")
 	f.String("http-addr", "127.0.0.1:8080", "HTTP API and ops console address (empty to disable); beyond loopback it needs ACCTFLOW_API_TOKENS")
 	f.Bool("insecure-no-auth", false, "serve the HTTP API and console beyond loopback without tokens (only behind a proxy that authenticates)")
@@ -101,7 +102,11 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	}
 	defer conn.Close()
 	replicas, _ := f.GetInt("replicas")
-	topo := broker.Topology{Replicas: replicas}
+	retention, _ := f.GetDuration("retention")
+	if retention < 0 {
+		return fmt.Errorf("--retention %s: want 0 (forever) or a positive duration", retention)
+	}
+	topo := broker.Topology{Replicas: replicas, Retention: retention}
 	// A cluster that is still electing its leader answers with timeouts:
 	// keep trying for a while before giving up.
 	ensureCtx, ensureCancel := context.WithTimeout(ctx, 2*time.Minute)
@@ -122,7 +127,7 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("opening KV %s: %w", broker.BucketRequests, err)
 	}
-	store := lifecycle.NewStore(kv)
+	store := lifecycle.NewStore(kv).Expiring(conn.JS, retention)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
