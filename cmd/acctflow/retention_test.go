@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/acctflow/acctflow/broker"
+	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/lifecycle"
 )
 
 // serve provisions raw mail with --retention (ACCTFLOW_RETENTION) as its
@@ -39,4 +43,19 @@ func TestServeRetention(t *testing.T) {
 	if err != nil || ks.LimitMarkerTTL() == 0 {
 		t.Errorf("requests bucket takes no per-message TTL (%v)", err)
 	}
+}
+
+// The record of a request that ended goes --retention after it ended.
+func TestServeEndedRequestExpires(t *testing.T) {
+	inst := startServe(t, t.TempDir(), "--handlers", "routing,projection", "--retention", "3s")
+	if _, err := run(t, "", "request", "create", "--file", "../../examples/events/account-requested-provider-disabled.json", "--nats-url", inst.natsURL); err != nil {
+		t.Fatal(err)
+	}
+	waitStage(t, inst.natsURL, "REQ-1010", lifecycle.StageRejected)
+	brokertest.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		if _, err := run(t, "", "request", "show", "REQ-1010", "--nats-url", inst.natsURL); err == nil || !strings.Contains(err.Error(), "not found") {
+			return fmt.Errorf("record of the rejected request still there (%v)", err)
+		}
+		return nil
+	})
 }
