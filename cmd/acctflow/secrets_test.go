@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -100,5 +101,14 @@ func TestDevMailPasswordFromEnvironmentOrFile(t *testing.T) {
 		if pw, err := devMailPassword(f); err != nil || pw != "from-a-file" {
 			t.Errorf("%s: --dev-mail-password-file gave %q, %v", cmd, pw, err)
 		}
+	}
+}
+
+// A command's error never shows the password or token of a URL it quotes.
+func TestPrintedErrorsRedactURLs(t *testing.T) {
+	var out strings.Builder
+	printError(&out, fmt.Errorf("opening KV requests on %s: timeout", "nats://api:hunter2-pw@n1:4222,nats://tok3n@n2:4222"))
+	if strings.Contains(out.String(), "hunter2") || strings.Contains(out.String(), "tok3n") || !strings.Contains(out.String(), "n1:4222") {
+		t.Errorf("printed %q", out.String())
 	}
 }
