@@ -39,7 +39,7 @@ func Check(name, value string) error {
 		return nil
 	}
 	return fmt.Errorf("%s is still the documented placeholder (it contains %q), which anyone can read: "+
-		"set a real secret, for example the output of `%s`, in your .env or %s_FILE", name, placeholderIn(value), Generate, name)
+		"replace it with a real secret, for example the output of `%s`", name, placeholderIn(value), Generate)
 }
 
 func placeholderIn(v string) string {
