@@ -3,12 +3,16 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/acctflow/acctflow/api"
 	"github.com/acctflow/acctflow/api/auth"
@@ -171,4 +175,63 @@ func TestLogExposure(t *testing.T) {
 			t.Errorf("tokens=%v: %s", c.tokens.Enabled(), buf.String())
 		}
 	}
+}
+
+// The correlation id of a 5xx answer is the caller's X-Request-Id when it is
+// a plain token, else a fresh one; the answer's header and the log line
+// with the error carry the same id.
+func TestCorrelationIDTiesAnswerToLog(t *testing.T) {
+	var logged lockedBuffer
+	ts, conn := serverWith(t, func(s *api.Server) { s.Logger = slog.New(slog.NewJSONHandler(&logged, nil)) })
+	conn.NC.Close()
+	for _, tc := range []struct{ sent, want string }{
+		{"trace-4bf92f3577b34da6", "trace-4bf92f3577b34da6"},
+		{"", ""},
+		{"evil\" injected=1", ""},
+	} {
+		req, _ := http.NewRequest("GET", ts.URL+"/v1/requests/REQ-1001", nil)
+		if tc.sent != "" {
+			req.Header.Set("X-Request-Id", tc.sent)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]string
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		id := body["correlation_id"]
+		if resp.StatusCode < 500 || id == "" || resp.Header.Get("X-Request-Id") != id {
+			t.Fatalf("sent %q: %d, body id %q, header %q", tc.sent, resp.StatusCode, id, resp.Header.Get("X-Request-Id"))
+		}
+		if tc.want != "" && id != tc.want {
+			t.Errorf("sent %q, answered id %q", tc.sent, id)
+		}
+		if tc.want == "" && (id == tc.sent || len(id) != 16) {
+			t.Errorf("sent %q, answered id %q, want a fresh one", tc.sent, id)
+		}
+		brokertest.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+			if !strings.Contains(logged.String(), `"correlation_id":"`+id+`"`) {
+				return fmt.Errorf("log lacks correlation id %s: %s", id, logged.String())
+			}
+			return nil
+		})
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

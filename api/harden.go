@@ -1,19 +1,19 @@
 package api
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
+
+	"github.com/acctflow/acctflow/api/reqid"
 )
 
-// harden wraps every route: a panic answers 500 with a correlation id, and
-// a local-only server refuses foreign Host names, and no body may be
-// larger than MaxBody.
+// harden wraps every route: each request gets a correlation id (reqid), a
+// panic answers 500 with it, a local-only server refuses foreign Host names,
+// and no body may be larger than MaxBody.
 func (s *Server) harden(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return reqid.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -31,7 +31,7 @@ func (s *Server) harden(h http.Handler) http.Handler {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 		}
 		h.ServeHTTP(w, r)
-	})
+	}))
 }
 
 // LoopbackHost reports whether a Host header names this machine.
@@ -49,16 +49,12 @@ func LoopbackHost(hostport string) bool {
 }
 
 // internal answers a server-side failure without its text: the client gets
-// a correlation id, the log gets the error under the same id.
+// the request's correlation id (reqid), the log gets the error under it.
 func (s *Server) internal(w http.ResponseWriter, status int, msg string, err error) {
-	id := CorrelationID()
+	id := w.Header().Get(reqid.Header) // set by harden for every request
+	if id == "" {
+		id = reqid.New()
+	}
 	s.Logger.Error("HTTP request failed", "correlation_id", id, "status", status, "err", err)
 	writeJSON(w, status, map[string]string{"error": msg, "correlation_id": id})
-}
-
-// CorrelationID returns a fresh random id to tie an answer to a log line.
-func CorrelationID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/acctflow/acctflow/secrets"
 )
 
 // ConnConfig says how to reach NATS. Secrets come from the environment or
@@ -92,12 +94,12 @@ func Connect(ctx context.Context, cfg ConnConfig) (*Conn, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("connecting to NATS at %s: %w", cfg.URL, err)
+		return nil, fmt.Errorf("connecting to NATS at %s: %w", secrets.RedactURLs(cfg.URL), err)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		nc.Close()
-		return nil, fmt.Errorf("jetstream on %s: %w", cfg.URL, err)
+		return nil, fmt.Errorf("jetstream on %s: %w", secrets.RedactURLs(cfg.URL), err)
 	}
 	return &Conn{NC: nc, JS: Bound(js, CallTimeout)}, nil
 }

@@ -41,7 +41,20 @@ type Topology struct {
 	// Verify: the topology was provisioned by `acctflow setup` (as admin);
 	// EnsureConsumer only binds to a consumer, never creates one.
 	Verify bool
+	// Retention is how long raw inbound mail is kept after it arrived (0:
+	// forever); records of ended requests expire as long after they end
+	// (lifecycle.Store.Expiring: a per-message TTL, which the requests
+	// bucket always allows).
+	Retention time.Duration
 }
+
+// DefaultRetention is 400 days: a year's audit and a little more.
+const DefaultRetention = 400 * 24 * time.Hour
+
+// MarkerTTL is how long the requests bucket keeps the delete marker of a
+// record that expired (nobody watches the bucket for deletes). The server
+// raises every per-message TTL to at least this, so it is the least.
+const MarkerTTL = time.Second
 
 // ConsumerSpec is one handler's durable pull consumer.
 type ConsumerSpec struct {
@@ -103,7 +116,7 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 		}
 	}
 	if _, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket: ObjectMailRaw, Description: "raw inbound messages", Storage: jetstream.FileStorage, Replicas: r,
+		Bucket: ObjectMailRaw, Description: "raw inbound messages", Storage: jetstream.FileStorage, Replicas: r, TTL: t.Retention,
 	}); err != nil {
 		return fmt.Errorf("provisioning object store %s: %w", ObjectMailRaw, err)
 	}
@@ -113,7 +126,7 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 // kvBuckets are the KV buckets Ensure provisions.
 func kvBuckets(r int) []jetstream.KeyValueConfig {
 	buckets := []jetstream.KeyValueConfig{
-		{Bucket: BucketRequests, Description: "lifecycle of each request", History: 5},
+		{Bucket: BucketRequests, Description: "lifecycle of each request", History: 5, LimitMarkerTTL: MarkerTTL},
 		{Bucket: BucketRootEmails, Description: "root email uniqueness claims"},
 		{Bucket: BucketMailSent, Description: "outbound mail idempotency"},
 		{Bucket: BucketIMAPCursor, Description: "per mailbox UIDVALIDITY and last UID"},

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/acctflow/acctflow/api/reqid"
 	"github.com/acctflow/acctflow/ops"
 	"github.com/acctflow/acctflow/schemas"
 )
@@ -86,7 +87,7 @@ func (s *Server) refused(w http.ResponseWriter, r *http.Request, ss session, err
 		}
 		status, msg = http.StatusBadRequest, "invalid "+ve.Schema+": "+strings.Join(parts, "; ")
 	default:
-		id := correlationID()
+		id := reqid.Of(r)
 		s.cfg.Logger.Error("console action failed", "correlation_id", id, "path", r.URL.Path, "err", err)
 		msg = "The action could not be carried out just now; nothing was changed. Try again. Correlation id: " + id
 	}

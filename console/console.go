@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/acctflow/acctflow/api/auth"
+	"github.com/acctflow/acctflow/api/reqid"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/ops"
 )
@@ -216,7 +217,7 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, ss session, sta
 // internal answers a failure without its text: a correlation id, logged
 // with the error.
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
-	id := correlationID()
+	id := reqid.Of(r)
 	s.cfg.Logger.Error("console request failed", "correlation_id", id, "path", r.URL.Path, "err", err)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

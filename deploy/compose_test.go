@@ -20,8 +20,8 @@ func loadCompose(t *testing.T) *types.Project {
 	t.Helper()
 	opts, err := cli.NewProjectOptions([]string{"../compose.yaml"},
 		cli.WithWorkingDirectory(".."), cli.WithName("acctflow"),
-		// Only what compose.yaml requires of the environment it runs in.
-		cli.WithEnv([]string{"ACCTFLOW_API_TOKENS=ops:a-long-random-secret"}),
+		// The secrets come from .env, as a user's copy of .env.example.
+		cli.WithEnvFiles("../.env.example"), cli.WithDotEnv,
 		cli.WithResolvedPaths(true))
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +71,15 @@ func TestCompose(t *testing.T) {
 			}
 		}
 
+		if s.Build == nil && strings.HasPrefix(s.Image, "nats") {
+			// deploy/nats.conf takes every user's password from the
+			// server's environment.
+			for _, u := range deploy.Users() {
+				if v := s.Environment[deploy.PasswordVar(u)]; v == nil || *v != deploy.PlaceholderPassword(u) {
+					t.Errorf("NATS service %s: %s is not passed from .env", name, deploy.PasswordVar(u))
+				}
+			}
+		}
 		if len(s.Command) == 0 || s.Build == nil || name == "mail" {
 			continue // not an acctflow process that reaches NATS
 		}

@@ -25,6 +25,9 @@ import (
 // runs it, with the topology provisioned by the admin (acctflow setup).
 func startServer(t *testing.T) *server.Server {
 	t.Helper()
+	for k, v := range deploy.PlaceholderEnv() { // nats.conf reads each password from the environment
+		t.Setenv(k, v)
+	}
 	s, _ := brokertest.ServerFromConfig(t, "nats.conf")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

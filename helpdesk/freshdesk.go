@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/acctflow/acctflow/secrets"
 )
 
 // Ticket is what Create sends. DescriptionHTML is sent as is: escaping what a
@@ -86,15 +88,15 @@ func NewFreshdesk(baseURL, apiKey string, client *http.Client) (*Freshdesk, erro
 func parseBaseURL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return "", fmt.Errorf("parsing help desk URL: %w", err)
+		return "", fmt.Errorf("parsing help desk URL: %s", secrets.RedactURLs(err.Error()))
 	}
-	switch {
+	switch { // credentials first: the other answers quote the URL
+	case u.User != nil:
+		return "", fmt.Errorf("help desk URL: credentials belong in the API key, not the URL")
 	case u.Scheme != "https" && u.Scheme != "http":
 		return "", fmt.Errorf("help desk URL %q: scheme must be https", raw)
 	case u.Host == "" || u.Opaque != "":
 		return "", fmt.Errorf("help desk URL %q: no host", raw)
-	case u.User != nil:
-		return "", fmt.Errorf("help desk URL: credentials belong in the API key, not the URL")
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
 		return "", fmt.Errorf("help desk URL %q: no query or fragment allowed", raw)
 	case u.Scheme == "http" && !isLoopback(u.Hostname()):

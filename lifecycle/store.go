@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/acctflow/acctflow/events"
@@ -16,9 +18,50 @@ import (
 var ErrNotFound = errors.New("request not found")
 
 // Store keeps records in the KV bucket "requests".
-type Store struct{ kv jetstream.KeyValue }
+type Store struct {
+	kv jetstream.KeyValue
+	// Records of ended requests expire keep after their last write
+	// (Expiring); without js they are kept forever.
+	js   publisher
+	keep time.Duration
+}
 
 func NewStore(kv jetstream.KeyValue) *Store { return &Store{kv: kv} }
+
+// publisher writes a record with a TTL: the JetStream context of the bucket.
+type publisher interface {
+	PublishMsg(ctx context.Context, msg *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error)
+}
+
+// Expiring returns a store whose records are deleted by JetStream keep after
+// the request ended: every write of a record at a final stage (not Open)
+// carries a per-message TTL (Nats-TTL) and rolls the key's older revisions
+// up, so nothing of it outlives the TTL. The bucket must allow per-message
+// TTLs (broker.Topology with a Retention). A request that ops start again
+// is written without a TTL and kept.
+func (s *Store) Expiring(js publisher, keep time.Duration) *Store {
+	c := *s
+	c.js, c.keep = js, keep
+	return &c
+}
+
+// write stores a record at revision rev (0: a new key).
+func (s *Store) write(ctx context.Context, key string, data []byte, rev uint64, ended bool) (uint64, error) {
+	switch {
+	case rev == 0:
+		return s.kv.Create(ctx, key, data)
+	case !ended || s.js == nil || s.keep <= 0:
+		return s.kv.Update(ctx, key, data, rev)
+	}
+	msg := nats.NewMsg("$KV." + s.kv.Bucket() + "." + key)
+	msg.Data = data
+	msg.Header.Set(jetstream.MsgRollup, jetstream.MsgRollupSubject)
+	ack, err := s.js.PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(rev), jetstream.WithMsgTTL(s.keep))
+	if err != nil {
+		return 0, err
+	}
+	return ack.Sequence, nil
+}
 
 // Get returns the record of one request.
 func (s *Store) Get(ctx context.Context, id string) (Record, error) {
@@ -76,11 +119,7 @@ func (s *Store) Change(ctx context.Context, id string, f func(*Record) error) (C
 		if err != nil {
 			return Changed{}, fmt.Errorf("encoding request %s: %w", id, err)
 		}
-		if rev == 0 {
-			rev, err = s.kv.Create(ctx, events.KeyOf(id), data)
-		} else {
-			rev, err = s.kv.Update(ctx, events.KeyOf(id), data, rev)
-		}
+		rev, err = s.write(ctx, events.KeyOf(id), data, rev, !r.Stage.Open())
 		if err == nil {
 			return Changed{Before: before, After: r, Rev: rev}, nil
 		}

@@ -1,28 +1,45 @@
 // Package logging builds the slog logger: text or JSON, with the local part
-// of every email address masked so logs never hold a reseller's address.
+// of every email address masked so logs never hold a reseller's address, and
+// the credentials of every URL redacted. Every attribute value is masked,
+// whatever its kind: strings, errors, fmt.Stringers, members of groups,
+// LogValuers, and any other value by its text or JSON form.
 package logging
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"regexp"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/acctflow/acctflow/secrets"
 )
 
-var email = regexp.MustCompile(`([A-Za-z0-9][A-Za-z0-9._%+\-]*)@([A-Za-z0-9.\-]+)`)
+// email matches an address, ASCII or not (jürgen@bücher.example, an IDN
+// domain in Unicode): a local part that starts with a letter or digit and
+// goes on with the characters RFC 5322/6531 allow outside quotes (but '/',
+// so that URL paths stay apart), then a domain of letters, digits, marks,
+// dots and hyphens.
+var email = regexp.MustCompile(`[\p{L}\p{N}][\p{L}\p{N}\p{M}.!#$%&'*+=?^_\x60{|}~\-]*@[\p{L}\p{N}\p{M}.\-]+`)
 
 // Mask hides the local part of email addresses: jane.doe@x.example → j***@x.example.
 // Our own Message-IDs are left whole, so that a sent email can be found in
 // the mail server's log.
+// The credentials of URLs are redacted whole (secrets.RedactURLs):
+// nats://user:password@host shows as nats://user:xxxxx@host.
 func Mask(s string) string {
-	return email.ReplaceAllStringFunc(s, func(m string) string {
-		at := strings.LastIndexByte(m, '@')
+	s = email.ReplaceAllStringFunc(s, func(m string) string {
+		at := strings.IndexByte(m, '@')
 		if ourMessageID(m[:at]) {
 			return m
 		}
-		return m[:1] + "***" + m[at:]
+		_, first := utf8.DecodeRuneInString(m)
+		return m[:first] + "***" + m[at:]
 	})
+	return secrets.RedactURLs(s)
 }
 
 // ourMessageID reports whether local is the left part of a Message-ID we
@@ -64,26 +81,88 @@ func (v Verbatim) MarshalText() ([]byte, error) { return []byte(v), nil }
 
 // New returns a logger writing format ("text" or "json") at level to w.
 func New(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
-	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-		switch a.Value.Kind() {
-		case slog.KindString:
-			a.Value = slog.StringValue(Mask(a.Value.String()))
-		case slog.KindAny:
-			switch v := a.Value.Any().(type) {
-			case Verbatim:
-			case error:
-				a.Value = slog.StringValue(Mask(v.Error()))
-			case fmt.Stringer:
-				a.Value = slog.StringValue(Mask(v.String()))
-			}
-		}
-		return a
-	}}
 	switch format {
 	case "text", "":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(slog.NewTextHandler(w, options(level, false))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(slog.NewJSONHandler(w, options(level, true))), nil
 	}
 	return nil, fmt.Errorf("log format %q: want text or json", format)
+}
+
+// options masks every attribute: the handler calls ReplaceAttr for the
+// message, for each attribute of a call or of With, and for each member of
+// a group, after resolving LogValuers.
+func options(level slog.Level, asJSON bool) *slog.HandlerOptions {
+	return &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		a.Value = maskValue(a.Value, asJSON)
+		return a
+	}}
+}
+
+func maskValue(v slog.Value, asJSON bool) slog.Value {
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.StringValue(Mask(v.String()))
+	case slog.KindAny:
+	default:
+		return v // numbers, booleans, times, durations; groups are masked member by member
+	}
+	switch x := v.Any().(type) {
+	case Verbatim:
+		return v
+	case slog.Level:
+		return v
+	case error:
+		return slog.StringValue(Mask(x.Error()))
+	case fmt.Stringer:
+		return slog.StringValue(Mask(x.String()))
+	case []byte:
+		return slog.StringValue(Mask(string(x)))
+	case nil:
+		return v
+	default:
+		// Structs, maps, slices: in JSON logs, their JSON form with every
+		// string in it masked; in text logs, their text.
+		if asJSON {
+			if m, ok := maskJSON(x); ok {
+				return slog.AnyValue(m)
+			}
+		}
+		return slog.StringValue(Mask(fmt.Sprintf("%+v", x)))
+	}
+}
+
+// maskJSON returns x as the JSON handler would write it, decoded, with every
+// string and object key masked.
+func maskJSON(x any) (any, bool) {
+	b, err := json.Marshal(x)
+	if err != nil {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	return maskTree(v), true
+}
+
+func maskTree(v any) any {
+	switch x := v.(type) {
+	case string:
+		return Mask(x)
+	case []any:
+		for i := range x {
+			x[i] = maskTree(x[i])
+		}
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[Mask(k)] = maskTree(e)
+		}
+		return m
+	}
+	return v
 }

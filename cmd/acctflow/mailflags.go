@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/circuit"
@@ -23,6 +24,7 @@ import (
 	"github.com/acctflow/acctflow/health"
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/sandbox/devmail"
+	"github.com/acctflow/acctflow/secrets"
 )
 
 // addMailFlags adds the outbound and inbound mail settings of serve.
@@ -44,7 +46,7 @@ func addMailFlags(cmd *cobra.Command) {
 	f.String("company-name", "", "company named in email signatures")
 	f.String("dev-smtp", "127.0.0.1:2525", "dev mail sandbox SMTP address (used when --smtp-host is empty)")
 	f.String("dev-imap", "127.0.0.1:1143", "dev mail sandbox IMAP address (used when --smtp-host is empty)")
-	f.String("dev-mail-password", "", "password the sandbox requires (empty: any password)")
+	addDevMailPasswordFlag(f)
 	f.String("support-desk-email", "support-desk@acctflow.localhost", "where support-change tickets are mailed when no help desk URL is set")
 	f.String("ops-email", "cloud-ops@acctflow.localhost", "where alerts for ops are mailed")
 }
@@ -58,7 +60,9 @@ type mail struct {
 	Inbox   string
 	Sig     mailer.Signature
 	Sandbox *devmail.Sandbox // nil with a real SMTP server
-	Sender  *mailer.Sender   // the SMTP adapter (behind its circuit)
+	// SandboxPassword is what the sandbox requires (empty: any).
+	SandboxPassword string
+	Sender          *mailer.Sender // the SMTP adapter (behind its circuit)
 }
 
 // mail builds the outbound side once: the SMTP sender (or the sandbox) and
@@ -90,7 +94,10 @@ func (d *deps) mail(ctx context.Context) (*mail, error) {
 			return nil, err
 		}
 	} else {
-		sb, err := d.startSandbox(ctx)
+		if m.SandboxPassword, err = devMailPassword(f); err != nil {
+			return nil, err
+		}
+		sb, err := d.startSandbox(ctx, m.SandboxPassword)
 		if err != nil {
 			return nil, err
 		}
@@ -115,8 +122,7 @@ func (d *deps) mail(ctx context.Context) (*mail, error) {
 	return m, nil
 }
 
-func (d *deps) startSandbox(ctx context.Context) (*devmail.Sandbox, error) {
-	pw, _ := d.cmd.Flags().GetString("dev-mail-password")
+func (d *deps) startSandbox(ctx context.Context, pw string) (*devmail.Sandbox, error) {
 	sb, err := devmail.Start(ctx, devmail.Config{
 		SMTPAddr: d.flag("dev-smtp"), IMAPAddr: d.flag("dev-imap"), Password: pw,
 		Dir: filepath.Join(d.flag("data-dir"), "mail"), Logger: d.log.With("component", "sandbox"),
@@ -128,6 +134,30 @@ func (d *deps) startSandbox(ctx context.Context) (*devmail.Sandbox, error) {
 	d.log.Info("dev mail sandbox running: read any address's mail over IMAP with that address as user name",
 		"smtp", sb.SMTPAddr(), "imap", sb.IMAPAddr())
 	return sb, nil
+}
+
+// addDevMailPasswordFlag adds --dev-mail-password-file. The password itself
+// has no flag (a flag shows in ps and shell history): it comes from
+// ACCTFLOW_DEV_MAIL_PASSWORD or the file.
+func addDevMailPasswordFlag(f *pflag.FlagSet) {
+	f.String("dev-mail-password-file", "", "file holding the password the dev mail sandbox requires "+
+		"(or ACCTFLOW_DEV_MAIL_PASSWORD; neither: any password)")
+}
+
+// devMailPassword reads the sandbox's password: --dev-mail-password-file
+// (whose environment twin is ACCTFLOW_DEV_MAIL_PASSWORD_FILE) or
+// ACCTFLOW_DEV_MAIL_PASSWORD.
+func devMailPassword(f *pflag.FlagSet) (string, error) {
+	const name = "ACCTFLOW_DEV_MAIL_PASSWORD"
+	if path, _ := f.GetString("dev-mail-password-file"); path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("reading --dev-mail-password-file: %w", err)
+		}
+		pw := strings.TrimSpace(string(data))
+		return pw, secrets.Check(name+"_FILE "+path, pw)
+	}
+	return secret(name)
 }
 
 // replyKeys returns the reply-token keys: ACCTFLOW_REPLY_KEY (or _FILE)
@@ -223,16 +253,11 @@ func mailAddr(s string) string {
 // acctflow runs: when it comes from NAME_FILE, the adapter re-reads the file
 // at every login, so writing the new password there is enough.
 func rotatableSecret(name string) (value, file string, err error) {
-	if v := os.Getenv(name); v != "" {
-		return v, "", nil
+	v, err := secret(name) // reads the file once, to refuse a placeholder now
+	if err != nil || os.Getenv(name) != "" {
+		return v, "", err
 	}
-	if path := os.Getenv(name + "_FILE"); path != "" {
-		if _, err := os.Stat(path); err != nil {
-			return "", "", fmt.Errorf("reading %s_FILE: %w", name, err)
-		}
-		return "", path, nil
-	}
-	return "", "", nil
+	return "", os.Getenv(name + "_FILE"), nil
 }
 
 func (d *deps) circuitMetrics() *circuit.Metrics {

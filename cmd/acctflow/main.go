@@ -6,9 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/acctflow/acctflow/secrets"
 )
 
 func main() {
@@ -19,9 +22,16 @@ func main() {
 		if errors.As(err, &exit) {
 			os.Exit(exit.code)
 		}
-		fmt.Fprintln(os.Stderr, "acctflow:", err)
+		printError(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// printError writes a command's error with the credentials of any URL in it
+// redacted: errors quote URLs given on the command line or in the
+// environment (--nats-url nats://user:password@…).
+func printError(w io.Writer, err error) {
+	fmt.Fprintln(w, "acctflow:", secrets.RedactURLs(err.Error()))
 }
 
 // exitError ends the process with a code after the command printed its own

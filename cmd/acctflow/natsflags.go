@@ -10,6 +10,7 @@ import (
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/ops"
+	"github.com/acctflow/acctflow/secrets"
 )
 
 // addNATSFlags adds how to reach NATS; passwords come only from
@@ -55,7 +56,7 @@ func client(cmd *cobra.Command) (*ops.Ops, *broker.Conn, error) {
 	kv, err := conn.JS.KeyValue(ctx, broker.BucketRequests)
 	if err != nil {
 		conn.Close()
-		return nil, nil, fmt.Errorf("opening KV %s on %s: %w (has `acctflow serve` provisioned it?)", broker.BucketRequests, cfg.URL, err)
+		return nil, nil, fmt.Errorf("opening KV %s on %s: %w (has `acctflow serve` provisioned it?)", broker.BucketRequests, secrets.RedactURLs(cfg.URL), err)
 	}
 	return &ops.Ops{JS: conn.JS, Requests: lifecycle.NewStore(kv), Source: "acctflow/cli", Now: time.Now}, conn, nil
 }

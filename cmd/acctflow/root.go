@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/acctflow/acctflow/logging"
+	"github.com/acctflow/acctflow/secrets"
 )
 
 func newRoot() *cobra.Command {
@@ -65,16 +66,18 @@ func logger(cmd *cobra.Command) (*slog.Logger, error) {
 // secret reads a secret from the environment variable or, when that is
 // empty, from the file its *_FILE twin names. Secrets never have flags with
 // defaults, so they never show in --help or ps.
+// A documented placeholder ("change-me…") is refused (secrets.Check).
 func secret(name string) (string, error) {
 	if v := os.Getenv(name); v != "" {
-		return v, nil
+		return v, secrets.Check(name, v)
 	}
 	if path := os.Getenv(name + "_FILE"); path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return "", fmt.Errorf("reading %s_FILE: %w", name, err)
 		}
-		return strings.TrimSpace(string(data)), nil
+		v := strings.TrimSpace(string(data))
+		return v, secrets.Check(name+"_FILE "+path, v)
 	}
 	return "", nil
 }

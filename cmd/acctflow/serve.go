@@ -40,6 +40,7 @@ func newServe() *cobra.Command {
 	f.String("nats-listen", "127.0.0.1:4222", "client address of the embedded NATS server (keep it on loopback)")
 	f.String("nats-sync", "always", `embedded JetStream fsync: "always" (every write) or an interval such as 2m`)
 	f.Int("replicas", 1, "stream, KV and consumer replicas of the embedded server (with --nats-url, acctflow setup --replicas counts)")
+	addRetentionFlag(cmd)
 	f.String("handlers", "all", "comma-separated handlers to run ("+strings.Join(handlerNames, ",")+"), all, or none for an API-only process")
 	f.String("http-addr", "127.0.0.1:8080", "HTTP API and ops console address (empty to disable); beyond loopback it needs ACCTFLOW_API_TOKENS")
 	f.Bool("insecure-no-auth", false, "serve the HTTP API and console beyond loopback without tokens (only behind a proxy that authenticates)")
@@ -99,7 +100,11 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 		return err
 	}
 	defer conn.Close()
-	topo, err := ensureTopology(ctx, cmd, conn, selected, web.addr != "", external, log) // setup.go
+	retention, err := retentionFlag(cmd)
+	if err != nil {
+		return err
+	}
+	topo, err := ensureTopology(ctx, cmd, conn, selected, web.addr != "", external, retention, log) // setup.go
 	if err != nil {
 		return err
 	}
@@ -107,7 +112,7 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("opening KV %s: %w", broker.BucketRequests, err)
 	}
-	store := lifecycle.NewStore(kv)
+	store := lifecycle.NewStore(kv).Expiring(conn.JS, retention)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

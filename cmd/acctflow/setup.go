@@ -49,9 +49,13 @@ func newSetup() *cobra.Command {
 			}
 			defer conn.Close()
 			replicas, _ := cmd.Flags().GetInt("replicas")
+			retention, err := retentionFlag(cmd)
+			if err != nil {
+				return err
+			}
 			maxConc, _ := cmd.Flags().GetInt("aws-max-concurrent")
 			decls := withMaxConcurrent(deploy.Handlers, maxConc)
-			if err := provision(cmd.Context(), conn.JS, broker.Topology{Replicas: replicas}, decls, log); err != nil {
+			if err := provision(cmd.Context(), conn.JS, broker.Topology{Replicas: replicas, Retention: retention}, decls, log); err != nil {
 				return err
 			}
 			log.Info("topology provisioned", "replicas", replicas, "handlers", len(deploy.Handlers))
@@ -60,6 +64,7 @@ func newSetup() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.Int("replicas", 1, "stream, KV and consumer replicas (3 on a NATS cluster)")
+	addRetentionFlag(cmd)
 	f.Int("aws-max-concurrent", provisioning.DefaultMaxConcurrent, "account creations in progress at once, across every process (the provisioning driver's consumer)")
 	f.Bool("print-nats-conf", false, "print the NATS users and permissions (deploy/nats.conf) and exit")
 	addNATSFlags(cmd, "nats://127.0.0.1:4222", "NATS server or cluster URL(s)")
@@ -144,9 +149,9 @@ func untilReady(ctx context.Context, log *slog.Logger, what string, f func(ctx c
 // --nats-url it was provisioned by `acctflow setup` and serve only checks,
 // refusing to start when anything is missing: a handler's NATS user may
 // create nothing.
-func ensureTopology(ctx context.Context, cmd *cobra.Command, conn *broker.Conn, selected []string, api, external bool, log *slog.Logger) (broker.Topology, error) {
+func ensureTopology(ctx context.Context, cmd *cobra.Command, conn *broker.Conn, selected []string, api, external bool, retention time.Duration, log *slog.Logger) (broker.Topology, error) {
 	replicas, _ := cmd.Flags().GetInt("replicas")
-	topo := broker.Topology{Replicas: replicas, Verify: external}
+	topo := broker.Topology{Replicas: replicas, Verify: external, Retention: retention}
 	var decls []broker.Declaration
 	for _, n := range selected {
 		d, _ := deploy.Handler(n)
@@ -159,4 +164,18 @@ func ensureTopology(ctx context.Context, cmd *cobra.Command, conn *broker.Conn, 
 		decls = append(decls, deploy.API)
 	}
 	return topo, verify(ctx, conn, decls, log)
+}
+
+// addRetentionFlag: setup sets raw mail's TTL with it, serve the TTL of an
+// ended request's record (and, on its embedded server, raw mail's too).
+func addRetentionFlag(cmd *cobra.Command) {
+	cmd.Flags().Duration("retention", broker.DefaultRetention, "how long a request's record is kept after it ended, and a raw inbound email after it arrived (0: forever)")
+}
+
+func retentionFlag(cmd *cobra.Command) (time.Duration, error) {
+	retention, _ := cmd.Flags().GetDuration("retention")
+	if retention < 0 {
+		return 0, fmt.Errorf("--retention %s: want 0 (forever) or a positive duration", retention)
+	}
+	return retention, nil
 }

@@ -131,6 +131,9 @@ func waitConsuming(t *testing.T, url string, decls []broker.Declaration) {
 // permissions are enough for all its handler does.
 func TestEveryHandlerAsItsOwnUser(t *testing.T) {
 	isolateAWS(t)
+	for k, v := range deploy.PlaceholderEnv() { // nats.conf reads each password from the environment
+		t.Setenv(k, v)
+	}
 	srv, violations := brokertest.ServerFromConfig(t, "../../deploy/nats.conf")
 	host := strings.TrimPrefix(srv.ClientURL(), "nats://")
 	urlOf := func(user string) string {

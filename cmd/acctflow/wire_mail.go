@@ -54,8 +54,12 @@ func newDevmail() *cobra.Command {
 			}
 			f := cmd.Flags()
 			get := func(n string) string { v, _ := f.GetString(n); return v }
+			pw, err := devMailPassword(f)
+			if err != nil {
+				return err
+			}
 			sb, err := devmail.Start(cmd.Context(), devmail.Config{
-				SMTPAddr: get("dev-smtp"), IMAPAddr: get("dev-imap"), Password: get("dev-mail-password"),
+				SMTPAddr: get("dev-smtp"), IMAPAddr: get("dev-imap"), Password: pw,
 				Dir: get("data-dir"), Logger: log,
 			})
 			if err != nil {
@@ -69,7 +73,7 @@ func newDevmail() *cobra.Command {
 	f := cmd.Flags()
 	f.String("dev-smtp", "127.0.0.1:2525", "SMTP listen address")
 	f.String("dev-imap", "127.0.0.1:1143", "IMAP listen address")
-	f.String("dev-mail-password", "", "password required to log in (empty: any password)")
+	addDevMailPasswordFlag(f)
 	f.String("data-dir", "", "keep mailboxes on disk here (empty: memory only)")
 	return cmd
 }

@@ -123,7 +123,7 @@ func imapConfigs(d *deps, m *mail) ([]inbox.Config, error) {
 			return nil, nil
 		}
 		base.Addr, base.TLS = m.Sandbox.IMAPAddr(), inbox.TLSNone
-		base.Password = d.flag("dev-mail-password")
+		base.Password = m.SandboxPassword
 		if base.Password == "" {
 			base.Password = "sandbox" // the sandbox takes any password, IMAP needs one
 		}
