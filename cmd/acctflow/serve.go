@@ -132,7 +132,16 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	}
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
+	// serve stops on the first failure of a background part; what fails
+	// after it (while stopping) is only logged, never waited on.
+	errs := make(chan error, 1)
+	fail := func(err error) {
+		select {
+		case errs <- err:
+		default:
+			log.Warn("failed while stopping", "err", err)
+		}
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for _, bg := range deps.background {
@@ -140,12 +149,12 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 		go func() {
 			defer wg.Done()
 			if err := bg(runCtx); err != nil && !errors.Is(err, context.Canceled) {
-				errs <- err
+				fail(err)
 			}
 		}()
 	}
 
-	httpSrv, err := startHTTP(runCtx, web, deps, store, reg, &wg, errs)
+	httpSrv, err := startHTTP(runCtx, web, deps, store, reg, &wg, fail)
 	if err != nil {
 		return err
 	}

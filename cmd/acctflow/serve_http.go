@@ -51,13 +51,13 @@ func httpSettings(cmd *cobra.Command) (webSettings, error) {
 
 // startHTTP serves the API and the ops console until the server is shut
 // down; nil when --http-addr is empty.
-func startHTTP(ctx context.Context, w webSettings, d *deps, store *lifecycle.Store, reg *prometheus.Registry, wg *sync.WaitGroup, errs chan<- error) (*http.Server, error) {
+func startHTTP(ctx context.Context, w webSettings, d *deps, store *lifecycle.Store, reg *prometheus.Registry, wg *sync.WaitGroup, fail func(error)) (*http.Server, error) {
 	if w.addr == "" {
 		return nil, nil
 	}
 	conn, log := d.conn, d.log
 	o := &ops.Ops{JS: conn.JS, Requests: store, Source: "acctflow/api", Now: time.Now}
-	ui, err := startConsole(ctx, w, d, store, wg, errs)
+	ui, err := startConsole(ctx, w, d, store, wg, fail)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func startHTTP(ctx context.Context, w webSettings, d *deps, store *lifecycle.Sto
 	go func() {
 		defer wg.Done()
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errs <- fmt.Errorf("HTTP API: %w", err)
+			fail(fmt.Errorf("HTTP API: %w", err))
 		}
 	}()
 	api.LogExposure(log, ln, w.tokens, w.insecure)
@@ -99,7 +99,7 @@ func startHTTP(ctx context.Context, w webSettings, d *deps, store *lifecycle.Sto
 }
 
 // startConsole builds the ops console and runs its live feed until ctx ends.
-func startConsole(ctx context.Context, w webSettings, d *deps, store *lifecycle.Store, wg *sync.WaitGroup, errs chan<- error) (http.Handler, error) {
+func startConsole(ctx context.Context, w webSettings, d *deps, store *lifecycle.Store, wg *sync.WaitGroup, fail func(error)) (http.Handler, error) {
 	table, err := routing.LoadTable(d.flag("regions"))
 	if err != nil {
 		return nil, err
@@ -140,7 +140,7 @@ func startConsole(ctx context.Context, w webSettings, d *deps, store *lifecycle.
 	go func() {
 		defer wg.Done()
 		if err := hub.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			errs <- err
+			fail(err)
 		}
 	}()
 	return ui.Handler(), nil

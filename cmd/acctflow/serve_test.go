@@ -243,3 +243,50 @@ func TestClientErrors(t *testing.T) {
 		t.Fatalf("unknown handler: %v", err)
 	}
 }
+
+// deadlineCtx ends, when told, as a context whose deadline passed.
+type deadlineCtx struct {
+	context.Context
+	done chan struct{}
+}
+
+func (c deadlineCtx) Done() <-chan struct{} { return c.done }
+func (c deadlineCtx) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+// serve stops when its context ends by a deadline too: every background
+// part then ends with DeadlineExceeded, and none may be left waiting to
+// report it (serve used to hang in shutdown).
+func TestServeStopsAtItsDeadline(t *testing.T) {
+	natsAddr, httpAddr := freeAddr(t), freeAddr(t)
+	ctx := deadlineCtx{Context: context.Background(), done: make(chan struct{})}
+	root := newRoot()
+	root.SetArgs([]string{"serve", "--data-dir", t.TempDir(), "--nats-listen", natsAddr, "--http-addr", httpAddr,
+		"--nats-sync", "1m", "--log-level", "error"})
+	root.SetErr(io.Discard)
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	brokertest.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+		resp, err := http.Get("http://" + httpAddr + "/readyz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("readyz %d", resp.StatusCode)
+		}
+		return nil
+	})
+	close(ctx.done)
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not stop after its deadline")
+	}
+}
