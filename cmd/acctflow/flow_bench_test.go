@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/smtp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,7 @@ func BenchmarkWholeFlow(b *testing.B) {
 		// The minimal pipeline first, while serve idles.
 		minRate, minWrites := minimal.burst(b, n)
 
+		byStream := writesByStream(b, js)
 		before := streamWrites(b, js)
 		start := time.Now()
 		publishRequests(b, js, "acct.requested", "REQ-F", n)
@@ -61,6 +63,7 @@ func BenchmarkWholeFlow(b *testing.B) {
 		// acct.confirmation.sent, the reminder timer) belong to the request.
 		waitQuiet(b, js)
 		writes := float64(streamWrites(b, js)-before) / float64(n)
+		logWrites(b, js, byStream, n)
 
 		b.ReportMetric(rate, "acctflow_req/s")
 		b.ReportMetric(minRate, "minimal_req/s")
@@ -125,14 +128,36 @@ func waitSubject(b *testing.B, js jetstream.JetStream, stream, subject string, n
 func streamWrites(b *testing.B, js jetstream.JetStream) uint64 {
 	b.Helper()
 	var total uint64
+	for _, n := range writesByStream(b, js) {
+		total += n
+	}
+	return total
+}
+
+func writesByStream(b *testing.B, js jetstream.JetStream) map[string]uint64 {
+	b.Helper()
+	by := map[string]uint64{}
 	l := js.ListStreams(context.Background())
 	for info := range l.Info() {
-		total += info.State.LastSeq
+		by[info.Config.Name] = info.State.LastSeq
 	}
 	if err := l.Err(); err != nil {
 		b.Fatal(err)
 	}
-	return total
+	return by
+}
+
+// logWrites logs the writes per request of each stream since before.
+func logWrites(b *testing.B, js jetstream.JetStream, before map[string]uint64, n int) {
+	b.Helper()
+	var parts []string
+	for name, last := range writesByStream(b, js) {
+		if d := last - before[name]; d > 0 {
+			parts = append(parts, fmt.Sprintf("%s %.2f", name, float64(d)/float64(n)))
+		}
+	}
+	slices.Sort(parts)
+	b.Logf("writes per request by stream: %s", strings.Join(parts, ", "))
 }
 
 // waitQuiet waits until no stream has been written for 300ms.
