@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/smtp"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,9 +25,10 @@ import (
 // flowBurst is the number of requests of one whole-flow burst.
 const flowBurst = 3000
 
-// BenchmarkWholeFlow sends a burst of requests to `acctflow serve` (every
-// handler, embedded NATS fsyncing every write, the dev mail sandbox) and
-// times it from the first publish to the last acct.confirmation.sent. In the
+// BenchmarkWholeFlow sends a burst of requests to `acctflow serve` (its own
+// process: every handler, embedded NATS fsyncing every write, the dev mail
+// sandbox) and times it from the first publish to the last
+// acct.confirmation.sent; then it reads the process's resident memory. In the
 // same run, a hand-written minimal pipeline with the same durability does the
 // same work: a JetStream pull consumer per stage with 64 messages in flight,
 // its own embedded server fsyncing every write, routing.Decide, one net/smtp
@@ -40,8 +45,8 @@ func BenchmarkWholeFlow(b *testing.B) {
 	}
 	dir := b.TempDir()
 	smtpAddr, imapAddr := freeAddr(b), freeAddr(b)
-	inst := startServe(b, dir, "--nats-sync", "always", "--dev-smtp", smtpAddr, "--dev-imap", imapAddr, "--log-level", "error")
-	nc, err := nats.Connect(inst.natsURL)
+	serve := startServeProcess(b, dir, "--nats-sync", "always", "--dev-smtp", smtpAddr, "--dev-imap", imapAddr, "--log-level", "error")
+	nc, err := nats.Connect(serve.natsURL)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -69,6 +74,9 @@ func BenchmarkWholeFlow(b *testing.B) {
 		b.ReportMetric(minRate, "minimal_req/s")
 		b.ReportMetric(rate/minRate, "acctflow/minimal")
 		b.ReportMetric(writes, "acctflow_writes/req")
+		rss, peak := serve.memory(b)
+		b.ReportMetric(rss, "serve_RSS_MB")
+		b.ReportMetric(peak, "serve_peak_RSS_MB")
 		b.ReportMetric(minWrites, "minimal_writes/req")
 	}
 }
@@ -284,4 +292,79 @@ func (p *minimal) publish(ctx context.Context, subject, id string, data []byte) 
 	msg.Header.Set(events.HeaderMsgID, id)
 	_, err := p.js.PublishMsg(ctx, msg)
 	return err
+}
+
+// childEnv marks the test binary run as `acctflow` itself (TestMain).
+const childEnv = "ACCTFLOW_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// serveProcess is `acctflow serve` in a process of its own.
+type serveProcess struct {
+	natsURL string
+	cmd     *exec.Cmd
+}
+
+func startServeProcess(b *testing.B, dir string, extra ...string) *serveProcess {
+	b.Helper()
+	natsAddr, httpAddr := freeAddr(b), freeAddr(b)
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--data-dir", dir, "--nats-listen", natsAddr, "--http-addr", httpAddr}, extra...)...)
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	b.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(time.Minute):
+			_ = cmd.Process.Kill()
+		}
+	})
+	brokertest.CheckFor(b, time.Minute, 50*time.Millisecond, func() error {
+		select {
+		case err := <-exited:
+			b.Fatalf("serve exited: %v", err)
+		default:
+		}
+		resp, err := http.Get("http://" + httpAddr + "/readyz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("readyz %d", resp.StatusCode)
+		}
+		return nil
+	})
+	return &serveProcess{natsURL: "nats://" + natsAddr, cmd: cmd}
+}
+
+// memory returns the process's resident memory now and at its peak, in MB.
+func (p *serveProcess) memory(b *testing.B) (rss, peak float64) {
+	b.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		b.Logf("no resident memory figure: %v", err)
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		var kb float64
+		if _, err := fmt.Sscanf(line, "VmRSS: %f kB", &kb); err == nil {
+			rss = kb / 1000
+		}
+		if _, err := fmt.Sscanf(line, "VmHWM: %f kB", &kb); err == nil {
+			peak = kb / 1000
+		}
+	}
+	return rss, peak
 }
