@@ -316,6 +316,9 @@ func startServeProcess(b *testing.B, dir string, extra ...string) *serveProcess 
 	natsAddr, httpAddr := freeAddr(b), freeAddr(b)
 	cmd := exec.Command(os.Args[0], append([]string{"serve", "--data-dir", dir, "--nats-listen", natsAddr, "--http-addr", httpAddr}, extra...)...)
 	cmd.Env = append(os.Environ(), childEnv+"=1")
+	if v := os.Getenv("BENCH_SERVE_GOMEMLIMIT"); v != "" {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+v)
+	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
