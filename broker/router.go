@@ -66,6 +66,14 @@ type Handler struct {
 	EffectKind string
 }
 
+// MaxReplicas is how many replicas of one handler each get their full
+// InFlight budget; more replicas share MaxReplicas × InFlight.
+const MaxReplicas = 16
+
+// ConsumerInFlight is the MaxAckPending of a handler's consumer whose
+// processes each keep inFlight messages in progress.
+func ConsumerInFlight(inFlight int) int { return inFlight * MaxReplicas }
+
 // DefaultTimeout bounds one attempt of a handler that sets no Timeout.
 const DefaultTimeout = 5 * time.Minute
 
@@ -122,11 +130,11 @@ func Run(ctx context.Context, conn *Conn, cfg RouterConfig, handlers []Handler) 
 		if h.Timeout <= 0 {
 			h.Timeout = DefaultTimeout
 		}
-		// MaxAckPending is set to this process's InFlight, but the server
-		// applies it to the consumer, which every replica of the handler
-		// shares: N replicas still get InFlight messages in flight between
-		// them, not N × InFlight. (Left for the throughput work.)
-		cons, err := cfg.Topology.EnsureConsumer(ctx, conn.JS, ConsumerSpec{Name: h.Name, Subjects: h.Subjects, AckWait: h.AckWait, MaxInFlight: inFlight})
+		// InFlight is this process's budget (the subscriber's slots). The
+		// server applies MaxAckPending to the consumer, which every replica
+		// shares, so it is sized for MaxReplicas of them: N replicas get
+		// N × InFlight messages in flight.
+		cons, err := cfg.Topology.EnsureConsumer(ctx, conn.JS, ConsumerSpec{Name: h.Name, Subjects: h.Subjects, AckWait: h.AckWait, MaxInFlight: ConsumerInFlight(inFlight)})
 		if err != nil {
 			return err
 		}

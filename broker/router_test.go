@@ -367,3 +367,47 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// Each replica of a handler has its own in-flight budget: two processes on
+// one consumer hold twice InFlight messages at once, and neither more than
+// its own InFlight.
+func TestEachReplicaHasItsOwnInFlightBudget(t *testing.T) {
+	s := brokertest.Server(t)
+	a, b := brokertest.Connect(t, s), brokertest.Connect(t, s)
+	const inFlight = 3
+	release := make(chan struct{})
+	var total atomic.Int32
+	replica := func(busy *atomic.Int32, most *atomic.Int32) broker.Handler {
+		return broker.Handler{Name: "slow", Subjects: []string{"acct.test.slow"}, InFlight: inFlight,
+			Handle: func(ctx context.Context, m broker.Msg) error {
+				n := busy.Add(1)
+				for {
+					if old := most.Load(); n <= old || most.CompareAndSwap(old, n) {
+						break
+					}
+				}
+				total.Add(1)
+				defer busy.Add(-1)
+				defer total.Add(-1)
+				<-release
+				return nil
+			}}
+	}
+	var busyA, busyB, mostA, mostB atomic.Int32
+	brokertest.Run(t, a, replica(&busyA, &mostA))
+	brokertest.Run(t, b, replica(&busyB, &mostB))
+	for i := range 4 * inFlight {
+		brokertest.PublishRaw(t, a, "acct.test.slow", payload(fmt.Sprintf("REQ-S%04d", i)), fmt.Sprintf("slow-%d", i))
+	}
+	brokertest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if n := total.Load(); n < 2*inFlight {
+			return fmt.Errorf("%d messages in progress, want %d", n, 2*inFlight)
+		}
+		return nil
+	})
+	close(release)
+	brokertest.WaitIdle(t, a, "slow")
+	if mostA.Load() > inFlight || mostB.Load() > inFlight {
+		t.Fatalf("a replica held more than its budget: %d and %d, want at most %d", mostA.Load(), mostB.Load(), inFlight)
+	}
+}

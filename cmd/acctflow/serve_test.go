@@ -19,7 +19,7 @@ import (
 	"github.com/acctflow/acctflow/lifecycle"
 )
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -35,7 +35,7 @@ type instance struct {
 	stop             func() error
 }
 
-func startServe(t *testing.T, dataDir string, extra ...string) instance {
+func startServe(t testing.TB, dataDir string, extra ...string) instance {
 	t.Helper()
 	natsAddr, httpAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())

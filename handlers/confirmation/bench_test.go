@@ -3,6 +3,7 @@ package confirmation_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,8 +20,8 @@ import (
 
 // BenchmarkConfirmations measures confirmation emails per second from
 // routed events into a local SMTP server (schema checks, KV claim, SMTP,
-// KV mark, acct.confirmation.sent), next to a plain go-mail send loop to the
-// same server in the same run.
+// acct.confirmation.sent), next to a go-mail send loop with the handler's
+// concurrency (64) to the same server in the same run.
 func BenchmarkConfirmations(b *testing.B) {
 	conn := brokertest.Connect(b, brokertest.Server(b))
 	srv := smtptest.Start(b)
@@ -28,8 +29,9 @@ func BenchmarkConfirmations(b *testing.B) {
 	ctx := context.Background()
 	n := max(b.N, 200)
 
-	// Baseline: the same messages through go-mail (via mailer.Sender) in a
-	// plain loop, one connection per message as the handler uses.
+	// Baseline: the same messages through go-mail (via mailer.Sender) from
+	// as many goroutines as the handler has messages in flight, one
+	// connection per message as the handler uses.
 	h := &confirmation.Handler{Domain: "meridian.example", ReplyKey: key, Inbox: "acct-replies@meridian.example", Now: time.Now}
 	msgs := make([]mailer.Message, n)
 	for i := range n {
@@ -41,11 +43,7 @@ func BenchmarkConfirmations(b *testing.B) {
 	}
 	b.ResetTimer()
 	start := time.Now()
-	for _, m := range msgs {
-		if err := sender.Send(ctx, m); err != nil {
-			b.Fatal(err)
-		}
-	}
+	sendAll(b, sender, msgs, inFlight)
 	plain := time.Since(start)
 
 	b.StopTimer()
@@ -83,4 +81,87 @@ func mustMarshal(b *testing.B, e events.Event) []byte {
 		b.Fatal(err)
 	}
 	return data
+}
+
+// inFlight is the confirmation handler's concurrency (broker's default).
+const inFlight = 64
+
+// sendAll sends msgs from workers goroutines.
+func sendAll(b *testing.B, sender *mailer.Sender, msgs []mailer.Message, workers int) {
+	b.Helper()
+	next := make(chan mailer.Message)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range next {
+				if err := sender.Send(context.Background(), m); err != nil {
+					b.Error(err)
+				}
+			}
+		}()
+	}
+	for _, m := range msgs {
+		next <- m
+	}
+	close(next)
+	wg.Wait()
+}
+
+// BenchmarkConfirmationReplicas sends confirmations to an SMTP server that
+// takes 50 ms per message, with one replica of the handler and then with
+// two (each on its own connection, one consumer), in the same run. Each
+// replica keeps 8 messages in flight, so the server's latency, not this
+// machine's CPU, bounds a replica: two should deliver twice as many.
+func BenchmarkConfirmationReplicas(b *testing.B) {
+	const perReplica = 8
+	n := 400
+	if testing.Short() {
+		n = 100
+	}
+	run := func(replicas int) float64 {
+		s := brokertest.Server(b)
+		srv := smtptest.Start(b)
+		srv.SetDelay(50 * time.Millisecond)
+		ctx := context.Background()
+		first := brokertest.Connect(b, s)
+		for i := range n {
+			if _, err := first.JS.PublishAsync(events.SubjectRoutedPrefix+"us", mustMarshal(b, routed(fmt.Sprintf("REQ-R%06d", i), "US", "us", events.ReplyWorkflow, "", "Acme"))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		<-first.JS.PublishAsyncComplete()
+		start := time.Now()
+		for r := range replicas {
+			conn := first
+			if r > 0 {
+				conn = brokertest.Connect(b, s)
+			}
+			h := &confirmation.Handler{JS: conn.JS, Domain: "meridian.example", ReplyKey: key, Inbox: "acct-replies@meridian.example", Now: time.Now,
+				Outbox: handlertest.Outbox(b, conn, mailtest.Sender(b, srv.Addr(), "p@meridian.example")), Logger: brokertest.Logger(b)}
+			bh := h.Broker()
+			bh.InFlight = perReplica
+			brokertest.Run(b, conn, bh)
+		}
+		stream, _ := first.JS.Stream(ctx, events.Stream)
+		for {
+			info, err := stream.Info(ctx, jetstream.WithSubjectFilter(events.SubjectConfirmationSent))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if info.State.Subjects[events.SubjectConfirmationSent] >= uint64(n) {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		return float64(n) / time.Since(start).Seconds()
+	}
+	for b.Loop() {
+		one := run(1)
+		two := run(2)
+		b.ReportMetric(one, "one_mails/s")
+		b.ReportMetric(two, "two_mails/s")
+		b.ReportMetric(two/one, "two/one")
+	}
 }

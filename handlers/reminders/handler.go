@@ -94,7 +94,7 @@ func (h *Handler) Timers() broker.Handler {
 
 // Plan makes the request's timers agree with its record, once the
 // projection has folded the event: a request that waits for details has
-// the steps of its last request for details, any other none. Deciding from
+// the next step of its last request for details, any other none. Deciding from
 // the record rather than the event makes redeliveries and events handled
 // out of order harmless.
 func (h *Handler) Plan(ctx context.Context, m broker.Msg) error {
@@ -140,21 +140,58 @@ func (h *Handler) Plan(ctx context.Context, m broker.Msg) error {
 		return retry.Permanent(fmt.Errorf("planning reminders of %s: asked at %q: %w", id, ask.At, err))
 	}
 	steps, dropped := h.Config.Plan(id, ask.ID, asked, remindersBefore(rec, asked), h.Now())
+	if m.Subject != events.SubjectConfirmationSent {
+		// Asked again: the steps of the earlier ask go. (After the
+		// confirmation, the first ask, there are none.)
+		for _, s := range steps[1:] {
+			dropped = append(dropped, s.Key)
+		}
+	}
 	for _, k := range dropped {
 		if err := h.timers().Cancel(ctx, TimerKind, k); err != nil {
 			return err
 		}
 	}
-	for _, s := range steps {
-		data, err := json.Marshal(s.Timer)
-		if err != nil {
-			return err
-		}
-		if err := h.timers().At(ctx, TimerKind, s.Key, s.At, data); err != nil {
-			return err
-		}
+	// One timer at a time: each step, when it fires, schedules the next
+	// (Fire), so planning costs one write.
+	if err := h.schedule(ctx, steps[0]); err != nil {
+		return err
 	}
 	h.Logger.Info("reminders planned", "request_id", id, "waiting_since", ask.At, "steps", len(steps))
+	return nil
+}
+
+func (h *Handler) schedule(ctx context.Context, s Planned) error {
+	data, err := json.Marshal(s.Timer)
+	if err != nil {
+		return err
+	}
+	return h.timers().At(ctx, TimerKind, s.Key, s.At, data)
+}
+
+// scheduleNext schedules the step after the reminder t, if t belongs to the
+// request's last ask for details and the request still waits for them.
+// Every delivery of t does it (scheduling a key again replaces its timer),
+// so a crash after it or after the reminder loses nothing.
+func (h *Handler) scheduleNext(ctx context.Context, rec lifecycle.Record, t Timer) error {
+	if t.Step != StepReminder || rec.Stage != lifecycle.StageAwaitingDetails {
+		return nil
+	}
+	ask, ok := LastAsk(rec)
+	if !ok || !sameID(ask.ID, t.AskedBy) {
+		return nil
+	}
+	asked, err1 := time.Parse(time.RFC3339, ask.At)
+	due, err2 := time.Parse(time.RFC3339, t.Due)
+	if err1 != nil || err2 != nil {
+		return retry.Permanent(fmt.Errorf("scheduling the step after reminder %d of %s: %v", t.Number, t.RequestID, errors.Join(err1, err2)))
+	}
+	steps, _ := h.Config.Plan(rec.RequestID, ask.ID, asked, remindersBefore(rec, asked), h.Now())
+	for _, s := range steps {
+		if s.At.After(due) {
+			return h.schedule(ctx, s)
+		}
+	}
 	return nil
 }
 
@@ -178,6 +215,9 @@ func (h *Handler) Fire(ctx context.Context, m broker.Msg) error {
 		return nil
 	}
 	if err != nil {
+		return err
+	}
+	if err := h.scheduleNext(ctx, rec, t); err != nil {
 		return err
 	}
 	v, why := Decide(rec, t)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,7 +21,8 @@ import (
 // bound pull consumer, schema validation both ways, projection lookup) with
 // a hand-written nats.go jetstream stage doing the core of the same work
 // (pull consume → decode and validate → decide → publish with Nats-Msg-Id →
-// ack), on the same embedded server, with and without fsync on every write.
+// ack) with the same concurrency (64 messages in flight), on the same
+// embedded server, with and without fsync on every write.
 func BenchmarkRoutingStage(b *testing.B) {
 	for _, sync := range []time.Duration{0, 2 * time.Minute} {
 		name := "sync=always"
@@ -50,34 +52,43 @@ func benchStages(b *testing.B, sync time.Duration) {
 	}
 	b.ResetTimer()
 
-	// Hand-written stage: outputs go to acct.routed.hand so the two runs
-	// count separately.
+	// Hand-written stage, with the stage's concurrency: 64 messages in
+	// flight, each handled by one of 64 workers. Outputs go to
+	// acct.routed.hand so the two runs count separately.
+	const inFlight = 64
 	start := time.Now()
 	cons, err := conn.JS.CreateOrUpdateConsumer(ctx, events.Stream, jetstream.ConsumerConfig{
-		Durable: "hand", FilterSubject: events.SubjectRequested, AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: 256,
+		Durable: "hand", FilterSubject: events.SubjectRequested, AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: inFlight,
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
 	done := make(chan struct{})
-	count := 0
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		req, err := events.ParseAccountRequested(m.Data(), events.IDFromHash(m.Data()), time.Now())
-		if err != nil {
-			b.Error(err)
-			return
-		}
-		routed, _ := routing.Decide(req, table, time.Now())
-		routed.Region = "hand"
-		if _, err := events.Publish(ctx, conn.JS, *routed, "hand-"+req.RequestID, "bench", events.Envelope{}); err != nil {
-			b.Error(err)
-			return
-		}
-		_ = m.Ack()
-		if count++; count == n {
-			close(done)
-		}
-	}, jetstream.PullMaxMessages(256))
+	var count atomic.Int64
+	work := make(chan jetstream.Msg)
+	defer close(work)
+	for range inFlight {
+		go func() {
+			for m := range work {
+				req, err := events.ParseAccountRequested(m.Data(), events.IDFromHash(m.Data()), time.Now())
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				routed, _ := routing.Decide(req, table, time.Now())
+				routed.Region = "hand"
+				if _, err := events.Publish(ctx, conn.JS, *routed, "hand-"+req.RequestID, "bench", events.Envelope{}); err != nil {
+					b.Error(err)
+					return
+				}
+				_ = m.Ack()
+				if count.Add(1) == int64(n) {
+					close(done)
+				}
+			}
+		}()
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) { work <- m }, jetstream.PullMaxMessages(inFlight))
 	if err != nil {
 		b.Fatal(err)
 	}

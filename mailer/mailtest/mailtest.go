@@ -13,6 +13,7 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
+	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/sandbox/devmail"
 )
@@ -87,7 +88,7 @@ func Sender(t testing.TB, addr, from string) *mailer.Sender {
 	if err != nil {
 		t.Fatalf("smtp port %q: %v", port, err)
 	}
-	s, err := mailer.NewSender(mailer.Config{Host: host, Port: p, TLSPolicy: mailer.TLSNone, From: from, Timeout: 5 * time.Second})
+	s, err := mailer.NewSender(mailer.Config{Host: host, Port: p, TLSPolicy: mailer.TLSNone, From: from, Timeout: 5 * time.Second, Logger: brokertest.Logger(t)})
 	if err != nil {
 		t.Fatalf("smtp sender: %v", err)
 	}

@@ -30,6 +30,7 @@ type Server struct {
 	mu       sync.Mutex
 	msgs     []Received
 	failures []*smtp.SMTPError
+	delay    time.Duration
 }
 
 // Start runs a server until the test ends.
@@ -61,6 +62,13 @@ func (s *Server) FailNext(n, code int) {
 	}
 }
 
+// SetDelay makes every message take d at DATA, like a slow server.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
 // Messages returns what was accepted so far.
 func (s *Server) Messages() []Received {
 	s.mu.Lock()
@@ -87,6 +95,10 @@ func (ss *session) Data(r io.Reader) error {
 	if _, err := io.Copy(&buf, io.LimitReader(r, 32<<20)); err != nil {
 		return err
 	}
+	ss.s.mu.Lock()
+	delay := ss.s.delay
+	ss.s.mu.Unlock()
+	time.Sleep(delay)
 	ss.s.mu.Lock()
 	defer ss.s.mu.Unlock()
 	if len(ss.s.failures) > 0 {

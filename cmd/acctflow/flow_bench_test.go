@@ -1,0 +1,379 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/smtp"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/handlers/routing"
+)
+
+// flowBurst is the number of requests of one whole-flow burst.
+const flowBurst = 3000
+
+// BenchmarkWholeFlow sends a burst of requests to `acctflow serve` (its own
+// process: every handler, embedded NATS fsyncing every write, the dev mail
+// sandbox) and times it from the first publish to the last
+// acct.confirmation.sent; then it reads the process's resident memory. In the
+// same run, a hand-written minimal pipeline with the same durability does the
+// same work (before acctflow's burst and after, averaged): a JetStream pull
+// consumer per stage with 64 messages in flight,
+// its own embedded server fsyncing every write, routing.Decide, one net/smtp
+// email per request to the same sandbox, and three events per request
+// (requested, routed, sent). It reports both rates, their ratio, and the
+// JetStream writes per request of each (every stream and KV write, counted
+// from the streams' last sequences).
+//
+//	go test -run '^$' -bench WholeFlow -benchtime 1x ./cmd/acctflow/
+func BenchmarkWholeFlow(b *testing.B) {
+	n := flowBurst
+	if testing.Short() {
+		n = 300
+	}
+	dir := b.TempDir()
+	smtpAddr, imapAddr := freeAddr(b), freeAddr(b)
+	serve := startServeProcess(b, dir, "--nats-sync", "always", "--dev-smtp", smtpAddr, "--dev-imap", imapAddr, "--log-level", "error")
+	nc, err := nats.Connect(serve.natsURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+
+	minimal := startMinimal(b, smtpAddr)
+	for b.Loop() {
+		// The minimal pipeline before and after acctflow, while serve
+		// idles: the machine's disk varies over a run, and the mean of the
+		// two bursts brackets acctflow's.
+		minBefore, minWrites := minimal.burst(b, n)
+
+		byStream := writesByStream(b, js)
+		before := streamWrites(b, js)
+		start := time.Now()
+		publishRequests(b, js, "acct.requested", "REQ-F", n)
+		waitSubject(b, js, events.Stream, events.SubjectConfirmationSent, n)
+		rate := float64(n) / time.Since(start).Seconds()
+		// Writes that follow the email (the projection's fold of
+		// acct.confirmation.sent, the reminder timer) belong to the request.
+		waitQuiet(b, js)
+		writes := float64(streamWrites(b, js)-before) / float64(n)
+		logWrites(b, js, byStream, n)
+		rss, peak := serve.memory(b)
+		minAfter, _ := minimal.burst(b, n)
+		minRate := (minBefore + minAfter) / 2
+		b.Logf("minimal pipeline: %.0f req/s before, %.0f after", minBefore, minAfter)
+
+		b.ReportMetric(rate, "acctflow_req/s")
+		b.ReportMetric(minRate, "minimal_req/s")
+		b.ReportMetric(rate/minRate, "acctflow/minimal")
+		b.ReportMetric(writes, "acctflow_writes/req")
+		b.ReportMetric(rss, "serve_RSS_MB")
+		b.ReportMetric(peak, "serve_peak_RSS_MB")
+		b.ReportMetric(minWrites, "minimal_writes/req")
+	}
+}
+
+// requestJSON is an acct.requested payload for the US region (workflow
+// inbox), with one of 50 contacts.
+func requestJSON(id string, i int) []byte {
+	return fmt.Appendf(nil, `{"request_id":%q,"requested_at":"2026-11-25T18:00:00Z","provider":"aws",
+	 "reseller":{"id":"R-1","name":"Northwind IT","country":"US","primary_contact":{"name":"Jane","email":"jane%d@northwind.example"}},
+	 "customer":{"id":"C-1","name":"Acme"},"pricebook":{"present":true,"invoice_currency":"USD","provider_enabled_in_portal":true}}`, id, i%50)
+}
+
+func publishRequests(b *testing.B, js jetstream.JetStream, subject, prefix string, n int) {
+	b.Helper()
+	for i := range n {
+		id := fmt.Sprintf("%s%07d", prefix, i)
+		msg := &nats.Msg{Subject: subject, Data: requestJSON(id, i), Header: nats.Header{}}
+		msg.Header.Set(events.HeaderMsgID, "bench-"+id)
+		if _, err := js.PublishMsgAsync(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-time.After(time.Minute):
+		b.Fatal("publishing the burst timed out")
+	}
+}
+
+// waitSubject polls until stream holds n messages on subject.
+func waitSubject(b *testing.B, js jetstream.JetStream, stream, subject string, n int) {
+	b.Helper()
+	ctx := context.Background()
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		b.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		info, err := s.Info(ctx, jetstream.WithSubjectFilter(subject))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if info.State.Subjects[subject] >= uint64(n) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%s: %d of %d after 10 minutes", subject, info.State.Subjects[subject], n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// streamWrites is the number of messages ever stored in every stream (KV
+// buckets and the object store included): each one a write, fsynced when
+// the server syncs always.
+func streamWrites(b *testing.B, js jetstream.JetStream) uint64 {
+	b.Helper()
+	var total uint64
+	for _, n := range writesByStream(b, js) {
+		total += n
+	}
+	return total
+}
+
+func writesByStream(b *testing.B, js jetstream.JetStream) map[string]uint64 {
+	b.Helper()
+	by := map[string]uint64{}
+	l := js.ListStreams(context.Background())
+	for info := range l.Info() {
+		by[info.Config.Name] = info.State.LastSeq
+	}
+	if err := l.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return by
+}
+
+// logWrites logs the writes per request of each stream since before.
+func logWrites(b *testing.B, js jetstream.JetStream, before map[string]uint64, n int) {
+	b.Helper()
+	var parts []string
+	for name, last := range writesByStream(b, js) {
+		if d := last - before[name]; d > 0 {
+			parts = append(parts, fmt.Sprintf("%s %.2f", name, float64(d)/float64(n)))
+		}
+	}
+	slices.Sort(parts)
+	b.Logf("writes per request by stream: %s", strings.Join(parts, ", "))
+}
+
+// waitQuiet waits until no stream has been written for 300ms.
+func waitQuiet(b *testing.B, js jetstream.JetStream) {
+	b.Helper()
+	last, since := streamWrites(b, js), time.Now()
+	for time.Since(since) < 300*time.Millisecond {
+		time.Sleep(50 * time.Millisecond)
+		if w := streamWrites(b, js); w != last {
+			last, since = w, time.Now()
+		}
+	}
+}
+
+// minimal is the hand-written pipeline: stream MIN, two stages.
+type minimal struct {
+	js       jetstream.JetStream
+	smtpAddr string
+	table    *routing.Table
+	runs     int
+}
+
+const minimalInFlight = 64
+
+func startMinimal(b *testing.B, smtpAddr string) *minimal {
+	b.Helper()
+	conn := brokertest.Connect(b, brokertest.ServerSync(b, b.TempDir(), 0))
+	ctx := context.Background()
+	if _, err := conn.JS.CreateStream(ctx, jetstream.StreamConfig{Name: "MIN", Subjects: []string{"min.>"}, Storage: jetstream.FileStorage}); err != nil {
+		b.Fatal(err)
+	}
+	table, err := routing.LoadTable("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := &minimal{js: conn.JS, smtpAddr: smtpAddr, table: table}
+	ctx, cancel := context.WithCancel(ctx)
+	b.Cleanup(cancel)
+	p.stage(b, ctx, "route", "min.requested", p.route)
+	p.stage(b, ctx, "email", "min.routed", p.email)
+	return p
+}
+
+// burst runs one burst of n requests through the minimal pipeline and
+// returns its rate and JetStream writes per request.
+func (p *minimal) burst(b *testing.B, n int) (rate, writes float64) {
+	b.Helper()
+	p.runs++
+	prefix := fmt.Sprintf("REQ-M%d", p.runs)
+	before := streamWrites(b, p.js)
+	start := time.Now()
+	publishRequests(b, p.js, "min.requested", prefix, n)
+	waitSubject(b, p.js, "MIN", "min.sent", n*p.runs)
+	rate = float64(n) / time.Since(start).Seconds()
+	return rate, float64(streamWrites(b, p.js)-before) / float64(n)
+}
+
+// stage consumes subject with minimalInFlight workers; each message is
+// handled, its output published (synchronously, with a message id), then
+// acked.
+func (p *minimal) stage(b *testing.B, ctx context.Context, name, subject string, handle func(ctx context.Context, m jetstream.Msg) error) {
+	cons, err := p.js.CreateOrUpdateConsumer(ctx, "MIN", jetstream.ConsumerConfig{
+		Durable: name, FilterSubject: subject, AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: minimalInFlight,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	work := make(chan jetstream.Msg)
+	for range minimalInFlight {
+		go func() {
+			for m := range work {
+				if err := handle(ctx, m); err != nil {
+					b.Log(err)
+					_ = m.Nak()
+					continue
+				}
+				_ = m.Ack()
+			}
+		}()
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) { work <- m }, jetstream.PullMaxMessages(minimalInFlight))
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() {
+		<-ctx.Done()
+		cc.Stop()
+	}()
+}
+
+func (p *minimal) route(ctx context.Context, m jetstream.Msg) error {
+	req, err := events.ParseAccountRequested(m.Data(), events.IDFromHash(m.Data()), time.Now())
+	if err != nil {
+		return err
+	}
+	routed, rejected := routing.Decide(req, p.table, time.Now())
+	if rejected != nil {
+		return fmt.Errorf("rejected %s", req.RequestID)
+	}
+	data, err := json.Marshal(routed)
+	if err != nil {
+		return err
+	}
+	return p.publish(ctx, "min.routed", "routed-"+req.RequestID, data)
+}
+
+func (p *minimal) email(ctx context.Context, m jetstream.Msg) error {
+	var routed events.AccountRouted
+	if err := json.Unmarshal(m.Data(), &routed); err != nil {
+		return err
+	}
+	to := routed.Request.Reseller.PrimaryContact.Email
+	body := strings.Repeat("Thank you for your request. Please reply with the root email, nickname and support type.\r\n", 30)
+	msg := "From: provisioning@acctflow.localhost\r\nTo: " + to + "\r\nSubject: Request received [" + routed.Request.RequestID +
+		"]\r\nMessage-ID: <" + routed.Request.RequestID + "@acctflow.localhost>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body
+	if err := smtp.SendMail(p.smtpAddr, nil, "provisioning@acctflow.localhost", []string{to}, []byte(msg)); err != nil {
+		return err
+	}
+	return p.publish(ctx, "min.sent", "sent-"+routed.Request.RequestID, []byte(`{"request_id":"`+routed.Request.RequestID+`"}`))
+}
+
+func (p *minimal) publish(ctx context.Context, subject, id string, data []byte) error {
+	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
+	msg.Header.Set(events.HeaderMsgID, id)
+	_, err := p.js.PublishMsg(ctx, msg)
+	return err
+}
+
+// childEnv marks the test binary run as `acctflow` itself (TestMain).
+const childEnv = "ACCTFLOW_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// serveProcess is `acctflow serve` in a process of its own.
+type serveProcess struct {
+	natsURL string
+	cmd     *exec.Cmd
+}
+
+func startServeProcess(b *testing.B, dir string, extra ...string) *serveProcess {
+	b.Helper()
+	natsAddr, httpAddr := freeAddr(b), freeAddr(b)
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--data-dir", dir, "--nats-listen", natsAddr, "--http-addr", httpAddr}, extra...)...)
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	if v := os.Getenv("BENCH_SERVE_GOMEMLIMIT"); v != "" {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+v)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	b.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(time.Minute):
+			_ = cmd.Process.Kill()
+		}
+	})
+	brokertest.CheckFor(b, time.Minute, 50*time.Millisecond, func() error {
+		select {
+		case err := <-exited:
+			b.Fatalf("serve exited: %v", err)
+		default:
+		}
+		resp, err := http.Get("http://" + httpAddr + "/readyz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("readyz %d", resp.StatusCode)
+		}
+		return nil
+	})
+	return &serveProcess{natsURL: "nats://" + natsAddr, cmd: cmd}
+}
+
+// memory returns the process's resident memory now and at its peak, in MB.
+func (p *serveProcess) memory(b *testing.B) (rss, peak float64) {
+	b.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		b.Logf("no resident memory figure: %v", err)
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		var kb float64
+		if _, err := fmt.Sscanf(line, "VmRSS: %f kB", &kb); err == nil {
+			rss = kb / 1000
+		}
+		if _, err := fmt.Sscanf(line, "VmHWM: %f kB", &kb); err == nil {
+			peak = kb / 1000
+		}
+	}
+	return rss, peak
+}
