@@ -58,7 +58,12 @@ func (d Declaration) Handler(handle func(ctx context.Context, m Msg) error) Hand
 func (d Declaration) ConsumerSpecs() []ConsumerSpec {
 	var out []ConsumerSpec
 	if len(d.Inputs) > 0 {
-		out = append(out, ConsumerSpec{Name: d.Name, Subjects: d.Inputs, AckWait: d.AckWait, MaxInFlight: d.InFlight})
+		inFlight := d.InFlight
+		if inFlight == 0 {
+			inFlight = DefaultInFlight
+		}
+		// The handler's own consumer: every replica gets InFlight (Run).
+		out = append(out, ConsumerSpec{Name: d.Name, Subjects: d.Inputs, AckWait: d.AckWait, MaxInFlight: ConsumerInFlight(inFlight)})
 	}
 	out = append(out, d.Consumers...)
 	for i := range out {

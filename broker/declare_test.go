@@ -26,3 +26,18 @@ func TestCheckDeclarations(t *testing.T) {
 		}
 	}
 }
+
+// The consumer setup provisions for a handler leaves every replica its own
+// in-flight budget; an extra consumer (the provisioning driver's, whose
+// limit is global) keeps its own.
+func TestConsumerSpecsBudgetPerReplica(t *testing.T) {
+	d := broker.Declaration{Name: "h", Inputs: []string{"acct.x"}, InFlight: 8,
+		Consumers: []broker.ConsumerSpec{{Name: "jobs", Subjects: []string{"acct.y"}, MaxInFlight: 3}}}
+	specs := d.ConsumerSpecs()
+	if got, want := specs[0].MaxInFlight, broker.ConsumerInFlight(8); got != want {
+		t.Errorf("handler consumer MaxAckPending %d, want %d (InFlight × MaxReplicas)", got, want)
+	}
+	if specs[1].MaxInFlight != 3 {
+		t.Errorf("extra consumer MaxAckPending %d, want its declared 3", specs[1].MaxInFlight)
+	}
+}

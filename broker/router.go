@@ -125,7 +125,7 @@ func Run(ctx context.Context, conn *Conn, cfg RouterConfig, handlers []Handler) 
 	for _, h := range handlers {
 		inFlight := h.InFlight
 		if inFlight == 0 {
-			inFlight = 64
+			inFlight = DefaultInFlight
 		}
 		if h.Timeout <= 0 {
 			h.Timeout = DefaultTimeout
