@@ -167,10 +167,10 @@ func (d Declaration) Permissions(all []Declaration) Permissions {
 	for _, b := range d.Writes {
 		p.write(b, "")
 	}
-	// Cancelling a timer purges TIMERS with a subject filter, which NATS
-	// permissions cannot see: a user with timers may purge any of them.
+	// Scheduling and cancelling a timer are publishes on its own subject
+	// (a cancellation is a roll-up marker): a user reaches only its kinds.
 	for _, k := range d.Timers {
-		p.allow(timerSchedPrefix+k+".>", api("STREAM.PURGE", TimerStream), api("STREAM.MSG.GET", TimerStream), api("DIRECT.GET", TimerStream)+".>")
+		p.allow(timerSchedPrefix+k+".>", api("STREAM.INFO", TimerStream), api("STREAM.MSG.GET", TimerStream), api("DIRECT.GET", TimerStream)+".>")
 	}
 	for _, c := range d.Waits {
 		p.allow(api("CONSUMER.INFO", events.Stream, c))

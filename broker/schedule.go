@@ -23,7 +23,10 @@ import (
 // the server keeps the schedules in a timing wheel and fires each once.
 //
 // There is at most one schedule per subject: scheduling a (kind, key) again
-// replaces the pending one, and Cancel purges it. TIMERS is a work queue, so
+// replaces the pending one, and Cancel replaces it with a marker that is no
+// schedule and expires a second later (a roll-up with a per-message TTL:
+// a publish on the timer's own subject, so NATS permissions can confine a
+// service to its own timers, which a subject-filtered purge cannot). TIMERS is a work queue, so
 // a fired message leaves the stream once its handler acks it, and the stream
 // holds only pending schedules and fired messages not yet handled.
 //
@@ -72,6 +75,7 @@ func timerStreamConfig(replicas int) jetstream.StreamConfig {
 		Discard:           jetstream.DiscardOld,
 		AllowMsgSchedules: true,
 		AllowRollup:       true,
+		AllowMsgTTL:       true, // cancellation markers expire
 		Duplicates:        DuplicateWindow,
 		MaxMsgSize:        1 << 16,
 	}
@@ -186,7 +190,7 @@ func (t Timers) Cancel(ctx context.Context, kind, key string) error {
 	if err != nil {
 		return err
 	}
-	return t.purge(ctx, sched)
+	return t.cancel(ctx, sched)
 }
 
 // CancelUnder removes every pending timer of kind whose key starts with
@@ -196,16 +200,30 @@ func (t Timers) CancelUnder(ctx context.Context, kind, prefix string) error {
 	if err != nil {
 		return err
 	}
-	return t.purge(ctx, sched+".>")
-}
-
-func (t Timers) purge(ctx context.Context, filter string) error {
 	s, err := t.JS.Stream(ctx, TimerStream)
 	if err != nil {
-		return fmt.Errorf("cancelling timer %s: %w", filter, err)
+		return fmt.Errorf("cancelling timers %s.>: %w", sched, err)
 	}
-	if err := s.Purge(ctx, jetstream.WithPurgeSubject(filter)); err != nil {
-		return fmt.Errorf("cancelling timer %s: %w", filter, err)
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(sched+".>"))
+	if err != nil {
+		return fmt.Errorf("cancelling timers %s.>: %w", sched, err)
+	}
+	for subject := range info.State.Subjects {
+		if err := t.cancel(ctx, subject); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cancelTTL is how long a cancellation marker stays (the least TTL).
+const cancelTTL = time.Second
+
+func (t Timers) cancel(ctx context.Context, sched string) error {
+	msg := nats.NewMsg(sched)
+	msg.Header.Set(jetstream.MsgRollup, jetstream.MsgRollupSubject)
+	if _, err := t.JS.PublishMsg(ctx, msg, jetstream.WithMsgTTL(cancelTTL)); err != nil {
+		return fmt.Errorf("cancelling timer %s: %w", sched, err)
 	}
 	return nil
 }
@@ -271,14 +289,14 @@ func (t Timers) Pending(ctx context.Context, kind, key string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	_, err = s.GetLastMsgForSubject(ctx, sched)
+	last, err := s.GetLastMsgForSubject(ctx, sched)
 	switch {
 	case errors.Is(err, jetstream.ErrMsgNotFound):
 		return false, nil
 	case err != nil:
 		return false, err
 	}
-	return true, nil
+	return last.Header.Get(HeaderSchedule) != "", nil // not a cancellation marker
 }
 
 // WaitCaughtUp waits, at most for wait, until the durable consumer on the

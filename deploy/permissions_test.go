@@ -289,16 +289,11 @@ func allOps() ops {
 			s.add(d.Name, "schedule timer "+k, func(ctx context.Context, u *user) error {
 				return broker.Timers{JS: u.js}.At(ctx, k, "probe", time.Now().Add(time.Hour), nil)
 			})
-			// Cancelling purges TIMERS with a filter NATS permissions cannot
-			// see: whoever may cancel its timers may purge any (a known gap).
-			for _, o := range all {
-				for _, k := range o.Timers {
-					s.add(d.Name, "cancel timer "+k, func(ctx context.Context, u *user) error {
-						return broker.Timers{JS: u.js}.Cancel(ctx, k, "probe")
-					})
-				}
-			}
-			s.add(d.Name, "purge stream "+broker.TimerStream, nil)
+			// Cancelling is a publish on the timer's own subject: only its
+			// own kinds (purging TIMERS is the admin's alone).
+			s.add(d.Name, "cancel timer "+k, func(ctx context.Context, u *user) error {
+				return broker.Timers{JS: u.js}.Cancel(ctx, k, "probe")
+			})
 		}
 		for _, c := range d.ConsumerSpecs() {
 			stream := streamOf(c)
