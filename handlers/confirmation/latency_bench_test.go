@@ -26,7 +26,8 @@ import (
 // 100,000 finished ones (handlertest.LoadFinished). Requests are published
 // one at a time, one every 20 ms; it reports their p50 and p99, and with the
 // history the ratio of its p50 to the p50 without, measured in the same run
-// (issue 13: a new request's latency is unchanged by the history).
+// (issue 13: a new request's latency is unchanged by the history; with
+// -count, against the last finished=0 run, as every one of those runs first).
 //
 //	go test -run '^$' -bench LatencyWithHistory -benchtime 1x ./handlers/confirmation/
 //
