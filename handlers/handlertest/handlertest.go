@@ -1,15 +1,18 @@
 // Package handlertest builds what handler tests share on top of brokertest:
 // the projection and waits on its records, the email ledger over mail-sent, a
-// routed US request from Northwind IT for Acme Corp to seed it with, and a
-// runner for drivers' background loops.
+// routed US request from Northwind IT for Acme Corp to seed it with, a
+// runner for drivers' background loops, and a loader of finished requests.
 package handlertest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
@@ -118,4 +121,49 @@ func Go(t testing.TB, fn func(context.Context) error) (stop func()) {
 	}
 	t.Cleanup(stop)
 	return stop
+}
+
+// LoadFinished writes n finished records (REQ-F0000000 on: validated roles,
+// expired, rejected by ops, in turn) straight into conn's requests bucket,
+// as years of history would leave it.
+func LoadFinished(t testing.TB, conn *broker.Conn, n int) {
+	t.Helper()
+	stages := []lifecycle.Stage{lifecycle.StageRoleValidated, lifecycle.StageExpired, lifecycle.StageRejected}
+	req := Request("REQ-X")
+	var futures []jetstream.PubAckFuture
+	for i := range n {
+		id := fmt.Sprintf("REQ-F%07d", i)
+		now := events.Time(time.Now())
+		rec := lifecycle.Record{RequestID: id, Stage: stages[i%len(stages)], StageAt: now, Region: "us", Request: &req,
+			SupportGroup: &lifecycle.SupportGroup{Group: events.GroupPassthrough, Expected: events.GroupPassthrough, At: now},
+			History:      []lifecycle.Entry{{Seq: uint64(i), ID: id, Event: "account-routed", At: now, Stage: lifecycle.StageRouted}}}
+		data, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := conn.JS.PublishAsync("$KV."+broker.BucketRequests+"."+events.KeyOf(id), data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		futures = append(futures, f)
+		if len(futures) == 1000 {
+			waitAcks(t, futures)
+			futures = futures[:0]
+		}
+	}
+	waitAcks(t, futures)
+}
+
+func waitAcks(t testing.TB, fs []jetstream.PubAckFuture) {
+	t.Helper()
+	timeout := time.After(time.Minute)
+	for _, f := range fs {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			t.Fatal(err)
+		case <-timeout:
+			t.Fatal("no ack for a record in a minute")
+		}
+	}
 }

@@ -2,7 +2,6 @@ package reminders_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"syscall"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/effect"
-	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/alerts"
 	"github.com/acctflow/acctflow/handlers/handlertest"
 	"github.com/acctflow/acctflow/handlers/projection"
@@ -48,7 +46,7 @@ func benchIdle(b *testing.B, finished int) {
 	srv := brokertest.Server(b)
 	conn := brokertest.Connect(b, srv)
 	kv := brokertest.KV(b, conn, broker.BucketRequests)
-	loadFinished(b, conn, finished)
+	handlertest.LoadFinished(b, conn, finished)
 	store := lifecycle.NewStore(kv)
 
 	var discard nothingSent
@@ -89,47 +87,6 @@ func benchIdle(b *testing.B, finished int) {
 		b.ReportMetric(float64(cpuTime()-c0)/float64(time.Millisecond), "old-scan-cpu-ms/pass")
 		if read != finished {
 			b.Fatalf("scan read %d records", read)
-		}
-	}
-}
-
-// loadFinished writes n finished records (validated roles, expired,
-// rejected by ops) straight into KV requests.
-func loadFinished(b *testing.B, conn *broker.Conn, n int) {
-	ctx := context.Background()
-	stages := []lifecycle.Stage{lifecycle.StageRoleValidated, lifecycle.StageExpired, lifecycle.StageRejected}
-	req := handlertest.Request("REQ-X")
-	var futures []jetstream.PubAckFuture
-	for i := range n {
-		id := fmt.Sprintf("REQ-F%07d", i)
-		rec := lifecycle.Record{RequestID: id, Stage: stages[i%len(stages)], StageAt: events.Time(time.Now()), Region: "us", Request: &req,
-			SupportGroup: &lifecycle.SupportGroup{Group: events.GroupPassthrough, Expected: events.GroupPassthrough, At: events.Time(time.Now())},
-			History:      []lifecycle.Entry{{Seq: uint64(i), ID: id, Event: "account-routed", At: events.Time(time.Now()), Stage: lifecycle.StageRouted}}}
-		data, err := json.Marshal(rec)
-		if err != nil {
-			b.Fatal(err)
-		}
-		f, err := conn.JS.PublishAsync("$KV."+broker.BucketRequests+"."+events.KeyOf(id), data)
-		if err != nil {
-			b.Fatal(err)
-		}
-		futures = append(futures, f)
-		if len(futures) == 1000 {
-			waitAcks(b, ctx, futures)
-			futures = futures[:0]
-		}
-	}
-	waitAcks(b, ctx, futures)
-}
-
-func waitAcks(b *testing.B, ctx context.Context, fs []jetstream.PubAckFuture) {
-	for _, f := range fs {
-		select {
-		case <-f.Ok():
-		case err := <-f.Err():
-			b.Fatal(err)
-		case <-ctx.Done():
-			b.Fatal(ctx.Err())
 		}
 	}
 }
