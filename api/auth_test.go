@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/acctflow/acctflow/api/auth"
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/logging/logtest"
 )
 
 // A read token shows and lists; it cannot act. An ops token (or a bare one,
@@ -181,7 +181,7 @@ func TestLogExposure(t *testing.T) {
 // a plain token, else a fresh one; the answer's header and the log line
 // with the error carry the same id.
 func TestCorrelationIDTiesAnswerToLog(t *testing.T) {
-	var logged lockedBuffer
+	var logged logtest.Buffer
 	ts, conn := serverWith(t, func(s *api.Server) { s.Logger = slog.New(slog.NewJSONHandler(&logged, nil)) })
 	conn.NC.Close()
 	for _, tc := range []struct{ sent, want string }{
@@ -217,21 +217,4 @@ func TestCorrelationIDTiesAnswerToLog(t *testing.T) {
 			return nil
 		})
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

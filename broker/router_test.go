@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/circuit"
 	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/logging/logtest"
 	"github.com/acctflow/acctflow/retry"
 )
 
@@ -313,7 +313,7 @@ func natsMsg(subject string, data []byte) *nats.Msg {
 // the log: only a dead letter is.
 func TestDeferralsAreNotLoggedAsErrors(t *testing.T) {
 	conn := brokertest.Connect(t, brokertest.Server(t))
-	var logs syncBuffer
+	var logs logtest.Buffer
 	var calls atomic.Int32
 	h := counting("quiet", "acct.test.quiet", &calls, func(n int32) error {
 		switch {
@@ -349,23 +349,6 @@ func TestDeferralsAreNotLoggedAsErrors(t *testing.T) {
 	if !strings.Contains(logs.String(), "handling deferred") {
 		t.Fatalf("deferrals not logged at all:\n%s", logs.String())
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // Each replica of a handler has its own in-flight budget: two processes on

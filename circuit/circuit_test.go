@@ -1,7 +1,6 @@
 package circuit_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/acctflow/acctflow/circuit"
 	"github.com/acctflow/acctflow/health"
+	"github.com/acctflow/acctflow/logging/logtest"
 	"github.com/acctflow/acctflow/retry"
 )
 
@@ -36,28 +36,11 @@ func poll(t *testing.T, f func() error) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 var errAuth = retry.Configuration(errors.New("535 5.7.8 Error: authentication failed"))
 
-func newBreaker(t *testing.T, cfg circuit.Config) (*circuit.Breaker, *syncBuffer, *circuit.Metrics) {
+func newBreaker(t *testing.T, cfg circuit.Config) (*circuit.Breaker, *logtest.Buffer, *circuit.Metrics) {
 	t.Helper()
-	var logs syncBuffer
+	var logs logtest.Buffer
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.Metrics = circuit.NewMetrics(prometheus.NewRegistry())
 	if cfg.Name == "" {

@@ -1,7 +1,6 @@
 package mailer
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,13 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-smtp"
 
 	"github.com/acctflow/acctflow/circuit"
+	"github.com/acctflow/acctflow/logging/logtest"
 	"github.com/acctflow/acctflow/mailer/smtptest"
 	"github.com/acctflow/acctflow/mailer/tlstest"
 	"github.com/acctflow/acctflow/retry"
@@ -25,26 +24,9 @@ import (
 // port: STARTTLS with a certificate from a private CA, SASL PLAIN only after
 // STARTTLS, mail only after AUTH.
 
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func submissionSender(t *testing.T, srv *smtptest.Submission, mod func(*Config)) (*Sender, *logBuffer) {
+func submissionSender(t *testing.T, srv *smtptest.Submission, mod func(*Config)) (*Sender, *logtest.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &logtest.Buffer{}
 	cfg := Config{
 		Host: srv.Host, Port: srv.Port, TLSPolicy: TLSMandatory, From: testFrom, Timeout: 10 * time.Second,
 		Username: "acctflow", Password: "s3cret", ProbeInterval: time.Hour,

@@ -1,7 +1,6 @@
 package inbox
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -9,31 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/acctflow/acctflow/health"
+	"github.com/acctflow/acctflow/logging/logtest"
 	"github.com/acctflow/acctflow/mailer/tlstest"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func notReadyWith(r *Reader, reason string) func() error {
 	return func() error {
@@ -54,7 +36,7 @@ func TestWrongPasswordOpensTheCircuitUntilFixed(t *testing.T) {
 	if err := os.WriteFile(pwFile, []byte("wrong\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	var alerts atomic.Int32
 	cfg := testConfig(t, ts)
 	cfg.Password, cfg.PasswordFile, cfg.ProbeInterval = "", pwFile, 10*time.Millisecond
