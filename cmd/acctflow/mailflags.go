@@ -63,6 +63,7 @@ type mail struct {
 	// SandboxPassword is what the sandbox requires (empty: any).
 	SandboxPassword string
 	Sender          *mailer.Sender // the SMTP adapter (behind its circuit)
+	distributor     *string        // distributorAccount, decided (and said) once
 }
 
 // mail builds the outbound side once: the SMTP sender (or the sandbox) and

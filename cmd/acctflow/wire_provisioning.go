@@ -231,6 +231,14 @@ const sandboxDistributorAccount = "111122223333"
 // distributorAccount is --distributor-account-id, or with the dev sandbox a
 // placeholder; without either, follow-up and role emails cannot be written.
 func distributorAccount(d *deps, m *mail) string {
+	if m.distributor == nil {
+		id := decideDistributorAccount(d, m)
+		m.distributor = &id
+	}
+	return *m.distributor
+}
+
+func decideDistributorAccount(d *deps, m *mail) string {
 	if id := d.flag("distributor-account-id"); id != "" {
 		return id
 	}
