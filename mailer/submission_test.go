@@ -138,8 +138,11 @@ func TestWrongPasswordOpensTheCircuitAndTheFixClosesIt(t *testing.T) {
 	if err := os.WriteFile(pwFile, []byte("s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The circuit turns half-open after ProbeInterval and lets one call
+	// through as a probe: long enough that the three calls below, which the
+	// open circuit answers at once, come before it on a loaded machine.
 	s, logs := submissionSender(t, srv, func(c *Config) {
-		c.CAFile, c.Password, c.PasswordFile, c.ProbeInterval = ca.File(t), "", pwFile, 20*time.Millisecond
+		c.CAFile, c.Password, c.PasswordFile, c.ProbeInterval = ca.File(t), "", pwFile, time.Second
 	})
 	if err := send(t, s, "REQ-0"); err != nil {
 		t.Fatal(err)
