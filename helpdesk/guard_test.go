@@ -18,7 +18,10 @@ import (
 // closes the circuit once the key works again.
 func TestRevokedKeyOpensTheCircuitUntilAProbeSucceeds(t *testing.T) {
 	s := freshdesktest.New(t)
-	g := NewGuarded(newClient(t, s.URL, freshdesktest.APIKey), circuit.Config{Interval: 10 * time.Millisecond})
+	// After Interval the circuit lets one call through as a probe: long
+	// enough that the calls the open circuit refuses below come before it
+	// on a loaded machine.
+	g := NewGuarded(newClient(t, s.URL, freshdesktest.APIKey), circuit.Config{Interval: 500 * time.Millisecond})
 	s.FailNext(1, 401, 0)
 	s.FailNextSearch(3, 401, 0) // the key stays revoked for three probes
 	_, err := g.Create(t.Context(), changeTicket())
