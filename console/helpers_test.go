@@ -54,7 +54,7 @@ func newEnv(t testing.TB, opts ...option) *env {
 	t.Helper()
 	conn := brokertest.Connect(t, brokertest.Server(t))
 	store := handlertest.Store(t, conn)
-	index := lifecycle.NewIndex(brokertest.KV(t, conn, broker.BucketOpen))
+	index := store.Index(brokertest.KV(t, conn, broker.BucketOpen))
 	table, err := routing.LoadTable("")
 	if err != nil {
 		t.Fatal(err)

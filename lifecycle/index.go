@@ -16,16 +16,27 @@ import (
 // region.request): the projection writes a request's line when it changes
 // and deletes it when the request ends, so a region's queue costs what is
 // open, never the history.
-type Index struct{ kv jetstream.KeyValue }
+type Index struct {
+	kv jetstream.KeyValue
+	// records is the store the lines follow (Store.Index): a missing line
+	// is created from the record's latest revision. Nil: reading only.
+	records *Store
+}
 
+// NewIndex opens the index for reading (Open); the projection writes
+// through Store.Index.
 func NewIndex(kv jetstream.KeyValue) *Index { return &Index{kv: kv} }
+
+// Index is the index of open requests that follows this store's records.
+func (s *Store) Index(open jetstream.KeyValue) *Index { return &Index{kv: open, records: s} }
 
 func indexKey(region, id string) string { return events.JoinKey(region, id) }
 
 // Sync makes the index agree with a record at revision rev: its line is
 // written when open, removed (from its old region too) when not. An older
-// revision never replaces a newer line, so concurrent writers cannot leave
-// a stale one behind.
+// revision never replaces a newer line, nor brings back one a newer
+// revision removed (the record is read before a line is created), so
+// concurrent writers cannot leave a stale one behind.
 func (x *Index) Sync(ctx context.Context, before, after Record, rev uint64) error {
 	s, open := Summarize(after)
 	s.Rev = rev
@@ -50,6 +61,19 @@ func (x *Index) put(ctx context.Context, s Summary) error {
 		cur, err := x.kv.Get(ctx, key)
 		switch {
 		case errors.Is(err, jetstream.ErrKeyNotFound):
+			// No line: none yet, or a newer revision removed it (the
+			// request ended or moved region). The line is made from the
+			// record's latest revision, never brought back from an older.
+			latest, ok, err := x.latest(ctx, s)
+			if err != nil || !ok {
+				return err
+			}
+			if latest.Rev != s.Rev {
+				if data, err = json.Marshal(latest); err != nil {
+					return err
+				}
+				s = latest
+			}
 			if _, err = x.kv.Create(ctx, key, data); err == nil || !errors.Is(err, jetstream.ErrKeyExists) {
 				return wrapIndex(err, key)
 			}
@@ -68,24 +92,48 @@ func (x *Index) put(ctx context.Context, s Summary) error {
 	return fmt.Errorf("indexing %s: too much contention", key)
 }
 
+// latest returns the line of the request's latest record when it is newer
+// than s, and whether a line belongs under s's key at all (the latest is
+// still open, in the same region).
+func (x *Index) latest(ctx context.Context, s Summary) (Summary, bool, error) {
+	if x.records == nil {
+		return s, true, nil
+	}
+	rec, rev, err := x.records.get(ctx, s.RequestID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return s, true, nil
+	case err != nil:
+		return s, false, fmt.Errorf("indexing %s: %w", s.RequestID, err)
+	case rev <= s.Rev:
+		return s, true, nil
+	}
+	l, open := Summarize(rec)
+	l.Rev = rev
+	return l, open && l.Region == s.Region, nil
+}
+
 func (x *Index) remove(ctx context.Context, region, id string, rev uint64) error {
 	key := indexKey(region, id)
-	cur, err := x.kv.Get(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil
+	for range 20 {
+		cur, err := x.kv.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return wrapIndex(err, key)
+		}
+		var old Summary
+		if json.Unmarshal(cur.Value(), &old) == nil && old.Rev > rev {
+			return nil
+		}
+		err = x.kv.Delete(ctx, key, jetstream.LastRevision(cur.Revision()))
+		if err == nil || !isWrongSequence(err) {
+			return wrapIndex(err, key)
+		}
+		// An older line was written meanwhile: read again.
 	}
-	if err != nil {
-		return wrapIndex(err, key)
-	}
-	var old Summary
-	if json.Unmarshal(cur.Value(), &old) == nil && old.Rev > rev {
-		return nil
-	}
-	err = x.kv.Delete(ctx, key, jetstream.LastRevision(cur.Revision()))
-	if err != nil && !isWrongSequence(err) {
-		return wrapIndex(err, key)
-	}
-	return nil
+	return fmt.Errorf("indexing %s: too much contention", key)
 }
 
 func wrapIndex(err error, key string) error {

@@ -84,7 +84,7 @@ func coreHandlers() map[string]factory {
 			if err != nil {
 				return broker.Handler{}, err
 			}
-			return (&projection.Handler{Store: d.store, Index: lifecycle.NewIndex(kv), Logger: d.log}).Broker(), nil
+			return (&projection.Handler{Store: d.store, Index: d.store.Index(kv), Logger: d.log}).Broker(), nil
 		},
 	}
 }

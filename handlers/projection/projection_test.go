@@ -19,7 +19,7 @@ import (
 func TestIndexFollowsTheLifecycle(t *testing.T) {
 	conn := brokertest.Connect(t, brokertest.Server(t))
 	store := handlertest.Store(t, conn)
-	index := lifecycle.NewIndex(brokertest.KV(t, conn, broker.BucketOpen))
+	index := store.Index(brokertest.KV(t, conn, broker.BucketOpen))
 	brokertest.Run(t, conn, (&projection.Handler{Store: store, Index: index, Logger: brokertest.Logger(t)}).Broker())
 	ctx := context.Background()
 	waiting := func(region string, want map[string]lifecycle.Waiting) {

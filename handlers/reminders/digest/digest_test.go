@@ -30,7 +30,7 @@ func TestDailyDigestPerRegion(t *testing.T) {
 	srv := brokertest.Server(t)
 	conn := brokertest.Connect(t, srv)
 	store := handlertest.Store(t, conn)
-	index := lifecycle.NewIndex(brokertest.KV(t, conn, broker.BucketOpen))
+	index := store.Index(brokertest.KV(t, conn, broker.BucketOpen))
 	brokertest.Run(t, conn, (&projection.Handler{Store: store, Index: index, Logger: brokertest.Logger(t)}).Broker())
 	sb := mailtest.Sandbox(t, devmail.Config{})
 	ob := handlertest.Outbox(t, conn, mailtest.Sender(t, sb.SMTPAddr(), "provisioning@acctflow.localhost"))
