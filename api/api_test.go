@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/acctflow/acctflow/api/auth"
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/health"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/ops"
 )
@@ -101,5 +103,34 @@ func TestStatusCodes(t *testing.T) {
 	}
 	if n := brokertest.Count(t, conn, "acct.requested"); n != 1 {
 		t.Fatalf("retry published again: %d", n)
+	}
+}
+
+// Probes need no token, but when tokens are configured an anonymous caller
+// learns which component is not ready, not the server's words about it
+// (hosts, accounts); a read token shows them.
+func TestReadinessReasonsNeedAToken(t *testing.T) {
+	const reason = "535 5.7.8 authentication failed for acctflow@smtp.internal.example"
+	reg := &health.Registry{}
+	reg.Add(health.Func(func() health.Status {
+		return health.Status{Name: "smtp smtp.internal.example:587", Kind: "smtp", State: "open", Reason: reason}
+	}))
+	ts, _ := serverWith(t, func(s *api.Server) { s.Components = reg }, "read:a-long-random-read-token")
+	for _, tc := range []struct {
+		path, token string
+		code        int
+		shown       bool
+	}{
+		{"/readyz", "", 503, false},
+		{"/healthz", "", 200, false},
+		{"/readyz", "wrong", 503, false},
+		{"/readyz", "a-long-random-read-token", 503, true},
+		{"/healthz", "a-long-random-read-token", 200, true},
+	} {
+		code, body := do(t, "GET", ts.URL+tc.path, tc.token, "")
+		text := fmt.Sprint(body)
+		if code != tc.code || !strings.Contains(text, "smtp") || strings.Contains(text, "535") != tc.shown {
+			t.Errorf("GET %s with token %q: %d %s; want %d, reason shown %v", tc.path, tc.token, code, text, tc.code, tc.shown)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/acctflow/acctflow/api/auth"
 	"github.com/acctflow/acctflow/health"
 )
 
@@ -16,6 +17,11 @@ import (
 //	              the process).
 //	GET /readyz   200 when every component is ready, else 503 naming each
 //	              component that is not and why.
+//
+// Both are open to probes without a token. When tokens are configured, a
+// caller without a valid one gets each component's name and state but not
+// the reason (a server's own words: addresses, hosts, account names); a
+// read token shows everything.
 func (s *Server) healthRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
@@ -29,6 +35,23 @@ type healthBody struct {
 }
 
 func (s *Server) report(r *http.Request) health.Report {
+	rep := s.check(r)
+	if s.Tokens.Enabled() {
+		if tok, ok := s.Tokens.Match(bearer(r)); !ok || !tok.Scope.Allows(auth.Read) {
+			for i := range rep.Components {
+				rep.Components[i].Reason = ""
+			}
+		}
+	}
+	return rep
+}
+
+func bearer(r *http.Request) string {
+	secret, _ := auth.Bearer(r)
+	return secret
+}
+
+func (s *Server) check(r *http.Request) health.Report {
 	if s.Components != nil {
 		return s.Components.Check()
 	}
