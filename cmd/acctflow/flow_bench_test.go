@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/smtp"
 	"os"
 	"os/exec"
@@ -339,22 +338,7 @@ func startServeProcess(b *testing.B, dir string, extra ...string) *serveProcess 
 			_ = cmd.Process.Kill()
 		}
 	})
-	brokertest.CheckFor(b, time.Minute, 50*time.Millisecond, func() error {
-		select {
-		case err := <-exited:
-			b.Fatalf("serve exited: %v", err)
-		default:
-		}
-		resp, err := http.Get("http://" + httpAddr + "/readyz")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("readyz %d", resp.StatusCode)
-		}
-		return nil
-	})
+	waitReady(b, "http://"+httpAddr, exited, time.Minute)
 	return &serveProcess{natsURL: "nats://" + natsAddr, cmd: cmd}
 }
 

@@ -46,22 +46,7 @@ func startServe(t testing.TB, dataDir string, extra ...string) instance {
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 	inst := instance{natsURL: "nats://" + natsAddr, httpURL: "http://" + httpAddr}
-	brokertest.CheckFor(t, 20*time.Second, 50*time.Millisecond, func() error {
-		select {
-		case err := <-done:
-			t.Fatalf("serve exited: %v", err)
-		default:
-		}
-		resp, err := http.Get(inst.httpURL + "/readyz")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("readyz %d", resp.StatusCode)
-		}
-		return nil
-	})
+	waitReady(t, inst.httpURL, done, 20*time.Second)
 	stopped := false
 	inst.stop = func() error {
 		if stopped {
@@ -78,6 +63,28 @@ func startServe(t testing.TB, dataDir string, extra ...string) instance {
 	}
 	t.Cleanup(func() { _ = inst.stop() })
 	return inst
+}
+
+// waitReady polls serve's /readyz until it answers 200; a serve that exits
+// meanwhile (its error on exited) fails the test at once.
+func waitReady(tb testing.TB, httpURL string, exited <-chan error, total time.Duration) {
+	tb.Helper()
+	brokertest.CheckFor(tb, total, 50*time.Millisecond, func() error {
+		select {
+		case err := <-exited:
+			tb.Fatalf("serve exited: %v", err)
+		default:
+		}
+		resp, err := http.Get(httpURL + "/readyz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("readyz %d", resp.StatusCode)
+		}
+		return nil
+	})
 }
 
 // run runs a client command in-process and returns its stdout.
@@ -272,17 +279,7 @@ func TestServeStopsAtItsDeadline(t *testing.T) {
 	root.SetErr(io.Discard)
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
-	brokertest.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
-		resp, err := http.Get("http://" + httpAddr + "/readyz")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("readyz %d", resp.StatusCode)
-		}
-		return nil
-	})
+	waitReady(t, "http://"+httpAddr, done, 30*time.Second)
 	close(ctx.done)
 	select {
 	case <-done:
