@@ -26,6 +26,7 @@ type Msg struct {
 	Env        events.Envelope
 	Deliveries uint64 // JetStream's count: failures, deferrals and lost acks alike
 	StreamSeq  uint64
+	Stored     time.Time // when the server stored it (zero when unknown)
 }
 
 // Handler is one independent stage: its consumer and its function.
@@ -183,13 +184,14 @@ func fromWatermill(wm *message.Message) Msg {
 	m := Msg{Subject: wm.Metadata.Get(metaSubject), Data: wm.Payload, Header: nats.Header{}}
 	for k, v := range wm.Metadata {
 		switch k {
-		case metaSubject, metaDeliveries, metaStreamSeq, metaNakDelay, "handler_name", "subscriber_name", "subscribe_topic", "publisher_name", "publish_topic":
+		case metaSubject, metaDeliveries, metaStreamSeq, metaStored, metaNakDelay, "handler_name", "subscriber_name", "subscribe_topic", "publisher_name", "publish_topic":
 		default:
 			m.Header.Set(k, v)
 		}
 	}
 	m.Deliveries, _ = strconv.ParseUint(wm.Metadata.Get(metaDeliveries), 10, 64)
 	m.StreamSeq, _ = strconv.ParseUint(wm.Metadata.Get(metaStreamSeq), 10, 64)
+	m.Stored, _ = time.Parse(time.RFC3339Nano, wm.Metadata.Get(metaStored))
 	m.Env = events.Read(m.Subject, m.Header, m.Data)
 	return m
 }

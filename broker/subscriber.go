@@ -17,6 +17,7 @@ const (
 	metaSubject    = "nats-subject"
 	metaDeliveries = "nats-deliveries"
 	metaStreamSeq  = "nats-stream-seq"
+	metaStored     = "nats-stored" // the server's time the message was stored, RFC 3339
 	metaNakDelay   = "acctflow-nak-delay" // set by the outcome middleware before a Nack
 )
 
@@ -197,6 +198,7 @@ func toWatermill(m jetstream.Msg) (*message.Message, uint64) {
 	if md, err := m.Metadata(); err == nil {
 		deliveries = md.NumDelivered
 		wm.Metadata.Set(metaStreamSeq, strconv.FormatUint(md.Sequence.Stream, 10))
+		wm.Metadata.Set(metaStored, md.Timestamp.UTC().Format(time.RFC3339Nano))
 	}
 	wm.Metadata.Set(metaDeliveries, strconv.FormatUint(deliveries, 10))
 	return wm, deliveries

@@ -97,6 +97,10 @@ type Mark struct {
 	// Publish publishes the event; it is called once the email is known
 	// sent, now or before.
 	Publish func(ctx context.Context) error
+	// Asked: the email is asked for by this one message only (see
+	// Asked); its first delivery sends without a claim, so the email
+	// costs no ledger write at all when it goes.
+	Asked Asked
 }
 
 // Send sends m unless the email with this key (see Key) was sent before,
@@ -110,7 +114,8 @@ func (e *Email) Send(ctx context.Context, key, kind string, m mailer.Message) (b
 
 // SendMarked is Send for an email whose event says it was sent: the event,
 // published under its deterministic id, is the record of success, so the
-// email costs one ledger write (the claim) plus the event. mark.Publish is
+// email costs one ledger write (the claim) plus the event, or the event
+// alone with Mark.Asked. mark.Publish is
 // called whenever the email is known sent; if it fails after a send, the
 // ledger records the email sent after all.
 func (e *Email) SendMarked(ctx context.Context, key, kind string, m mailer.Message, mark Mark) (bool, error) {
@@ -151,7 +156,7 @@ func (e *Email) send(ctx context.Context, key, kind string, m mailer.Message, ma
 		},
 	}
 	if mark != nil {
-		eff.Mark = mark.Publish
+		eff.Mark, eff.Asked = mark.Publish, mark.Asked
 	}
 	out, err := e.ledger.Do(ctx, eff)
 	if err != nil {

@@ -248,3 +248,76 @@ func TestMarkedEmailWhoseEventFailedIsNotSentTwice(t *testing.T) {
 		t.Fatalf("%d mails, %d events", len(srv.accepted()), brokertest.Count(t, conn, "acct.test.sent"))
 	}
 }
+
+// An email asked for by one message only (Mark.Asked) goes on that
+// message's first delivery without a claim: no ledger write at all, the
+// event is its record. A later delivery with no record cannot tell whether
+// an earlier one sent it: it looks for the event (found: nothing sent) and
+// sends again, with the same Message-ID, only without it. A failure is
+// recorded as usual.
+func TestAskedEmailGoesWithoutALedgerWrite(t *testing.T) {
+	conn := brokertest.Connect(t, brokertest.Server(t))
+	srv := startMTA(t, 0)
+	kv := brokertest.KV(t, conn, broker.BucketMailSent)
+	email := handlertest.Outbox(t, conn, mailtest.Sender(t, srv.addr, "provisioning@acctflow.localhost"))
+	r := &recorder{js: conn.JS}
+	ctx := context.Background()
+	stored := time.Now()
+	asked := func(id string, delivery uint64) effect.Mark {
+		m := r.mark(id)
+		m.Asked = effect.Asked{Delivery: delivery, Stored: stored}
+		return m
+	}
+	if sent, err := email.SendMarked(ctx, effect.Key("test", "REQ-A"), "test", message("REQ-A"), asked("REQ-A", 1)); !sent || err != nil {
+		t.Fatal(sent, err)
+	}
+	if n := lastSeq(t, kv); n != 0 || r.published.Load() != 1 {
+		t.Fatalf("first delivery: %d ledger writes and %d events, want 0 and 1", n, r.published.Load())
+	}
+	// Delivered again (a lost ack): the event is found, nothing is sent.
+	if sent, err := email.SendMarked(ctx, effect.Key("test", "REQ-A"), "test", message("REQ-A"), asked("REQ-A", 2)); sent || err != nil {
+		t.Fatalf("redelivery after the event: sent %v, %v", sent, err)
+	}
+	// A first delivery whose worker died before the event: sent again.
+	if sent, err := email.SendMarked(ctx, effect.Key("test", "REQ-LOST"), "test", message("REQ-LOST"), asked("REQ-LOST", 2)); !sent || err != nil {
+		t.Fatalf("redelivery without the event: sent %v, %v", sent, err)
+	}
+	if got := srv.accepted(); len(got) != 2 || got[1] != "<"+message("REQ-LOST").MessageID+">" {
+		t.Fatalf("accepted %v, want REQ-A once, then REQ-LOST", got)
+	}
+	// A failed first attempt is recorded, with its count.
+	srv.code.Store(451)
+	if _, err := email.SendMarked(ctx, effect.Key("test", "REQ-F"), "test", message("REQ-F"), asked("REQ-F", 1)); err == nil {
+		t.Fatal("a 451 was not an error")
+	}
+	ent, err := effect.NewLedger(kv, "", nil).Read(ctx, effect.Key("test", "REQ-F"))
+	if err != nil || ent.State != effect.Failed || ent.Attempts != 1 {
+		t.Fatalf("after a 451: %+v, %v; want failed after 1 attempt", ent.Record, err)
+	}
+}
+
+// Through the router, a handler's message says which delivery it is and
+// when it was stored, which is what Mark.Asked needs.
+func TestMessagesSayDeliveryAndStorage(t *testing.T) {
+	conn := brokertest.Connect(t, brokertest.Server(t))
+	got := make(chan broker.Msg, 2)
+	brokertest.Run(t, conn, broker.Handler{Name: "mailtest", Subjects: []string{mailSubject}, Handle: func(_ context.Context, m broker.Msg) error {
+		got <- m
+		if m.Deliveries == 1 {
+			return errors.New("once more")
+		}
+		return nil
+	}})
+	before := time.Now().Add(-time.Second)
+	brokertest.PublishRaw(t, conn, mailSubject, []byte("REQ-1"), "m1")
+	for want := uint64(1); want <= 2; want++ {
+		select {
+		case m := <-got:
+			if m.Deliveries != want || m.Stored.Before(before) || m.Stored.After(time.Now().Add(time.Second)) {
+				t.Fatalf("delivery %d: deliveries %d, stored %v", want, m.Deliveries, m.Stored)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("delivery %d never came", want)
+		}
+	}
+}

@@ -87,6 +87,23 @@ type Effect struct {
 	// and the record stays pending (Effect.Resolve then looks for the
 	// event). If Mark fails, the record is written done after all.
 	Mark func(ctx context.Context) error
+	// Asked is the message that asks for the effect, when only that one
+	// message ever does (zero: unknown; the attempt is claimed first).
+	Asked Asked
+}
+
+// Asked describes the one JetStream message that asks for an effect. A
+// message is delivered to one worker at a time, so on its first delivery,
+// with no record, nobody else can be attempting the effect: the attempt goes
+// without a claim, one write less. A failure is recorded as usual; a success
+// writes its outcome, or nothing at all when Effect.Mark publishes its event.
+// On a later delivery with no record, an earlier one may have made an
+// attempt it never recorded (its worker died): the effect is in doubt since
+// the message was stored, and Effect.Resolve decides, as for an abandoned
+// claim.
+type Asked struct {
+	Delivery uint64    // JetStream's delivery count: 1 for the first
+	Stored   time.Time // when the server stored the message
 }
 
 // Resolution is what Effect.Resolve found. The zero value means: nothing
@@ -123,9 +140,10 @@ func (l *Ledger) Do(ctx context.Context, e Effect) (Outcome, error) {
 		if err != nil {
 			return Outcome{}, err
 		}
+		unrecorded := ent.Revision == 0 && e.Asked.Delivery > 1 // see Asked
 		var now time.Time
 		var age time.Duration
-		if ent.Revision > 0 && ent.State != Done {
+		if ent.Revision > 0 && ent.State != Done || unrecorded {
 			if now, err = l.Now(ctx); err != nil {
 				return Outcome{}, err
 			}
@@ -152,6 +170,15 @@ func (l *Ledger) Do(ctx context.Context, e Effect) (Outcome, error) {
 		}
 		if ent.State == Dead {
 			claim.Attempts = 0 // a new delivery after giving up: a replay, with a fresh budget
+		}
+		if unrecorded && !e.Asked.Stored.IsZero() {
+			step, claim.Doubt = Resolve, e.Asked.Stored
+		}
+		if step == Perform && ent.Revision == 0 && e.Asked.Delivery == 1 {
+			// The first delivery of the only message that asks for it:
+			// nobody else can hold it (see Asked), no claim is written.
+			l.hold(e.Key)
+			return l.tracedAttempt(ctx, e, step, claim, 0, now)
 		}
 		if ent.Revision > 0 && ent.State == Pending {
 			// Its worker died mid-attempt: that attempt counts, and may

@@ -4,7 +4,9 @@
 //
 // A worker claims an effect by writing its record in state pending with
 // compare-and-swap, makes one attempt, and writes the outcome over its own
-// claim. A redelivery, a second replica or a restarted process reading the
+// claim. An effect that only one JetStream message ever asks for skips the
+// claim on that message's first delivery (Effect.Asked): the broker hands a
+// message to one worker at a time. A redelivery, a second replica or a restarted process reading the
 // record finds the effect done, held by a live claim, failed and waiting for
 // its next attempt, or in doubt — and Next says what to do, in one place.
 //

@@ -38,6 +38,9 @@ const flowBurst = 3000
 // from the streams' last sequences).
 //
 //	go test -run '^$' -bench WholeFlow -benchtime 1x ./cmd/acctflow/
+//
+// BENCH_SYNC sets serve's --nats-sync (default always; 2m shows what the
+// fsyncs cost: the minimal pipeline keeps fsyncing every write).
 func BenchmarkWholeFlow(b *testing.B) {
 	n := flowBurst
 	if testing.Short() {
@@ -45,7 +48,7 @@ func BenchmarkWholeFlow(b *testing.B) {
 	}
 	dir := b.TempDir()
 	smtpAddr, imapAddr := freeAddr(b), freeAddr(b)
-	serve := startServeProcess(b, dir, "--nats-sync", "always", "--dev-smtp", smtpAddr, "--dev-imap", imapAddr, "--log-level", "error")
+	serve := startServeProcess(b, dir, "--nats-sync", envOr("BENCH_SYNC", "always"), "--dev-smtp", smtpAddr, "--dev-imap", imapAddr, "--log-level", "error")
 	nc, err := nats.Connect(serve.natsURL)
 	if err != nil {
 		b.Fatal(err)
@@ -360,4 +363,12 @@ func (p *serveProcess) memory(b *testing.B) (rss, peak float64) {
 		}
 	}
 	return rss, peak
+}
+
+// envOr is the environment variable k, or d when it is unset or empty.
+func envOr(k, d string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return d
 }

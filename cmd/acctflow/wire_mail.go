@@ -21,7 +21,7 @@ func mailHandlers() map[string]factory {
 			if err != nil {
 				return broker.Handler{}, err
 			}
-			h := &confirmation.Handler{JS: d.conn.JS, Outbox: m.Outbox, Domain: m.Domain, ReplyKey: m.Key,
+			h := &confirmation.Handler{JS: d.conn.JS, Outbox: m.Outbox, Requests: d.store, Domain: m.Domain, ReplyKey: m.Key,
 				Inbox: m.Inbox, Sig: m.Sig, Logger: d.log, Now: time.Now}
 			return h.Broker(), nil
 		},

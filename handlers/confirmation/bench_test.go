@@ -53,7 +53,7 @@ func BenchmarkConfirmations(b *testing.B) {
 		}
 	}
 	<-conn.JS.PublishAsyncComplete()
-	h.JS, h.Outbox, h.Logger = conn.JS, handlertest.Outbox(b, conn, sender), brokertest.Logger(b)
+	h.JS, h.Outbox, h.Requests, h.Logger = conn.JS, handlertest.Outbox(b, conn, sender), handlertest.Store(b, conn), brokertest.Logger(b)
 	b.StartTimer()
 	start = time.Now()
 	brokertest.Run(b, conn, h.Broker())
@@ -139,7 +139,7 @@ func BenchmarkConfirmationReplicas(b *testing.B) {
 				conn = brokertest.Connect(b, s)
 			}
 			h := &confirmation.Handler{JS: conn.JS, Domain: "meridian.example", ReplyKey: key, Inbox: "acct-replies@meridian.example", Now: time.Now,
-				Outbox: handlertest.Outbox(b, conn, mailtest.Sender(b, srv.Addr(), "p@meridian.example")), Logger: brokertest.Logger(b)}
+				Outbox: handlertest.Outbox(b, conn, mailtest.Sender(b, srv.Addr(), "p@meridian.example")), Requests: handlertest.Store(b, conn), Logger: brokertest.Logger(b)}
 			bh := h.Broker()
 			bh.InFlight = perReplica
 			brokertest.Run(b, conn, bh)

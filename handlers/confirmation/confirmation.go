@@ -5,6 +5,7 @@ package confirmation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/mailer"
 	"github.com/acctflow/acctflow/retry"
 )
@@ -22,10 +24,16 @@ type Outbox interface {
 	SendMarked(ctx context.Context, key, kind string, m mailer.Message, mark effect.Mark) (bool, error)
 }
 
+// Requests is the projection lookup that tells a confirmation already sent.
+type Requests interface {
+	Get(ctx context.Context, id string) (lifecycle.Record, error)
+}
+
 // Handler sends confirmations.
 type Handler struct {
 	JS       events.Publisher
 	Outbox   Outbox
+	Requests Requests
 	Domain   string // of Message-IDs
 	ReplyKey []byte
 	Inbox    string // workflow inbox, for US and CA
@@ -61,9 +69,28 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 		return retry.Permanent(err)
 	}
 	id := routed.RequestID
+	rec, err := h.Requests.Get(ctx, id)
+	if err != nil && !errors.Is(err, lifecycle.ErrNotFound) {
+		return err
+	}
+	if rec.Confirmation != nil {
+		// Sent and projected before: routing never routes a request twice,
+		// but a second acct.routed (a replay, a copy past the duplicate
+		// window) changes nothing.
+		h.Logger.Info("confirmation sent before; nothing to do", "request_id", id, "message_id", rec.Confirmation.MessageID)
+		return nil
+	}
 	// The confirmation.sent event, under its deterministic id, is the
-	// record that the email went: one ledger write (the claim) per email.
+	// record that the email went. Only this request's acct.routed asks for
+	// it (routing publishes it under a deterministic id, and never for a
+	// request its record shows routed), so its first delivery sends
+	// without a claim: no ledger write for an email that goes. A replay is
+	// claimed first like any other.
 	eventID := events.DerivedID("confirmation-sent", id)
+	var asked effect.Asked
+	if m.Header.Get(broker.HeaderReplayOf) == "" {
+		asked = effect.Asked{Delivery: m.Deliveries, Stored: m.Stored}
+	}
 	_, err = h.Outbox.SendMarked(ctx, effect.Key(mailer.KindConfirmation, id), mailer.KindConfirmation, msg, effect.Mark{
 		Subject: events.SubjectConfirmationSent, MsgID: eventID,
 		Publish: func(ctx context.Context) error {
@@ -73,6 +100,7 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 			_, err := events.Publish(ctx, h.JS, sent, eventID, "acctflow/confirmation", m.Env)
 			return err
 		},
+		Asked: asked,
 	})
 	return err
 }

@@ -63,7 +63,7 @@ func benchHistory(b *testing.B, finished int) float64 {
 	}
 	srv := smtptest.Start(b)
 	rh := &routing.Handler{JS: conn.JS, Table: table, Requests: store, Logger: brokertest.Logger(b), Now: time.Now}
-	ch := &confirmation.Handler{JS: conn.JS, Outbox: handlertest.Outbox(b, conn, mailtest.Sender(b, srv.Addr(), "p@meridian.example")),
+	ch := &confirmation.Handler{JS: conn.JS, Outbox: handlertest.Outbox(b, conn, mailtest.Sender(b, srv.Addr(), "p@meridian.example")), Requests: store,
 		Domain: "meridian.example", ReplyKey: key, Inbox: "acct-replies@meridian.example", Logger: brokertest.Logger(b), Now: time.Now}
 	brokertest.Run(b, conn, rh.Broker(), handlertest.Projection(b, store), ch.Broker())
 
