@@ -17,7 +17,7 @@ const (
 	metaSubject    = "nats-subject"
 	metaDeliveries = "nats-deliveries"
 	metaStreamSeq  = "nats-stream-seq"
-	metaStored     = "nats-stored" // the server's time the message was stored, RFC 3339
+	metaStored     = "nats-stored"        // the server's time the message was stored, RFC 3339
 	metaNakDelay   = "acctflow-nak-delay" // set by the outcome middleware before a Nack
 )
 
