@@ -7,6 +7,9 @@ import (
 	"net/smtp"
 	"os"
 	"os/exec"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -23,6 +26,10 @@ import (
 
 // flowBurst is the number of requests of one whole-flow burst.
 const flowBurst = 3000
+
+// restAfterBurst is how long serve idles before its memory at rest is read.
+// serve gives a burst's heap back after 30 s of quiet (package memory).
+const restAfterBurst = 45 * time.Second
 
 // BenchmarkWholeFlow sends a burst of requests to `acctflow serve` (its own
 // process: every handler, embedded NATS fsyncing every write, the dev mail
@@ -48,7 +55,12 @@ func BenchmarkWholeFlow(b *testing.B) {
 	}
 	dir := b.TempDir()
 	smtpAddr, imapAddr := freeAddr(b), freeAddr(b)
-	serve := startServeProcess(b, dir, "--nats-sync", envOr("BENCH_SYNC", "always"), "--dev-smtp", smtpAddr, "--dev-imap", imapAddr, "--log-level", "error")
+	args := []string{"--nats-sync", envOr("BENCH_SYNC", "always"), "--dev-smtp", smtpAddr, "--dev-imap", imapAddr, "--log-level", "error"}
+	if h := os.Getenv("BENCH_HANDLERS"); h != "" {
+		args = append(args, "--handlers", h)
+	}
+	serve := startServeProcess(b, dir, args...)
+	idleRSS, _ := serve.memory(b)
 	nc, err := nats.Connect(serve.natsURL)
 	if err != nil {
 		b.Fatal(err)
@@ -76,6 +88,20 @@ func BenchmarkWholeFlow(b *testing.B) {
 		logWrites(b, js, byStream, n)
 		rss, peak := serve.memory(b)
 		minAfter, _ := minimal.burst(b, n)
+		// At rest: the burst's buffers expired and the runtime's
+		// scavenger returning freed heap, as after any burst (the minimal
+		// pipeline's second burst above took some of this time).
+		waitQuiet(b, js)
+		rest := restAfterBurst
+		if d, err := time.ParseDuration(os.Getenv("BENCH_REST")); err == nil {
+			rest = d
+		}
+		time.Sleep(rest)
+		restRSS, _ := serve.memory(b)
+		if os.Getenv("BENCH_HEAP_PROFILE") != "" {
+			_ = serve.cmd.Process.Signal(syscall.SIGUSR1)
+			time.Sleep(2 * time.Second)
+		}
 		minRate := (minBefore + minAfter) / 2
 		b.Logf("minimal pipeline: %.0f req/s before, %.0f after", minBefore, minAfter)
 
@@ -85,6 +111,8 @@ func BenchmarkWholeFlow(b *testing.B) {
 		b.ReportMetric(writes, "acctflow_writes/req")
 		b.ReportMetric(rss, "serve_RSS_MB")
 		b.ReportMetric(peak, "serve_peak_RSS_MB")
+		b.ReportMetric(restRSS, "serve_rest_RSS_MB")
+		b.ReportMetric(idleRSS, "serve_start_RSS_MB")
 		b.ReportMetric(minWrites, "minimal_writes/req")
 	}
 }
@@ -130,6 +158,9 @@ func waitSubject(b *testing.B, js jetstream.JetStream, stream, subject string, n
 		}
 		if info.State.Subjects[subject] >= uint64(n) {
 			return
+		}
+		if os.Getenv("BENCH_TRACE") != "" {
+			traceProgress(b, js, s)
 		}
 		if time.Now().After(deadline) {
 			b.Fatalf("%s: %d of %d after 10 minutes", subject, info.State.Subjects[subject], n)
@@ -307,6 +338,20 @@ const childEnv = "ACCTFLOW_TEST_RUN_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
+		if path := os.Getenv("BENCH_HEAP_PROFILE"); path != "" {
+			// BenchmarkWholeFlow asks for a heap profile at rest.
+			usr1 := make(chan os.Signal, 1)
+			signal.Notify(usr1, syscall.SIGUSR1)
+			go func() {
+				for range usr1 {
+					runtime.GC()
+					if f, err := os.Create(path); err == nil {
+						_ = pprof.WriteHeapProfile(f)
+						_ = f.Close()
+					}
+				}
+			}()
+		}
 		main()
 		os.Exit(0)
 	}
@@ -371,4 +416,20 @@ func envOr(k, d string) string {
 		return v
 	}
 	return d
+}
+
+func traceProgress(b *testing.B, js jetstream.JetStream, s jetstream.Stream) {
+	ctx := context.Background()
+	info, _ := s.Info(ctx, jetstream.WithSubjectFilter("acct.>"))
+	var parts []string
+	for _, c := range []string{"routing", "confirmation", "projection", "reminders"} {
+		cons, err := js.Consumer(ctx, s.CachedInfo().Config.Name, c)
+		if err != nil {
+			continue
+		}
+		ci, _ := cons.Info(ctx)
+		parts = append(parts, fmt.Sprintf("%s pend=%d ack=%d", c, ci.NumPending, ci.NumAckPending))
+	}
+	fmt.Fprintf(os.Stderr, "%s subjects=%v %s\n", time.Now().Format("15:04:05.000"), info.State.Subjects, strings.Join(parts, " | "))
+	time.Sleep(490 * time.Millisecond)
 }

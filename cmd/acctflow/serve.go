@@ -20,6 +20,7 @@ import (
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/health"
 	"github.com/acctflow/acctflow/lifecycle"
+	"github.com/acctflow/acctflow/memory"
 )
 
 func newServe() *cobra.Command {
@@ -121,7 +122,11 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	monitor := broker.NewMonitor(conn, 0, log) // consumer lag and stream checks, cached for /metrics and /readyz
 	reg.MustRegister(monitor)
 	deps.components.Add(monitor)
-	deps.background = append(deps.background, monitor.Run)
+	deps.background = append(deps.background, monitor.Run, func(ctx context.Context) error {
+		// A burst's heap goes back to the OS once serve is quiet again.
+		memory.Release(ctx, memory.Config{Logger: log})
+		return nil
+	})
 	var handlers []broker.Handler
 	for _, name := range selected {
 		h, err := handlerFactories[name](ctx, deps)
