@@ -46,8 +46,13 @@ const restAfterBurst = 45 * time.Second
 //
 //	go test -run '^$' -bench WholeFlow -benchtime 1x ./cmd/acctflow/
 //
-// BENCH_SYNC sets serve's --nats-sync (default always; 2m shows what the
-// fsyncs cost: the minimal pipeline keeps fsyncing every write).
+// To take it apart: BENCH_SYNC sets serve's --nats-sync (default always; 2m
+// shows what the fsyncs cost, the minimal pipeline keeps fsyncing every
+// write); BENCH_HANDLERS sets --handlers (routing,confirmation: the flow
+// without the projection and reminders); BENCH_TRACE prints each stage's
+// progress twice a second; BENCH_SERVE_GOMEMLIMIT sets serve's GOMEMLIMIT;
+// BENCH_REST how long serve rests before its memory at rest is read;
+// BENCH_HEAP_PROFILE=file writes serve's heap profile at rest.
 func BenchmarkWholeFlow(b *testing.B) {
 	n := flowBurst
 	if testing.Short() {
