@@ -19,12 +19,23 @@ import (
 )
 
 // BenchmarkConfirmations measures confirmation emails per second from
-// routed events into a local SMTP server (schema checks, KV claim, SMTP,
-// acct.confirmation.sent), next to a go-mail send loop with the handler's
-// concurrency (64) to the same server in the same run.
+// routed events into an SMTP server (schema checks, the request's record
+// and the email's ledger entry read, SMTP, acct.confirmation.sent), next to
+// a go-mail send loop of the same messages, already rendered, with the
+// handler's concurrency (64) to the same server in the same run: once
+// against a server that answers at once (JetStream's round trips weigh as
+// much as the email), once against one that takes 20 ms per message, like
+// a real relay.
 func BenchmarkConfirmations(b *testing.B) {
+	for _, delay := range []time.Duration{0, 20 * time.Millisecond} {
+		b.Run("smtp="+delay.String(), func(b *testing.B) { benchConfirmations(b, delay) })
+	}
+}
+
+func benchConfirmations(b *testing.B, delay time.Duration) {
 	conn := brokertest.Connect(b, brokertest.Server(b))
 	srv := smtptest.Start(b)
+	srv.SetDelay(delay)
 	sender := mailtest.Sender(b, srv.Addr(), "p@meridian.example")
 	ctx := context.Background()
 	n := max(b.N, 200)
