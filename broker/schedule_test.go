@@ -191,7 +191,8 @@ func TestCaughtUp(t *testing.T) {
 		}
 	}}
 	brokertest.Run(t, conn, h)
-	if ok, err := broker.WaitCaughtUp(ctx, conn.JS, "slow", 0); err != nil || !ok {
+	slow := broker.NewProgress(conn.JS, "slow")
+	if ok, err := slow.WaitCaughtUp(ctx, 0); err != nil || !ok {
 		t.Fatalf("idle consumer caught up %v (%v)", ok, err)
 	}
 	brokertest.PublishRaw(t, conn, events.SubjectCreated, []byte(`{"n":1}`), "first")
@@ -212,17 +213,17 @@ func TestCaughtUp(t *testing.T) {
 		}
 		return nil
 	})
-	if ok, err := broker.WaitHandled(ctx, conn.JS, "slow", 2, 0); err != nil || ok {
+	if ok, err := slow.WaitHandled(ctx, 2, 0); err != nil || ok {
 		t.Fatalf("handled up to 2 with 1 unacked: %v (%v)", ok, err)
 	}
-	if ok, err := broker.WaitCaughtUp(ctx, conn.JS, "slow", 0); err != nil || ok {
+	if ok, err := slow.WaitCaughtUp(ctx, 0); err != nil || ok {
 		t.Fatalf("caught up with 1 unacked: %v (%v)", ok, err)
 	}
 	close(release)
-	if ok, err := broker.WaitCaughtUp(ctx, conn.JS, "slow", 10*time.Second); err != nil || !ok {
+	if ok, err := slow.WaitCaughtUp(ctx, 10*time.Second); err != nil || !ok {
 		t.Fatalf("not caught up once everything is acked: %v (%v)", ok, err)
 	}
-	if ok, err := broker.WaitCaughtUp(ctx, conn.JS, "missing", 0); err != nil || ok {
+	if ok, err := broker.NewProgress(conn.JS, "missing").WaitCaughtUp(ctx, 0); err != nil || ok {
 		t.Fatalf("a consumer not created yet is caught up %v (%v)", ok, err)
 	}
 }

@@ -31,6 +31,7 @@ type deps struct {
 	background []func(ctx context.Context) error
 	closers    []func()
 	mailer     *mail
+	progress   *broker.Progress // see projection
 	awsw       awsWiring // see wire_awssandbox.go
 	// external: the broker is not the embedded one, so other processes may
 	// share the work and every shared secret must be configured.
@@ -41,6 +42,15 @@ func (d *deps) close() {
 	for i := len(d.closers) - 1; i >= 0; i-- {
 		d.closers[i]()
 	}
+}
+
+// projection follows the projection's consumer for every handler that
+// waits for it, so that they share one poll.
+func (d *deps) projection() *broker.Progress {
+	if d.progress == nil {
+		d.progress = broker.NewProgress(d.conn.JS, projection.Name)
+	}
+	return d.progress
 }
 
 func (d *deps) flag(name string) string {

@@ -12,7 +12,6 @@ import (
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/handlers/followup"
-	"github.com/acctflow/acctflow/handlers/projection"
 	"github.com/acctflow/acctflow/handlers/provisioning"
 	"github.com/acctflow/acctflow/handlers/roles"
 	"github.com/acctflow/acctflow/handlers/supportgroup"
@@ -42,7 +41,7 @@ func supportGroup(d *deps, warn bool) *supportgroup.Handler {
 	if warn && f.Changed("support-group-check") { // set by the flag or ACCTFLOW_SUPPORT_GROUP_CHECK
 		d.log.Warn("--support-group-check is deprecated and ignored: the support plan group is checked when an account's grace period ends and after each support change")
 	}
-	return &supportgroup.Handler{JS: d.conn.JS, Requests: d.store, Grace: grace, Projection: projection.Name,
+	return &supportgroup.Handler{JS: d.conn.JS, Requests: d.store, Grace: grace, Projection: d.projection(),
 		Logger: d.log.With("component", "support-group-check"), Now: time.Now}
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/handlers/alerts"
-	"github.com/acctflow/acctflow/handlers/projection"
 	"github.com/acctflow/acctflow/handlers/reminders"
 	"github.com/acctflow/acctflow/handlers/reminders/digest"
 	"github.com/acctflow/acctflow/handlers/routing"
@@ -56,7 +55,7 @@ func withReminders(ctx context.Context, d *deps, role func(*reminders.Handler) b
 		return broker.Handler{}, err
 	}
 	h := &reminders.Handler{JS: d.conn.JS, Requests: d.store, Outbox: m.Outbox, Config: cfg, Domain: m.Domain, ReplyKey: m.Key,
-		Inbox: m.Inbox, Sig: m.Sig, Projection: projection.Name, Logger: d.log, Now: time.Now}
+		Inbox: m.Inbox, Sig: m.Sig, Projection: d.projection(), Logger: d.log, Now: time.Now}
 	return role(h), nil
 }
 

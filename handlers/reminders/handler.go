@@ -73,9 +73,9 @@ type Handler struct {
 	ReplyKey []byte
 	Inbox    string // workflow inbox (US/CA replies)
 	Sig      mailer.Signature
-	// Projection is the durable consumer that folds events into Requests
-	// (projection.Name): a fired step waits until it has caught up.
-	Projection string
+	// Projection follows the durable consumer that folds events into
+	// Requests (projection.Name): a fired step waits until it has caught up.
+	Projection *broker.Progress
 	Logger     *slog.Logger
 	Now        func() time.Time
 }
@@ -108,7 +108,7 @@ func (h *Handler) Plan(ctx context.Context, m broker.Msg) error {
 	id := probe.RequestID
 	// The record is whole once the projection has folded every event up
 	// to this one: it may fold them in another order than the stream's.
-	folded, err := broker.WaitHandled(ctx, h.JS, h.Projection, m.StreamSeq, time.Second)
+	folded, err := h.Projection.WaitHandled(ctx, m.StreamSeq, time.Second)
 	if err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func (h *Handler) Fire(ctx context.Context, m broker.Msg) error {
 	if err := json.Unmarshal(m.Data, &t); err != nil || !events.ValidRequestID(t.RequestID) {
 		return retry.Permanent(fmt.Errorf("invalid reminder timer on %s: %v", m.Subject, err))
 	}
-	caught, err := broker.WaitCaughtUp(ctx, h.JS, h.Projection, time.Second)
+	caught, err := h.Projection.WaitCaughtUp(ctx, time.Second)
 	if err != nil {
 		return err
 	}
@@ -323,7 +323,7 @@ func (h *Handler) expire(ctx context.Context, rec lifecycle.Record, t Timer) err
 	h.Logger.Info("request expired", "request_id", rec.RequestID, "waiting_since", t.WaitingSince)
 	// Whether it took is the projection's to say, once it has folded
 	// every event up to it (a reply published just before wins).
-	folded, err := broker.WaitHandled(ctx, h.JS, h.Projection, ack.Sequence, 2*time.Second)
+	folded, err := h.Projection.WaitHandled(ctx, ack.Sequence, 2*time.Second)
 	if err != nil {
 		return err
 	}

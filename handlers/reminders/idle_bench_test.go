@@ -52,7 +52,7 @@ func benchIdle(b *testing.B, finished int) {
 	var discard nothingSent
 	rh := &reminders.Handler{JS: conn.JS, Requests: store, Outbox: discard, Config: reminders.Config{RemindAfter: reminders.DefaultRemindAfter,
 		ExpireAfter: reminders.DefaultExpireAfter}, Domain: "acctflow.localhost", ReplyKey: replyKey, Inbox: "acct-replies@acctflow.localhost",
-		Projection: projection.Name, Logger: brokertest.Logger(b), Now: time.Now}
+		Projection: broker.NewProgress(conn.JS, projection.Name), Logger: brokertest.Logger(b), Now: time.Now}
 	timers := broker.Timers{JS: conn.JS}
 	regions := []string{"apac", "ca", "emea", "latam", "us"}
 	if err := digest.Ensure(ctx, timers, regions, digest.DefaultSchedule, digest.DefaultTimeZone); err != nil {
@@ -60,7 +60,7 @@ func benchIdle(b *testing.B, finished int) {
 	}
 	dh := &digest.Handler{Index: lifecycle.NewIndex(brokertest.KV(b, conn, broker.BucketOpen)), Regions: map[string]digest.Region{},
 		Timers: timers, Outbox: discard, Domain: "acctflow.localhost", Logger: brokertest.Logger(b), Now: time.Now}
-	sg := &supportgroup.Handler{JS: conn.JS, Requests: store, Projection: projection.Name, Logger: brokertest.Logger(b), Now: time.Now}
+	sg := &supportgroup.Handler{JS: conn.JS, Requests: store, Projection: broker.NewProgress(conn.JS, projection.Name), Logger: brokertest.Logger(b), Now: time.Now}
 	ah := &alerts.Handler{Outbox: discard, OpsEmail: "cloud-ops@acctflow.localhost", Domain: "acctflow.localhost", Logger: brokertest.Logger(b)}
 	brokertest.Run(b, conn, handlertest.Projection(b, store), rh.Planner(), rh.Timers(), dh.Broker(), ah.Broker(), sg.Scheduler(), sg.Checker())
 

@@ -85,7 +85,7 @@ func newRig(t *testing.T) *rig {
 
 func (r *rig) handler(conn *broker.Conn) *reminders.Handler {
 	return &reminders.Handler{JS: conn.JS, Requests: r.store, Outbox: r.ob, Config: fast, Domain: "acctflow.localhost",
-		ReplyKey: replyKey, Inbox: "acct-replies@acctflow.localhost", Projection: projection.Name,
+		ReplyKey: replyKey, Inbox: "acct-replies@acctflow.localhost", Projection: broker.NewProgress(conn.JS, projection.Name),
 		Logger: infoLogger(r.t), Now: time.Now}
 }
 

@@ -59,12 +59,12 @@ type Requests interface {
 // acct.support_group.assigned needs nothing: a check that finds the group
 // in place raises nothing.
 type Handler struct {
-	JS       jetstream.JetStream // publishes, schedules, reads the projection's progress
+	JS       jetstream.JetStream // publishes, schedules
 	Requests Requests
 	Grace    time.Duration // DefaultGrace when 0
-	// Projection is the durable consumer that folds events into Requests
-	// (projection.Name): a check waits until it has caught up.
-	Projection string
+	// Projection follows the durable consumer that folds events into
+	// Requests (projection.Name): a check waits until it has caught up.
+	Projection *broker.Progress
 	Logger     *slog.Logger
 	Now        func() time.Time
 }
@@ -139,7 +139,7 @@ func (h *Handler) Check(ctx context.Context, m broker.Msg) error {
 	if err := json.Unmarshal(m.Data, &c); err != nil || !events.ValidRequestID(c.RequestID) {
 		return retry.Permanent(fmt.Errorf("invalid support group check on %s: %v", m.Subject, err))
 	}
-	caught, err := broker.WaitCaughtUp(ctx, h.JS, h.Projection, time.Second)
+	caught, err := h.Projection.WaitCaughtUp(ctx, time.Second)
 	if err != nil {
 		return err
 	}

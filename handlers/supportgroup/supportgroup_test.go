@@ -65,7 +65,7 @@ func TestChecksRaiseOncePerProblem(t *testing.T) {
 	var crashes atomic.Int32
 	for range 2 {
 		c := brokertest.Connect(t, srv)
-		h := &supportgroup.Handler{JS: c.JS, Requests: store, Grace: 800 * time.Millisecond, Projection: projection.Name,
+		h := &supportgroup.Handler{JS: c.JS, Requests: store, Grace: 800 * time.Millisecond, Projection: broker.NewProgress(c.JS, projection.Name),
 			Logger: brokertest.Logger(t), Now: time.Now}
 		brokertest.Run(t, c, h.Scheduler(), brokertest.CrashOnce(h.Checker(), &crashes))
 	}
