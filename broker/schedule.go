@@ -298,4 +298,3 @@ func (t Timers) Pending(ctx context.Context, kind, key string) (bool, error) {
 	}
 	return last.Header.Get(HeaderSchedule) != "", nil // not a cancellation marker
 }
-

@@ -32,7 +32,7 @@ type deps struct {
 	closers    []func()
 	mailer     *mail
 	progress   *broker.Progress // see projection
-	awsw       awsWiring // see wire_awssandbox.go
+	awsw       awsWiring        // see wire_awssandbox.go
 	// external: the broker is not the embedded one, so other processes may
 	// share the work and every shared secret must be configured.
 	external bool
