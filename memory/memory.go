@@ -18,15 +18,30 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config tunes Release.
 type Config struct {
-	Poll        time.Duration // how often allocations are read; default 10 s
-	QuietPolls  int           // polls in a row below Quiet before releasing; default 3
-	Quiet       uint64        // bytes allocated in one poll that still count as quiet; default 1 MiB
-	Logger      *slog.Logger
+	Poll       time.Duration // how often allocations are read; default 10 s
+	QuietPolls int           // polls in a row below Quiet before releasing; default 3
+	Quiet      uint64        // bytes allocated in one poll that still count as quiet; default 1 MiB
+	Logger     *slog.Logger
+	// Released, when set, counts the releases.
+	Released    prometheus.Counter
 	releaseHook func() // tests: called after each release
+}
+
+// NewReleased is the counter of releases, registered on reg as
+// acctflow_memory_released_total.
+func NewReleased(reg prometheus.Registerer) prometheus.Counter {
+	c := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "acctflow_memory_released_total",
+		Help: "Times serve gave a burst's free heap back to the OS once quiet.",
+	})
+	reg.MustRegister(c)
+	return c
 }
 
 // Idle decides, from the bytes allocated in each poll interval, when to
@@ -102,6 +117,9 @@ func Release(ctx context.Context, cfg Config) {
 		debug.FreeOSMemory()
 		last = read() // the release's own allocations are not a burst
 		cfg.Logger.Debug("idle: returned free memory to the OS", "took", time.Since(start))
+		if cfg.Released != nil {
+			cfg.Released.Inc()
+		}
 		if cfg.releaseHook != nil {
 			cfg.releaseHook()
 		}

@@ -45,6 +45,7 @@ func newServe() *cobra.Command {
 	f.String("handlers", "all", "comma-separated handlers to run ("+strings.Join(handlerNames, ",")+"), all, or none for an API-only process")
 	f.String("http-addr", "127.0.0.1:8080", "HTTP API and ops console address (empty to disable); beyond loopback it needs ACCTFLOW_API_TOKENS")
 	f.Bool("insecure-no-auth", false, "serve the HTTP API and console beyond loopback without tokens (only behind a proxy that authenticates)")
+	f.Duration("release-memory-after", 30*time.Second, "give a burst's free heap back to the OS once serve has been quiet this long (0: leave it to the Go runtime)")
 	f.String("regions", "", "JSON file overriding the country → region table, ops teams and support mailboxes")
 	addMailFlags(cmd)
 	addRepliesFlags(cmd)
@@ -122,11 +123,15 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	monitor := broker.NewMonitor(conn, 0, log) // consumer lag and stream checks, cached for /metrics and /readyz
 	reg.MustRegister(monitor)
 	deps.components.Add(monitor)
-	deps.background = append(deps.background, monitor.Run, func(ctx context.Context) error {
+	deps.background = append(deps.background, monitor.Run)
+	if quiet, _ := cmd.Flags().GetDuration("release-memory-after"); quiet > 0 {
 		// A burst's heap goes back to the OS once serve is quiet again.
-		memory.Release(ctx, memory.Config{Logger: log})
-		return nil
-	})
+		released := memory.NewReleased(reg)
+		deps.background = append(deps.background, func(ctx context.Context) error {
+			memory.Release(ctx, memory.Config{Poll: quiet / 3, QuietPolls: 3, Logger: log, Released: released})
+			return nil
+		})
+	}
 	var handlers []broker.Handler
 	for _, name := range selected {
 		h, err := handlerFactories[name](ctx, deps)
