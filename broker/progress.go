@@ -27,7 +27,7 @@ type Progress struct {
 
 	mu       sync.Mutex
 	last     progressState
-	fetching chan struct{} // closed when the request under way ends
+	fetching *progressCall // the request under way, if any
 }
 
 type progressState struct {
@@ -90,55 +90,67 @@ func (p *Progress) WaitCaughtUp(ctx context.Context, wait time.Duration) (bool, 
 }
 
 // state is the consumer's state, at most an interval old: one caller asks
-// the server, the others wait for its answer.
+// the server, the others take its answer.
 func (p *Progress) state(ctx context.Context) (progressState, error) {
-	for {
-		p.mu.Lock()
-		if !p.last.at.IsZero() && time.Since(p.last.at) < p.interval {
-			st := p.last
-			p.mu.Unlock()
-			return st, nil
-		}
-		if wait := p.fetching; wait != nil {
-			p.mu.Unlock()
-			select {
-			case <-wait:
-				continue
-			case <-ctx.Done():
-				return progressState{}, ctx.Err()
-			}
-		}
-		done := make(chan struct{})
-		p.fetching = done
+	p.mu.Lock()
+	if !p.last.at.IsZero() && time.Since(p.last.at) < p.interval {
+		st := p.last
 		p.mu.Unlock()
-
-		st, err := p.fetch(ctx)
-		p.mu.Lock()
-		if err == nil {
-			p.last = st
-		}
-		p.fetching = nil
-		p.mu.Unlock()
-		close(done)
-		return st, err
+		return st, nil
 	}
+	if c := p.fetching; c != nil {
+		p.mu.Unlock()
+		select {
+		case <-c.done:
+			return c.st, c.err
+		case <-ctx.Done():
+			return progressState{}, ctx.Err()
+		}
+	}
+	c := &progressCall{done: make(chan struct{})}
+	p.fetching = c
+	p.mu.Unlock()
+
+	// Not the caller's context: its end would fail every waiter.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), progressTimeout)
+	c.st, c.err = p.fetch(fctx)
+	cancel()
+	p.mu.Lock()
+	if c.err == nil {
+		p.last = c.st
+	}
+	p.fetching = nil
+	p.mu.Unlock()
+	close(c.done)
+	return c.st, c.err
 }
 
+// progressCall is one request for the consumer's state, shared by whoever
+// waits for it.
+type progressCall struct {
+	done chan struct{}
+	st   progressState
+	err  error
+}
+
+// progressTimeout bounds one request for the consumer's state.
+const progressTimeout = 10 * time.Second
+
+// fetch asks the server once (looking a consumer up is a consumer-info
+// request). The state is stamped when the answer arrives: it may be a
+// little older, which can only make a waiter wait a little longer, since a
+// consumer's ack floor only grows.
 func (p *Progress) fetch(ctx context.Context) (progressState, error) {
-	now := time.Now()
 	c, err := p.js.Consumer(ctx, events.Stream, p.consumer)
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
-		return progressState{at: now}, nil
+		return progressState{at: time.Now()}, nil
 	}
 	if err != nil {
 		return progressState{}, fmt.Errorf("consumer %s: %w", p.consumer, err)
 	}
-	ci, err := c.Info(ctx)
-	if err != nil {
-		return progressState{}, fmt.Errorf("consumer %s: %w", p.consumer, err)
-	}
+	ci := c.CachedInfo()
 	return progressState{
 		ackFloor: ci.AckFloor.Stream, delivered: ci.Delivered.Stream,
-		idle: ci.NumPending == 0 && ci.NumAckPending == 0, exists: true, at: now,
+		idle: ci.NumPending == 0 && ci.NumAckPending == 0, exists: true, at: time.Now(),
 	}, nil
 }

@@ -150,8 +150,8 @@ func (e *Email) send(ctx context.Context, key, kind string, m mailer.Message, ma
 					return Resolution{Happened: true}, nil
 				}
 			}
-			e.log.Warn("an earlier attempt may have sent this email; sending it again with the same Message-ID",
-				"kind", kind, "message_id", m.MessageID)
+			// Not found: the ledger attempts again (and says so), with the
+			// same Message-ID.
 			return Resolution{}, nil
 		},
 	}

@@ -98,9 +98,10 @@ type Effect struct {
 // without a claim, one write less. A failure is recorded as usual; a success
 // writes its outcome, or nothing at all when Effect.Mark publishes its event.
 // On a later delivery with no record, an earlier one may have made an
-// attempt it never recorded (its worker died): the effect is in doubt since
-// the message was stored, and Effect.Resolve decides, as for an abandoned
-// claim.
+// attempt it never recorded (its worker died), or may still be making it:
+// the effect is in doubt since the message was stored. Effect.Resolve looks
+// at once; when it finds nothing, every delivery waits one lease (as behind
+// a live claim) before the doubt is resolved as for an abandoned claim.
 type Asked struct {
 	Delivery uint64    // JetStream's delivery count: 1 for the first
 	Stored   time.Time // when the server stored the message
@@ -158,8 +159,13 @@ func (l *Ledger) Do(ctx context.Context, e Effect) (Outcome, error) {
 		case Wait:
 			why := ErrHeld
 			if ent.State == Pending {
-				// The holder usually finishes long before its lease.
-				why, wait = ErrBusy, min(wait, busyRecheck)
+				why = ErrBusy
+				if ent.Owner != "" {
+					// The holder usually finishes long before its lease
+					// (a claim in nobody's name waits it out: see
+					// unrecorded).
+					wait = min(wait, busyRecheck)
+				}
 			}
 			return Outcome{Entry: ent}, retry.After(fmt.Errorf("%s: %w", e.What, why), wait)
 		}
@@ -172,7 +178,7 @@ func (l *Ledger) Do(ctx context.Context, e Effect) (Outcome, error) {
 			claim.Attempts = 0 // a new delivery after giving up: a replay, with a fresh budget
 		}
 		if unrecorded && !e.Asked.Stored.IsZero() {
-			step, claim.Doubt = Resolve, e.Asked.Stored
+			return l.unrecorded(ctx, e, now)
 		}
 		if step == Perform && ent.Revision == 0 && e.Asked.Delivery == 1 {
 			// The first delivery of the only message that asks for it:
@@ -214,6 +220,45 @@ func (l *Ledger) Do(ctx context.Context, e Effect) (Outcome, error) {
 		return l.tracedAttempt(ctx, e, step, claim, rev, now)
 	}
 	return Outcome{}, retry.After(fmt.Errorf("%s: %w", e.What, ErrBusy), time.Second)
+}
+
+// unrecorded handles a later delivery of the one message that asks for e
+// when there is no record (see Asked). Its first delivery attempted e
+// without a claim and may have done it (the effect's mark tells), may have
+// died, or may still be at it (a copy redelivered after AckWait while the
+// first waited for a worker). Done: recorded done. Otherwise a claim in
+// nobody's name, in doubt since the message was stored, holds every delivery
+// off for one lease, after which the doubt is resolved as for an abandoned
+// claim.
+func (l *Ledger) unrecorded(ctx context.Context, e Effect, now time.Time) (Outcome, error) {
+	doubt := Record{State: Pending, Doubt: e.Asked.Stored, Data: e.Data}
+	if e.Resolve != nil {
+		res, err := e.Resolve(ctx, doubt, now.Sub(doubt.Doubt))
+		if err != nil {
+			return Outcome{}, err
+		}
+		if res.Happened {
+			done := Record{State: Done, Result: res.Result, Data: e.Data, Doubt: doubt.Doubt}
+			rev, err := l.Put(ctx, e.Key, done, 0)
+			if errors.Is(err, ErrLost) {
+				return Outcome{}, retry.After(fmt.Errorf("%s: %w", e.What, ErrBusy), busyRecheck)
+			}
+			if err != nil {
+				return Outcome{}, err
+			}
+			return Outcome{Entry: Entry{Record: done, Revision: rev}}, nil
+		}
+	}
+	rev, err := l.Put(ctx, e.Key, doubt, 0)
+	if errors.Is(err, ErrLost) {
+		return Outcome{}, retry.After(fmt.Errorf("%s: %w", e.What, ErrBusy), busyRecheck) // written meanwhile: look again
+	}
+	if err != nil {
+		return Outcome{}, err
+	}
+	l.log.Warn("an earlier delivery may still be attempting this effect without a claim; waiting one lease", "effect", e.What, "key", e.Key)
+	return Outcome{Entry: Entry{Record: doubt, Revision: rev}},
+		retry.After(fmt.Errorf("%s: %w (an earlier delivery may still be attempting it)", e.What, ErrBusy), e.Policy.Lease)
 }
 
 // attempt runs under the claim (revision rev, held by Do) and records what

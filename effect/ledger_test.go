@@ -359,3 +359,65 @@ func TestServerClock(t *testing.T) {
 		t.Fatalf("written %v not within server times %v .. %v", ent.Written, before, after)
 	}
 }
+
+// A copy of the one message that asks for an effect redelivered while its
+// first delivery is still attempting it without a claim (the first waited
+// for a worker past AckWait): the copy finds no record and no mark, so it
+// holds off for one lease instead of attempting too; when the lease is up
+// it finds the first delivery's mark and records the effect done. With no
+// mark after the lease, it attempts again.
+func TestUnrecordedEffectWaitsALease(t *testing.T) {
+	kv := bucket(t)
+	ctx := context.Background()
+	l := effect.NewLedger(kv, "", brokertest.Logger(t))
+	const lease = 2 * time.Second // the copy's first look must fall within it, even on a loaded machine
+	stored := time.Now()
+	for _, c := range []struct {
+		name   string
+		marked bool // the first delivery's attempt succeeds and publishes its mark
+		want   int32
+	}{{"first delivery succeeds", true, 1}, {"first delivery dies", false, 2}} {
+		t.Run(c.name, func(t *testing.T) {
+			key := effect.Key("test", strings.ReplaceAll(c.name, " ", "-"))
+			var attempts atomic.Int32
+			var marked atomic.Bool
+			started, release := make(chan struct{}), make(chan struct{})
+			effectFor := func(delivery uint64) effect.Effect {
+				return effect.Effect{Key: key, What: "test", Policy: effect.Policy{Lease: lease, Budget: 3},
+					Asked: effect.Asked{Delivery: delivery, Stored: stored},
+					Attempt: func(context.Context, effect.Record) ([]byte, error) {
+						if attempts.Add(1) == 1 {
+							close(started)
+							<-release
+							if !c.marked {
+								return nil, errors.New("killed")
+							}
+						}
+						return nil, nil
+					},
+					Mark: func(context.Context) error { marked.Store(true); return nil },
+					Resolve: func(context.Context, effect.Record, time.Duration) (effect.Resolution, error) {
+						return effect.Resolution{Happened: marked.Load()}, nil
+					},
+				}
+			}
+			first := make(chan error, 1)
+			go func() {
+				_, err := l.Do(ctx, effectFor(1))
+				first <- err
+			}()
+			<-started
+			_, err := l.Do(ctx, effectFor(2))
+			if d, ok := retry.RetryAfter(err); !errors.Is(err, effect.ErrBusy) || !ok || d != lease || attempts.Load() != 1 {
+				t.Fatalf("the copy while the first attempts: %v (wait %v), %d attempts", err, d, attempts.Load())
+			}
+			close(release)
+			<-first
+			out, err := untilSettled(t, l, effectFor(3))
+			// Found: recorded done. Attempted again: its mark is its record.
+			if err != nil || attempts.Load() != c.want || c.marked && out.State != effect.Done || !c.marked && !out.Now {
+				t.Fatalf("after the lease: %+v %v, %d attempts, want %d", out.Record, err, attempts.Load(), c.want)
+			}
+		})
+	}
+}

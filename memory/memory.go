@@ -26,11 +26,14 @@ import (
 type Config struct {
 	Poll       time.Duration // how often allocations are read; default 10 s
 	QuietPolls int           // polls in a row below Quiet before releasing; default 3
-	Quiet      uint64        // bytes allocated in one poll that still count as quiet; default 1 MiB
-	Logger     *slog.Logger
+	// Quiet is the allocation rate, in bytes a second, that still counts
+	// as quiet (default 100 KiB/s); a poll may allocate at least 1 MiB.
+	Quiet  uint64
+	Logger *slog.Logger
 	// Released, when set, counts the releases.
 	Released    prometheus.Counter
 	releaseHook func() // tests: called after each release
+	pollHook    func() // tests: called after each poll
 }
 
 // NewReleased is the counter of releases, registered on reg as
@@ -81,12 +84,12 @@ func Release(ctx context.Context, cfg Config) {
 		cfg.QuietPolls = 3
 	}
 	if cfg.Quiet == 0 {
-		cfg.Quiet = 1 << 20
+		cfg.Quiet = 100 << 10
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	idle := Idle{QuietPolls: cfg.QuietPolls, Quiet: cfg.Quiet}
+	idle := Idle{QuietPolls: cfg.QuietPolls, Quiet: max(uint64(float64(cfg.Quiet)*cfg.Poll.Seconds()), 1<<20)}
 	sample := []metrics.Sample{{Name: allocsMetric}}
 	read := func() uint64 {
 		metrics.Read(sample)
@@ -105,6 +108,9 @@ func Release(ctx context.Context, cfg Config) {
 		case <-t.C:
 		}
 		now := read()
+		if cfg.pollHook != nil {
+			cfg.pollHook()
+		}
 		if !idle.Observe(now - last) {
 			last = now
 			continue

@@ -49,11 +49,24 @@ var sink [][]byte
 // live heap); and it does so once, not on every quiet poll.
 func TestReleaseGivesBackABurstsHeap(t *testing.T) {
 	released := make(chan struct{}, 10)
+	polled := make(chan struct{}, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go Release(ctx, Config{Poll: 50 * time.Millisecond, QuietPolls: 2, Quiet: 4 << 20,
-		releaseHook: func() { released <- struct{}{} }})
-
+	go Release(ctx, Config{Poll: 50 * time.Millisecond, QuietPolls: 2, Quiet: 80 << 20, // 4 MiB a poll
+		releaseHook: func() { released <- struct{}{} },
+		pollHook: func() {
+			select {
+			case polled <- struct{}{}:
+			default:
+			}
+		}})
+	// The burst comes after Release has started counting (on one CPU it
+	// might start only after it, and see no burst at all).
+	select {
+	case <-polled:
+	case <-time.After(time.Minute):
+		t.Fatal("Release never polled")
+	}
 	for range 64 {
 		sink = append(sink, make([]byte, 1<<20))
 	}
