@@ -122,6 +122,11 @@ func (s *Sandbox) Close() error {
 		drained := s.gate.close()
 		s.smtpLn.shutdown()
 		s.imapLn.shutdown()
+		// The accept loops end with their listeners. Waiting for them
+		// before the servers' own Close keeps imapserver's Serve, which may
+		// only be starting, from racing its Close (a WaitGroup's Add
+		// against its Wait, seen by the race detector).
+		s.serving.Wait()
 
 		var errs []error
 		if err := s.imapSrv.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
@@ -137,7 +142,6 @@ func (s *Sandbox) Close() error {
 		case <-ctx.Done():
 			errs = append(errs, fmt.Errorf("waiting for mail sessions to end: %w", ctx.Err()))
 		}
-		s.serving.Wait()
 		if err := errors.Join(errs...); err != nil {
 			s.closeErr = fmt.Errorf("closing dev mail sandbox: %w", err)
 		}
