@@ -78,15 +78,11 @@ func (p *Progress) WaitHandled(ctx context.Context, seq uint64, wait time.Durati
 // published a moment ago are seen. The target is fixed at the call, so a
 // busy stream does not keep moving it. No record is read.
 func (p *Progress) WaitCaughtUp(ctx context.Context, wait time.Duration) (bool, error) {
-	s, err := p.js.Stream(ctx, events.Stream)
+	s, err := p.js.Stream(ctx, events.Stream) // a stream-info request
 	if err != nil {
 		return false, err
 	}
-	si, err := s.Info(ctx)
-	if err != nil {
-		return false, err
-	}
-	return p.WaitHandled(ctx, si.State.LastSeq, wait)
+	return p.WaitHandled(ctx, s.CachedInfo().State.LastSeq, wait)
 }
 
 // state is the consumer's state, at most an interval old: one caller asks
