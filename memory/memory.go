@@ -27,7 +27,8 @@ type Config struct {
 	Poll       time.Duration // how often allocations are read; default 10 s
 	QuietPolls int           // polls in a row below Quiet before releasing; default 3
 	// Quiet is the allocation rate, in bytes a second, that still counts
-	// as quiet (default 100 KiB/s); a poll may allocate at least 1 MiB.
+	// as quiet (default 1 MiB/s: an idle serve allocates about 100 KiB/s,
+	// a burst tens of MiB/s); a poll may allocate at least 1 MiB.
 	Quiet  uint64
 	Logger *slog.Logger
 	// Released, when set, counts the releases.
@@ -84,7 +85,7 @@ func Release(ctx context.Context, cfg Config) {
 		cfg.QuietPolls = 3
 	}
 	if cfg.Quiet == 0 {
-		cfg.Quiet = 100 << 10
+		cfg.Quiet = 1 << 20
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -27,9 +27,9 @@ import (
 // flowBurst is the number of requests of one whole-flow burst.
 const flowBurst = 3000
 
-// restAfterBurst is how long serve idles before its memory at rest is read.
-// serve gives a burst's heap back after 30 s of quiet (package memory).
-const restAfterBurst = 45 * time.Second
+// restTimeout bounds the wait for serve to give a burst's heap back (after
+// 30 s of quiet, package memory).
+const restTimeout = 3 * time.Minute
 
 // BenchmarkWholeFlow sends a burst of requests to `acctflow serve` (its own
 // process: every handler, embedded NATS fsyncing every write, the dev mail
@@ -51,7 +51,6 @@ const restAfterBurst = 45 * time.Second
 // write); BENCH_HANDLERS sets --handlers (routing,confirmation: the flow
 // without the projection and reminders); BENCH_TRACE prints each stage's
 // progress twice a second; BENCH_SERVE_GOMEMLIMIT sets serve's GOMEMLIMIT;
-// BENCH_REST how long serve rests before its memory at rest is read;
 // BENCH_HEAP_PROFILE=file writes serve's heap profile at rest.
 func BenchmarkWholeFlow(b *testing.B) {
 	n := flowBurst
@@ -80,6 +79,10 @@ func BenchmarkWholeFlow(b *testing.B) {
 		// two bursts brackets acctflow's.
 		minBefore, minWrites := minimal.burst(b, n)
 
+		releasedBefore, _, err := releasedCount(serve.httpURL)
+		if err != nil {
+			b.Fatal(err)
+		}
 		byStream := writesByStream(b, js)
 		before := streamWrites(b, js)
 		start := time.Now()
@@ -92,16 +95,19 @@ func BenchmarkWholeFlow(b *testing.B) {
 		writes := float64(streamWrites(b, js)-before) / float64(n)
 		logWrites(b, js, byStream, n)
 		rss, peak := serve.memory(b)
+		end := time.Now()
 		minAfter, _ := minimal.burst(b, n)
-		// At rest: the burst's buffers expired and the runtime's
-		// scavenger returning freed heap, as after any burst (the minimal
-		// pipeline's second burst above took some of this time).
-		waitQuiet(b, js)
-		rest := restAfterBurst
-		if d, err := time.ParseDuration(os.Getenv("BENCH_REST")); err == nil {
-			rest = d
-		}
-		time.Sleep(rest)
+		// At rest: once serve has given the burst's heap back (the minimal
+		// pipeline's second burst above took some of that time).
+		var rest time.Duration
+		brokertest.CheckFor(b, restTimeout, time.Second, func() error {
+			n, _, err := releasedCount(serve.httpURL)
+			if err == nil && n <= releasedBefore {
+				err = fmt.Errorf("serve has not given memory back (released %d times)", n)
+			}
+			rest = time.Since(end)
+			return err
+		})
 		restRSS, _ := serve.memory(b)
 		if os.Getenv("BENCH_HEAP_PROFILE") != "" {
 			_ = serve.cmd.Process.Signal(syscall.SIGUSR1)
@@ -117,6 +123,7 @@ func BenchmarkWholeFlow(b *testing.B) {
 		b.ReportMetric(rss, "serve_RSS_MB")
 		b.ReportMetric(peak, "serve_peak_RSS_MB")
 		b.ReportMetric(restRSS, "serve_rest_RSS_MB")
+		b.ReportMetric(rest.Seconds(), "serve_rest_after_s")
 		b.ReportMetric(idleRSS, "serve_start_RSS_MB")
 		b.ReportMetric(minWrites, "minimal_writes/req")
 	}
@@ -365,8 +372,8 @@ func TestMain(m *testing.M) {
 
 // serveProcess is `acctflow serve` in a process of its own.
 type serveProcess struct {
-	natsURL string
-	cmd     *exec.Cmd
+	natsURL, httpURL string
+	cmd              *exec.Cmd
 }
 
 func startServeProcess(b *testing.B, dir string, extra ...string) *serveProcess {
@@ -392,7 +399,7 @@ func startServeProcess(b *testing.B, dir string, extra ...string) *serveProcess 
 		}
 	})
 	waitReady(b, "http://"+httpAddr, exited, time.Minute)
-	return &serveProcess{natsURL: "nats://" + natsAddr, cmd: cmd}
+	return &serveProcess{natsURL: "nats://" + natsAddr, httpURL: "http://" + httpAddr, cmd: cmd}
 }
 
 // memory returns the process's resident memory now and at its peak, in MB.
