@@ -37,7 +37,6 @@ func benchConfirmations(b *testing.B, delay time.Duration) {
 	srv := smtptest.Start(b)
 	srv.SetDelay(delay)
 	sender := mailtest.Sender(b, srv.Addr(), "p@meridian.example")
-	ctx := context.Background()
 	n := max(b.N, 200)
 
 	// Baseline: the same messages through go-mail (via mailer.Sender) from
@@ -68,17 +67,7 @@ func benchConfirmations(b *testing.B, delay time.Duration) {
 	b.StartTimer()
 	start = time.Now()
 	brokertest.Run(b, conn, h.Broker())
-	stream, _ := conn.JS.Stream(ctx, events.Stream)
-	for {
-		info, err := stream.Info(ctx, jetstream.WithSubjectFilter(events.SubjectConfirmationSent))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if info.State.Subjects[events.SubjectConfirmationSent] >= uint64(n) {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitSent(b, conn.JS, n, time.Millisecond)
 	handler := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(n)/plain.Seconds(), "gomail_mails/s")
@@ -135,7 +124,6 @@ func BenchmarkConfirmationReplicas(b *testing.B) {
 		s := brokertest.Server(b)
 		srv := smtptest.Start(b)
 		srv.SetDelay(50 * time.Millisecond)
-		ctx := context.Background()
 		first := brokertest.Connect(b, s)
 		for i := range n {
 			if _, err := first.JS.PublishAsync(events.SubjectRoutedPrefix+"us", mustMarshal(b, routed(fmt.Sprintf("REQ-R%06d", i), "US", "us", events.ReplyWorkflow, "", "Acme"))); err != nil {
@@ -155,17 +143,7 @@ func BenchmarkConfirmationReplicas(b *testing.B) {
 			bh.InFlight = perReplica
 			brokertest.Run(b, conn, bh)
 		}
-		stream, _ := first.JS.Stream(ctx, events.Stream)
-		for {
-			info, err := stream.Info(ctx, jetstream.WithSubjectFilter(events.SubjectConfirmationSent))
-			if err != nil {
-				b.Fatal(err)
-			}
-			if info.State.Subjects[events.SubjectConfirmationSent] >= uint64(n) {
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		waitSent(b, first.JS, n, 5*time.Millisecond)
 		return float64(n) / time.Since(start).Seconds()
 	}
 	for b.Loop() {
@@ -174,5 +152,25 @@ func BenchmarkConfirmationReplicas(b *testing.B) {
 		b.ReportMetric(one, "one_mails/s")
 		b.ReportMetric(two, "two_mails/s")
 		b.ReportMetric(two/one, "two/one")
+	}
+}
+
+// waitSent polls every poll until n acct.confirmation.sent are stored.
+func waitSent(b *testing.B, js jetstream.JetStream, n int, poll time.Duration) {
+	b.Helper()
+	ctx := context.Background()
+	stream, err := js.Stream(ctx, events.Stream)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for {
+		info, err := stream.Info(ctx, jetstream.WithSubjectFilter(events.SubjectConfirmationSent))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if info.State.Subjects[events.SubjectConfirmationSent] >= uint64(n) {
+			return
+		}
+		time.Sleep(poll)
 	}
 }
