@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -42,7 +43,9 @@ const restTimeout = 3 * time.Minute
 // email per request to the same sandbox, and three events per request
 // (requested, routed, sent). It reports both rates, their ratio, and the
 // JetStream writes per request of each (every stream and KV write, counted
-// from the streams' last sequences).
+// from the streams' last sequences), and serve's CPU time per request over
+// the burst (its process: handlers, NATS server and the mail sandbox, which
+// the minimal pipeline's emails use too).
 //
 //	go test -run '^$' -bench WholeFlow -benchtime 1x ./cmd/acctflow/
 //
@@ -51,7 +54,8 @@ const restTimeout = 3 * time.Minute
 // write); BENCH_HANDLERS sets --handlers (routing,confirmation: the flow
 // without the projection and reminders); BENCH_TRACE prints each stage's
 // progress twice a second; BENCH_SERVE_GOMEMLIMIT sets serve's GOMEMLIMIT;
-// BENCH_HEAP_PROFILE=file writes serve's heap profile at rest.
+// BENCH_HEAP_PROFILE=file writes serve's heap profile at rest;
+// BENCH_CPU_PROFILE=file serve's CPU profile over its whole run.
 func BenchmarkWholeFlow(b *testing.B) {
 	n := flowBurst
 	if testing.Short() {
@@ -85,10 +89,13 @@ func BenchmarkWholeFlow(b *testing.B) {
 		}
 		byStream := writesByStream(b, js)
 		before := streamWrites(b, js)
-		start := time.Now()
+		start, cpuBefore := time.Now(), serve.cpu(b)
 		publishRequests(b, js, "acct.requested", "REQ-F", n)
 		waitSubject(b, js, events.Stream, events.SubjectConfirmationSent, n)
-		rate := float64(n) / time.Since(start).Seconds()
+		elapsed := time.Since(start)
+		rate := float64(n) / elapsed.Seconds()
+		cpu := serve.cpu(b) - cpuBefore
+		b.Logf("serve used %.0f%% of a core during the burst", 100*cpu.Seconds()/elapsed.Seconds())
 		// Writes that follow the email (the projection's fold of
 		// acct.confirmation.sent, the reminder timer) belong to the request.
 		waitQuiet(b, js)
@@ -120,6 +127,7 @@ func BenchmarkWholeFlow(b *testing.B) {
 		b.ReportMetric(minRate, "minimal_req/s")
 		b.ReportMetric(rate/minRate, "acctflow/minimal")
 		b.ReportMetric(writes, "acctflow_writes/req")
+		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(n), "serve_cpu_ms/req")
 		b.ReportMetric(rss, "serve_RSS_MB")
 		b.ReportMetric(peak, "serve_peak_RSS_MB")
 		b.ReportMetric(restRSS, "serve_rest_RSS_MB")
@@ -364,7 +372,18 @@ func TestMain(m *testing.M) {
 				}
 			}()
 		}
+		stopProfile := func() {}
+		if path := os.Getenv("BENCH_CPU_PROFILE"); path != "" {
+			// BenchmarkWholeFlow: serve's CPU profile, start to exit.
+			if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+				stopProfile = func() {
+					pprof.StopCPUProfile()
+					_ = f.Close()
+				}
+			}
+		}
 		main()
+		stopProfile()
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
@@ -400,6 +419,25 @@ func startServeProcess(b *testing.B, dir string, extra ...string) *serveProcess 
 	})
 	waitReady(b, "http://"+httpAddr, exited, time.Minute)
 	return &serveProcess{natsURL: "nats://" + natsAddr, httpURL: "http://" + httpAddr, cmd: cmd}
+}
+
+// cpu returns the CPU time the process has used so far (user and system).
+func (p *serveProcess) cpu(b *testing.B) time.Duration {
+	b.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		b.Logf("no CPU figure: %v", err)
+		return 0
+	}
+	// Fields after the command's closing parenthesis: utime and stime are
+	// the 12th and 13th, in clock ticks (100 a second on Linux).
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	var ticks int64
+	for _, f := range fields[11:13] {
+		n, _ := strconv.ParseInt(f, 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 // memory returns the process's resident memory now and at its peak, in MB.
