@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/retry"
 )
 
@@ -391,7 +392,7 @@ func (l *Ledger) Put(ctx context.Context, key string, r Record, rev uint64) (uin
 	} else {
 		rev, err = l.kv.Update(ctx, key, data, rev)
 	}
-	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+	if events.Conflict(err) {
 		return 0, fmt.Errorf("writing effect %s: %w", key, ErrLost)
 	}
 	if err != nil {

@@ -1,6 +1,11 @@
 package events
 
-import "strings"
+import (
+	"errors"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
 
 // KeyOf is the one way an id (request, change or account id) reaches a KV
 // key, an object name, a Message-ID, a reply token or an idempotency key.
@@ -26,4 +31,20 @@ func JoinKey(parts ...string) string {
 		enc[i] = KeyOf(p)
 	}
 	return strings.Join(enc, ".")
+}
+
+// Conflict says a compare-and-swap write to a KV key (or a stream subject)
+// lost: another writer got there first, and the write should start again
+// from a fresh read. A single server answers "wrong last sequence" (10071),
+// a replicated stream 10164; the KV client wraps either as ErrKeyExists
+// (Create) or ErrKeyRevisionMismatch (Update), while a Delete with
+// LastRevision or a publish with an expected sequence returns them as they
+// are.
+func Conflict(err error) bool {
+	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) &&
+		(apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }

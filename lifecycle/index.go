@@ -85,7 +85,7 @@ func (x *Index) put(ctx context.Context, s Summary) error {
 		if json.Unmarshal(cur.Value(), &old) == nil && old.Rev > s.Rev {
 			return nil
 		}
-		if _, err = x.kv.Update(ctx, key, data, cur.Revision()); err == nil || !isWrongSequence(err) {
+		if _, err = x.kv.Update(ctx, key, data, cur.Revision()); err == nil || !events.Conflict(err) {
 			return wrapIndex(err, key)
 		}
 	}
@@ -128,7 +128,7 @@ func (x *Index) remove(ctx context.Context, region, id string, rev uint64) error
 			return nil
 		}
 		err = x.kv.Delete(ctx, key, jetstream.LastRevision(cur.Revision()))
-		if err == nil || !isWrongSequence(err) {
+		if err == nil || !events.Conflict(err) {
 			return wrapIndex(err, key)
 		}
 		// An older line was written meanwhile: read again.

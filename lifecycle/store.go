@@ -123,13 +123,8 @@ func (s *Store) Change(ctx context.Context, id string, f func(*Record) error) (C
 		if err == nil {
 			return Changed{Before: before, After: r, Rev: rev}, nil
 		}
-		if !errors.Is(err, jetstream.ErrKeyExists) && !isWrongSequence(err) || attempt >= 50 {
+		if !events.Conflict(err) || attempt >= 50 {
 			return Changed{}, fmt.Errorf("writing request %s: %w", id, err)
 		}
 	}
-}
-
-func isWrongSequence(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/acctflow/acctflow/events"
 )
 
 // KV is the part of a JetStream key-value bucket this package uses.
@@ -84,13 +86,8 @@ func (r RootEmails) Release(ctx context.Context, addr, requestID string) error {
 		return nil
 	}
 	err = r.KV.Delete(ctx, key, jetstream.LastRevision(e.Revision()))
-	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) && !isWrongSequence(err) {
+	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) && !events.Conflict(err) {
 		return fmt.Errorf("releasing root email claim: %w", err)
 	}
 	return nil
-}
-
-func isWrongSequence(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
 }
