@@ -92,7 +92,7 @@ func updateAccount(ctx context.Context, kv KV, accountID string, c AccountChange
 		if err == nil {
 			return nil
 		}
-		if !errors.Is(err, jetstream.ErrKeyExists) {
+		if !events.Conflict(err) {
 			return fmt.Errorf("writing account %s: %w", accountID, err)
 		}
 	}
