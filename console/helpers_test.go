@@ -64,7 +64,7 @@ func newEnv(t testing.TB, opts ...option) *env {
 		(&routing.Handler{JS: conn.JS, Table: table, Requests: store, Logger: log, Now: time.Now}).Broker(),
 		(&projection.Handler{Store: store, Index: index, Logger: log}).Broker(),
 	)
-	hub := console.NewHub(conn.JS, store, log)
+	hub := console.NewHub(conn.JS, store, broker.NewProgress(conn.JS, projection.Name), log)
 	handlertest.Go(t, hub.Run)
 	select {
 	case <-hub.Ready():

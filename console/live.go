@@ -24,16 +24,19 @@ import (
 // regional acct.routed.<region> subjects and every lifecycle subject) from
 // now on; for each event of a request the hub re-reads the request's record
 // once the projection has folded that event in, and tells the pages that
-// show its region or the request itself.
+// show its region or the request itself. It learns that from the
+// projection's progress (one shared poll), so a burst the projection is
+// behind on costs one read per request, not one per request every tick.
 //
 // Notices are numbered. A page is rendered with the hub's cursor (taken
 // before it reads), and its live stream starts from that number: what
 // changed while the page was on its way is sent again. The hub keeps the
 // last ringSize notices for that; a page further behind is told to resync.
 type Hub struct {
-	js      jetstream.JetStream
-	records Records
-	log     *slog.Logger
+	js         jetstream.JetStream
+	records    Records
+	projection Projection // nil: read every waiting record each tick
+	log        *slog.Logger
 	// settle bounds how long a change waits for the projection before the
 	// record is read as it is.
 	settle time.Duration
@@ -69,12 +72,19 @@ const (
 	subBuffer = 256
 )
 
-// NewHub makes a hub; Run feeds it.
-func NewHub(js jetstream.JetStream, records Records, log *slog.Logger) *Hub {
+// Projection says whether the projection has folded every event up to a
+// stream sequence (broker.Progress; wait 0 asks without waiting).
+type Projection interface {
+	WaitHandled(ctx context.Context, seq uint64, wait time.Duration) (bool, error)
+}
+
+// NewHub makes a hub; Run feeds it. projection may be nil: then every
+// waiting record is read again each tick until it shows its events.
+func NewHub(js jetstream.JetStream, records Records, projection Projection, log *slog.Logger) *Hub {
 	var e [4]byte
 	_, _ = rand.Read(e[:])
 	return &Hub{
-		js: js, records: records, log: log, settle: 5 * time.Second, epoch: hex.EncodeToString(e[:]),
+		js: js, records: records, projection: projection, log: log, settle: 5 * time.Second, epoch: hex.EncodeToString(e[:]),
 		subs: map[*Sub]struct{}{}, ready: make(chan struct{}), done: make(chan struct{}),
 	}
 }
@@ -228,6 +238,7 @@ func (h *Hub) Run(ctx context.Context) error {
 // pending is what the hub waits to see in a request's record.
 type pending struct {
 	events []string
+	seq    uint64 // the last of them in the stream
 	since  time.Time
 }
 
@@ -273,12 +284,20 @@ func (h *Hub) note(waiting map[string]*pending, c change) {
 	if len(p.events) < 32 && !slices.Contains(p.events, c.event) {
 		p.events = append(p.events, c.event)
 	}
+	p.seq = max(p.seq, c.seq)
 }
 
 func (h *Hub) settleAll(ctx context.Context, waiting map[string]*pending) {
 	for id, p := range waiting {
-		rec, err := h.records.Get(ctx, id)
 		late := time.Since(p.since) > h.settle
+		if h.projection != nil && !late {
+			// Not folded in yet: nothing to read. (An error asks the
+			// record itself, as without a projection to follow.)
+			if done, err := h.projection.WaitHandled(ctx, p.seq, 0); err == nil && !done {
+				continue
+			}
+		}
+		rec, err := h.records.Get(ctx, id)
 		switch {
 		case errors.Is(err, lifecycle.ErrNotFound) && !late:
 			continue

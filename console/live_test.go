@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -204,5 +205,80 @@ func TestLiveStreamOutlivesServerTimeouts(t *testing.T) {
 	ev := next(t, ch, "a row after the timeouts", row("REQ-LATE", lifecycle.WaitingDetails))
 	if ev.Event != "row" {
 		t.Fatal(ev)
+	}
+}
+
+// projectionAt is the projection's progress as a test sets it.
+type projectionAt struct {
+	asked   atomic.Int32
+	handled atomic.Bool
+}
+
+func (p *projectionAt) WaitHandled(context.Context, uint64, time.Duration) (bool, error) {
+	p.asked.Add(1)
+	return p.handled.Load(), nil
+}
+
+// countedRecords counts the records read.
+type countedRecords struct {
+	console.Records
+	reads atomic.Int32
+}
+
+func (c *countedRecords) Get(ctx context.Context, id string) (lifecycle.Record, error) {
+	c.reads.Add(1)
+	return c.Records.Get(ctx, id)
+}
+
+// The hub reads a changed request's record once the projection says it has
+// folded the change in, and not before: in a burst the projection is
+// thousands of events behind, and reading every waiting record every tick
+// until it caught up kept the server busy exactly then.
+func TestLiveHubReadsWhenTheProjectionHasFolded(t *testing.T) {
+	conn := brokertest.Connect(t, brokertest.Server(t))
+	store := handlertest.Store(t, conn)
+	brokertest.Run(t, conn, handlertest.Projection(t, store))
+	records := &countedRecords{Records: store}
+	progress := &projectionAt{}
+	hub := console.NewHub(conn.JS, records, progress, brokertest.Logger(t))
+	handlertest.Go(t, hub.Run)
+	select {
+	case <-hub.Ready():
+	case <-time.After(20 * time.Second):
+		t.Fatal("live hub did not start")
+	}
+	sub, _, _ := hub.Subscribe("", "REQ-HUB", hub.Cursor())
+	defer hub.Unsubscribe(sub)
+
+	brokertest.Publish(t, conn, handlertest.Request("REQ-HUB"), "req-hub")
+	handlertest.WaitStage(t, store, "REQ-HUB", lifecycle.StageRequested)
+	// The record is there, but the projection's progress says not yet.
+	asked := progress.asked.Load()
+	brokertest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if n := progress.asked.Load(); n < asked+5 {
+			return fmt.Errorf("the hub asked the projection's progress %d times", n)
+		}
+		return nil
+	})
+	if n := records.reads.Load(); n != 0 {
+		t.Fatalf("%d reads of a record the projection had not reported folded", n)
+	}
+	select {
+	case n := <-sub.C:
+		t.Fatalf("a notice before the projection reported the change folded: %+v", n)
+	default:
+	}
+
+	progress.handled.Store(true)
+	select {
+	case n := <-sub.C:
+		if n.ID != "REQ-HUB" || n.Stage != lifecycle.StageRequested {
+			t.Fatalf("notice %+v", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no notice once the projection reported the change folded")
+	}
+	if n := records.reads.Load(); n != 1 {
+		t.Fatalf("%d reads for one change, want 1", n)
 	}
 }

@@ -117,7 +117,7 @@ func startConsole(ctx context.Context, w webSettings, d *deps, store *lifecycle.
 	if err != nil {
 		return nil, err
 	}
-	hub := console.NewHub(d.conn.JS, store, d.log)
+	hub := console.NewHub(d.conn.JS, store, d.projection(), d.log)
 	cfg := console.Config{
 		Ops:         &ops.Ops{JS: d.conn.JS, Requests: store, Source: "acctflow/console", Now: time.Now},
 		Records:     store,
