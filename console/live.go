@@ -24,9 +24,10 @@ import (
 // regional acct.routed.<region> subjects and every lifecycle subject) from
 // now on; for each event of a request the hub re-reads the request's record
 // once the projection has folded that event in, and tells the pages that
-// show its region or the request itself. It learns that from the
-// projection's progress (one shared poll), so a burst the projection is
-// behind on costs one read per request, not one per request every tick.
+// show its region or the request itself. A change not folded in within
+// its first ticks is read again when the projection's progress (one shared
+// poll) says it is: a burst the projection is behind on costs a few reads
+// per change, not one every tick until the projection catches up.
 //
 // Notices are numbered. A page is rendered with the hub's cursor (taken
 // before it reads), and its live stream starts from that number: what
@@ -242,6 +243,12 @@ type pending struct {
 	since  time.Time
 }
 
+// eager is how long a change's record is read every tick: the projection
+// usually folds a change in within a few milliseconds. After that (in a
+// burst, the projection far behind) it is read when the projection's
+// progress says the change is in.
+const eager = 100 * time.Millisecond
+
 // settleLoop reads each changed request once the projection has folded in
 // the events the hub saw for it (or after h.settle, whatever the record
 // says then).
@@ -289,10 +296,11 @@ func (h *Hub) note(waiting map[string]*pending, c change) {
 
 func (h *Hub) settleAll(ctx context.Context, waiting map[string]*pending) {
 	for id, p := range waiting {
-		late := time.Since(p.since) > h.settle
-		if h.projection != nil && !late {
-			// Not folded in yet: nothing to read. (An error asks the
-			// record itself, as without a projection to follow.)
+		waited := time.Since(p.since)
+		late := waited > h.settle
+		if h.projection != nil && waited > eager && !late {
+			// Not folded in yet: read when the projection says it is (an
+			// error reads anyway, as without a projection to follow).
 			if done, err := h.projection.WaitHandled(ctx, p.seq, 0); err == nil && !done {
 				continue
 			}
