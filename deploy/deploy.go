@@ -38,8 +38,10 @@ var Handlers = []broker.Declaration{
 // API is the HTTP API and ops console (serve --handlers none) and the client
 // commands: it publishes the commands of ops (package ops), reads the
 // records, accounts, open requests and raw replies, follows the events
-// (console, watch) and lists, replays and removes dead letters — a replay
-// republishes on the original subject, any handler's input.
+// (console, watch), waits for the projection (the console's live feed reads
+// a changed request once it is folded in) and lists, replays and removes
+// dead letters — a replay republishes on the original subject, any
+// handler's input.
 var API = broker.Declaration{
 	Name: "api",
 	Outputs: []string{
@@ -48,6 +50,7 @@ var API = broker.Declaration{
 		events.SubjectReplyReleased, events.SubjectReplyDiscarded,
 	},
 	Reads:       []string{broker.BucketAccounts, broker.BucketOpen, broker.ObjectMailRaw},
+	Waits:       []string{projection.Name},
 	ReadsEvents: true,
 	DeadLetters: true,
 }
