@@ -27,6 +27,8 @@ type Progress struct {
 
 	mu       sync.Mutex
 	last     progressState
+	failed   error         // the last request's error, if it failed
+	failedAt time.Time     // when
 	fetching *progressCall // the request under way, if any
 }
 
@@ -94,6 +96,13 @@ func (p *Progress) state(ctx context.Context) (progressState, error) {
 		p.mu.Unlock()
 		return st, nil
 	}
+	// A refusal (a user without the permission) or an outage is an
+	// answer too: asked again after the interval, not by every waiter.
+	if p.failed != nil && time.Since(p.failedAt) < p.interval {
+		err := p.failed
+		p.mu.Unlock()
+		return progressState{}, err
+	}
 	if c := p.fetching; c != nil {
 		p.mu.Unlock()
 		select {
@@ -113,7 +122,9 @@ func (p *Progress) state(ctx context.Context) (progressState, error) {
 	cancel()
 	p.mu.Lock()
 	if c.err == nil {
-		p.last = c.st
+		p.last, p.failed = c.st, nil
+	} else {
+		p.failed, p.failedAt = c.err, time.Now()
 	}
 	p.fetching = nil
 	p.mu.Unlock()

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -48,5 +49,36 @@ func TestProgressSlowAnswersAreShared(t *testing.T) {
 	// One request at a time, each 100 ms, for about a second.
 	if n := js.calls.Load(); n > 16 {
 		t.Fatalf("%d requests for 32 waiters over a second at 100 ms each, want about 10", n)
+	}
+}
+
+// refusingJS refuses every consumer lookup, as the server does a user
+// without the permission.
+type refusingJS struct {
+	jetstream.JetStream
+	calls atomic.Int32
+}
+
+func (r *refusingJS) Consumer(context.Context, string, string) (jetstream.Consumer, error) {
+	r.calls.Add(1)
+	return nil, errors.New("nats: permissions violation")
+}
+
+// A failing request is an answer for the interval too: waiters asking
+// again and again (the console's live feed, for every waiting request,
+// every tick) do not each send one, which a server refusing them would
+// log every time.
+func TestProgressRemembersAFailure(t *testing.T) {
+	js := &refusingJS{}
+	p := NewProgress(js, "projection")
+	start := time.Now()
+	for range 1000 {
+		if ok, err := p.WaitHandled(context.Background(), 10, 0); ok || err == nil {
+			t.Fatalf("handled %v, err %v: the lookup was refused", ok, err)
+		}
+	}
+	// At most one request per interval, and one to start with.
+	if n, most := js.calls.Load(), 1+int32(time.Since(start)/p.interval); n > most {
+		t.Fatalf("%d requests in %s, want at most %d", n, time.Since(start), most)
 	}
 }
