@@ -39,8 +39,9 @@ type Hub struct {
 	projection Projection // nil: read every waiting record each tick
 	log        *slog.Logger
 	// settle bounds how long a change waits for the projection before the
-	// record is read as it is.
-	settle time.Duration
+	// record is read as it is; follow, how long while the projection's
+	// progress can be asked (waiting then costs no read).
+	settle, follow time.Duration
 
 	epoch string
 	mu    sync.Mutex
@@ -85,7 +86,7 @@ func NewHub(js jetstream.JetStream, records Records, projection Projection, log 
 	var e [4]byte
 	_, _ = rand.Read(e[:])
 	return &Hub{
-		js: js, records: records, projection: projection, log: log, settle: 5 * time.Second, epoch: hex.EncodeToString(e[:]),
+		js: js, records: records, projection: projection, log: log, settle: 5 * time.Second, follow: 2 * time.Minute, epoch: hex.EncodeToString(e[:]),
 		subs: map[*Sub]struct{}{}, ready: make(chan struct{}), done: make(chan struct{}),
 	}
 }
@@ -250,7 +251,8 @@ type pending struct {
 const eager = 100 * time.Millisecond
 
 // settleLoop reads each changed request once the projection has folded in
-// the events the hub saw for it (or after h.settle, whatever the record
+// the events the hub saw for it (or after h.follow, or h.settle when its
+// progress cannot be asked, whatever the record
 // says then).
 func (h *Hub) settleLoop(ctx context.Context, changes <-chan change) {
 	waiting := map[string]*pending{}
@@ -298,11 +300,19 @@ func (h *Hub) settleAll(ctx context.Context, waiting map[string]*pending) {
 	for id, p := range waiting {
 		waited := time.Since(p.since)
 		late := waited > h.settle
-		if h.projection != nil && waited > eager && !late {
-			// Not folded in yet: read when the projection says it is (an
-			// error reads anyway, as without a projection to follow).
-			if done, err := h.projection.WaitHandled(ctx, p.seq, 0); err == nil && !done {
+		if h.projection != nil && waited > eager {
+			// Read when the projection says the change is in: in a burst
+			// it may be minutes behind, and a row read before would show
+			// a stage already past, until the request's next event.
+			switch done, err := h.projection.WaitHandled(ctx, p.seq, 0); {
+			case err != nil:
+				// As without a projection to follow.
+			case done:
+				late = true // in: what the record says now is the news
+			case waited <= h.follow:
 				continue
+			default:
+				late = true // the projection has not got there for long
 			}
 		}
 		rec, err := h.records.Get(ctx, id)

@@ -240,6 +240,10 @@ func TestLiveHubWaitsForTheProjection(t *testing.T) {
 	records := &countedRecords{Records: store}
 	progress := &projectionAt{}
 	hub := console.NewHub(conn.JS, records, progress, brokertest.Logger(t))
+	// Past this, a hub that cannot ask the projection shows the record as
+	// it is; one that can waits for the projection (minutes, in a burst).
+	const settle = 200 * time.Millisecond
+	console.SetSettle(hub, settle)
 	handlertest.Go(t, hub.Run)
 	select {
 	case <-hub.Ready():
@@ -250,6 +254,7 @@ func TestLiveHubWaitsForTheProjection(t *testing.T) {
 	defer hub.Unsubscribe(sub)
 
 	// No projection runs yet: the first reads find no record.
+	published := time.Now()
 	brokertest.Publish(t, conn, handlertest.Request("REQ-HUB"), "req-hub")
 	waitAsked := func() {
 		t.Helper()
@@ -257,6 +262,9 @@ func TestLiveHubWaitsForTheProjection(t *testing.T) {
 		brokertest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
 			if n := progress.asked.Load(); n < asked+5 {
 				return fmt.Errorf("the hub asked the projection's progress %d times", n-asked)
+			}
+			if time.Since(published) < 2*settle {
+				return fmt.Errorf("not yet past the settle time")
 			}
 			return nil
 		})
