@@ -397,3 +397,59 @@ func TestEachReplicaHasItsOwnInFlightBudget(t *testing.T) {
 		t.Fatalf("a replica held more than its budget: %d and %d, want at most %d", mostA.Load(), mostB.Load(), inFlight)
 	}
 }
+
+// A replica that stops gives back at once what it had fetched but not
+// started (a nak), instead of leaving it counted as delivered until AckWait
+// expires: another replica, or this one restarted, takes it right away.
+// (Only some stops find a message fetched and not yet started, so it stops
+// eight times.)
+func TestStoppingReplicaGivesBackWhatItFetched(t *testing.T) {
+	conn := brokertest.Connect(t, brokertest.Server(t))
+	const inFlight, perRound, rounds = 4, 20, 8
+	var started, handled atomic.Int32
+	handler := func(release chan struct{}) broker.Handler {
+		return broker.Handler{Name: "fetched", Subjects: []string{"acct.test.fetched"}, InFlight: inFlight, AckWait: time.Minute,
+			Handle: func(context.Context, broker.Msg) error {
+				if release != nil {
+					started.Add(1)
+					<-release
+				}
+				handled.Add(1)
+				return nil
+			}}
+	}
+	for round := range rounds {
+		started.Store(0)
+		release := make(chan struct{})
+		stop := brokertest.Run(t, conn, handler(release))
+		for i := range perRound {
+			id := fmt.Sprintf("REQ-F%d-%04d", round, i)
+			brokertest.PublishRaw(t, conn, "acct.test.fetched", payload(id), id)
+		}
+		brokertest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+			if s := started.Load(); s < inFlight {
+				return fmt.Errorf("%d messages in progress, want %d", s, inFlight)
+			}
+			return nil
+		})
+		// Stop with inFlight messages in progress and more fetched behind
+		// them.
+		stopped := make(chan struct{})
+		go func() {
+			stop()
+			close(stopped)
+		}()
+		close(release)
+		<-stopped
+		stop = brokertest.Run(t, conn, handler(nil))
+		// Well before AckWait (a minute) would have given anything back.
+		want := int32((round + 1) * perRound)
+		brokertest.CheckFor(t, 15*time.Second, 10*time.Millisecond, func() error {
+			if h := handled.Load(); h < want {
+				return fmt.Errorf("round %d: %d of %d handled", round+1, h, want)
+			}
+			return nil
+		})
+		stop()
+	}
+}

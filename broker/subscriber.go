@@ -119,11 +119,16 @@ func (s *subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
-			cc.Stop() // stop fetching; in-flight messages finish below
 			mu.Lock()
 			closing = true
 			mu.Unlock()
 			close(done)
+			// Stop fetching. Drain, not Stop: Stop discards what was
+			// fetched but not yet handed over, which the server then counts
+			// as delivered until AckWait expires; drained, every such
+			// message is nakked above, for another replica (or this one,
+			// restarted) to take at once. In-flight messages finish below.
+			cc.Drain()
 			go func() {
 				<-cc.Closed()
 				wg.Wait()
