@@ -4,17 +4,17 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/acctflow/acctflow/broker/brokertest"
 )
 
 // bin is the acctflow binary TestMain builds for the whole run.
@@ -52,49 +52,9 @@ func flagSet(name string) bool {
 // binary is the acctflow binary under test.
 func binary(*testing.T) string { return bin }
 
-// ports handed out by freePort, so that parallel profiles never get the same.
-var ports sync.Map
-
-// freePort returns a loopback address free now. It is picked below the
-// kernel's ephemeral range: processes restarted on a fixed port (serve's
-// HTTP API and NATS, the mail sandbox) must not find it taken by someone's
-// outgoing connection, which only ever uses ephemeral ports.
-func freePort(t *testing.T) string {
-	t.Helper()
-	low := ephemeralLow()
-	for range 1000 {
-		port := 0
-		if low > 12000 {
-			port = 10000 + rand.IntN(low-10000)
-		}
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			continue
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		if _, taken := ports.LoadOrStore(addr, true); !taken {
-			return addr
-		}
-	}
-	t.Fatal("no free port")
-	return ""
-}
-
-// ephemeralLow is the first port of the kernel's ephemeral range (Linux),
-// or 0 when unknown.
-func ephemeralLow() int {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
-	if len(f) != 2 {
-		return 0
-	}
-	n, _ := strconv.Atoi(f[0])
-	return n
-}
+// freePort is brokertest.FreeAddr: below the kernel's ephemeral range, so
+// that a process restarted on its port never finds it taken.
+func freePort(t *testing.T) string { return brokertest.FreeAddr(t) }
 
 // proc is one `acctflow serve` process that can be killed and restarted with
 // the same arguments. Like a process supervisor (systemd, Kubernetes,
