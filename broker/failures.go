@@ -11,7 +11,9 @@ import (
 )
 
 // BucketDeliveryFailures counts the failed deliveries of each message per
-// handler (key "<handler>.<stream seq>").
+// handler (key "<handler>.<stream seq>"), and the deliveries a stopping
+// replica gave back before its handler saw them ("<handler>.released.<stream
+// seq>", so that the next delivery counts as the first attempt: Msg.Attempt).
 //
 // Why a bucket: JetStream's own NumDelivered counts every delivery, deferrals
 // included (a lease held elsewhere, an open circuit), and deferrals must never
@@ -31,11 +33,38 @@ func failureKey(handler string, seq uint64) string {
 	return handler + "." + strconv.FormatUint(seq, 10)
 }
 
+// releasedKey counts the deliveries of a message that a stopping replica
+// gave back without handing them to the handler ("<handler>.released.<seq>",
+// under the handler's own keys).
+func releasedKey(handler string, seq uint64) string {
+	return handler + ".released." + strconv.FormatUint(seq, 10)
+}
+
 // add counts one more failed delivery and returns the new count.
 func (f failureCounter) add(ctx context.Context, handler string, seq uint64) (uint64, error) {
+	return f.increment(ctx, failureKey(handler, seq))
+}
+
+// released counts one more delivery given back unstarted.
+func (f failureCounter) released(ctx context.Context, handler string, seq uint64) (uint64, error) {
+	return f.increment(ctx, releasedKey(handler, seq))
+}
+
+// releasedBefore is how many deliveries of a message were given back
+// unstarted (0 when none, or unknown).
+func (f failureCounter) releasedBefore(ctx context.Context, handler string, seq uint64) uint64 {
+	e, err := f.kv.Get(ctx, releasedKey(handler, seq))
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.ParseUint(string(e.Value()), 10, 64)
+	return n
+}
+
+// increment adds one to the count under key and returns the new count.
+func (f failureCounter) increment(ctx context.Context, key string) (uint64, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	key := failureKey(handler, seq)
 	for range 10 {
 		e, err := f.kv.Get(ctx, key)
 		switch {
@@ -57,5 +86,5 @@ func (f failureCounter) add(ctx context.Context, handler string, seq uint64) (ui
 			// an AckWait expiry): read again.
 		}
 	}
-	return 0, fmt.Errorf("counting failures of %s: too much contention", key)
+	return 0, fmt.Errorf("counting %s: too much contention", key)
 }

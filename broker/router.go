@@ -25,8 +25,21 @@ type Msg struct {
 	Data       []byte
 	Env        events.Envelope
 	Deliveries uint64 // JetStream's count: failures, deferrals and lost acks alike
-	StreamSeq  uint64
-	Stored     time.Time // when the server stored it (zero when unknown)
+	// Attempts counts the deliveries that reached this handler, this one
+	// included: Deliveries less those a stopping replica gave back
+	// unstarted (0: not known; Attempt then says Deliveries).
+	Attempts  uint64
+	StreamSeq uint64
+	Stored    time.Time // when the server stored it (zero when unknown)
+}
+
+// Attempt is the number of this attempt at the message: 1 when no handler
+// has seen it before (as far as the broker knows).
+func (m Msg) Attempt() uint64 {
+	if m.Attempts > 0 {
+		return m.Attempts
+	}
+	return m.Deliveries
 }
 
 // Handler is one independent stage: its consumer and its function.
@@ -148,6 +161,17 @@ func Run(ctx context.Context, conn *Conn, cfg RouterConfig, handlers []Handler) 
 			cfg.Monitor.AddConsumer(h.Name, cons)
 		}
 		sub := &subscriber{
+			release: func(m jetstream.Msg) {
+				md, err := m.Metadata()
+				if err != nil {
+					return
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				if _, err := oc.failures.released(ctx, h.Name, md.Sequence.Stream); err != nil {
+					cfg.Logger.Debug("noting a delivery given back", "handler", h.Name, "err", err)
+				}
+			},
 			consumers: map[string]jetstream.Consumer{h.Name: cons},
 			inFlight:  inFlight,
 			heartbeat: max(ackWait/3, 10*time.Millisecond),
@@ -155,9 +179,17 @@ func Run(ctx context.Context, conn *Conn, cfg RouterConfig, handlers []Handler) 
 			nakDelay:  func(n uint64) time.Duration { return cfg.Redelivery.Delay(int(n)) },
 			logger:    cfg.Logger,
 		}
-		handle := h.Handle
+		handle, name := h.Handle, h.Name
 		router.AddConsumerHandler(h.Name, h.Name, sub, func(wm *message.Message) error {
-			return handle(wm.Context(), fromWatermill(wm))
+			m := fromWatermill(wm)
+			m.Attempts = m.Deliveries
+			if m.Deliveries > 1 {
+				// Deliveries a stopping replica gave back were no attempt.
+				if n := oc.failures.releasedBefore(wm.Context(), name, m.StreamSeq); n < m.Deliveries {
+					m.Attempts -= n
+				}
+			}
+			return handle(wm.Context(), m)
 		})
 	}
 	go func() {

@@ -400,19 +400,26 @@ func TestEachReplicaHasItsOwnInFlightBudget(t *testing.T) {
 
 // A replica that stops gives back at once what it had fetched but not
 // started (a nak), instead of leaving it counted as delivered until AckWait
-// expires: another replica, or this one restarted, takes it right away.
+// expires: another replica, or this one restarted, takes it right away, as
+// a first attempt (a confirmation's first attempt needs no claim).
 // (Only some stops find a message fetched and not yet started, so it stops
 // eight times.)
 func TestStoppingReplicaGivesBackWhatItFetched(t *testing.T) {
 	conn := brokertest.Connect(t, brokertest.Server(t))
 	const inFlight, perRound, rounds = 4, 20, 8
-	var started, handled atomic.Int32
+	var started, handled, givenBack, notFirst atomic.Int32
 	handler := func(release chan struct{}) broker.Handler {
 		return broker.Handler{Name: "fetched", Subjects: []string{"acct.test.fetched"}, InFlight: inFlight, AckWait: time.Minute,
-			Handle: func(context.Context, broker.Msg) error {
+			Handle: func(_ context.Context, m broker.Msg) error {
 				if release != nil {
 					started.Add(1)
 					<-release
+				} else if m.Deliveries > 1 {
+					// Given back unstarted: still the first attempt.
+					givenBack.Add(1)
+					if m.Attempt() != 1 {
+						notFirst.Add(1)
+					}
 				}
 				handled.Add(1)
 				return nil
@@ -451,5 +458,11 @@ func TestStoppingReplicaGivesBackWhatItFetched(t *testing.T) {
 			return nil
 		})
 		stop()
+	}
+	if givenBack.Load() == 0 {
+		t.Fatal("no stop gave a message back: nothing was tested")
+	}
+	if n := notFirst.Load(); n > 0 {
+		t.Fatalf("%d of %d messages given back unstarted came back as a later attempt", n, givenBack.Load())
 	}
 }

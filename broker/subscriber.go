@@ -37,7 +37,10 @@ type subscriber struct {
 	heartbeat time.Duration // InProgress interval, below AckWait
 	timeout   time.Duration // one attempt's deadline
 	nakDelay  func(deliveries uint64) time.Duration
-	logger    *slog.Logger
+	// release notes a message given back unstarted (nakked while
+	// stopping), before the nak; nil: nothing noted.
+	release func(m jetstream.Msg)
+	logger  *slog.Logger
 
 	mu      sync.Mutex
 	stops   []func()
@@ -61,7 +64,7 @@ func (s *subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		mu.Lock()
 		if closing {
 			mu.Unlock()
-			_ = m.Nak() // let another replica take it now
+			s.giveBack(m) // let another replica take it now
 			return
 		}
 		wg.Add(1)
@@ -75,7 +78,7 @@ func (s *subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		case slots <- struct{}{}:
 		case <-done:
 			stopBeat()
-			_ = m.Nak()
+			s.giveBack(m)
 			return
 		}
 		wm, deliveries := toWatermill(m)
@@ -87,7 +90,7 @@ func (s *subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 			cancel()
 			stopBeat()
 			<-slots
-			_ = m.Nak()
+			s.giveBack(m)
 			return
 		}
 		wg.Add(1)
@@ -160,6 +163,15 @@ func (s *subscriber) Close() error {
 	}
 	s.stops = nil
 	return nil
+}
+
+// giveBack naks a message no handler has seen, noting first that this
+// delivery was no attempt.
+func (s *subscriber) giveBack(m jetstream.Msg) {
+	if s.release != nil {
+		s.release(m)
+	}
+	_ = m.Nak()
 }
 
 // keepAlive sends InProgress every heartbeat until the returned stop is

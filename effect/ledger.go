@@ -104,7 +104,7 @@ type Effect struct {
 // at once; when it finds nothing, every delivery waits one lease (as behind
 // a live claim) before the doubt is resolved as for an abandoned claim.
 type Asked struct {
-	Delivery uint64    // JetStream's delivery count: 1 for the first
+	Delivery uint64    // the attempt (broker.Msg.Attempt): 1 when no worker had it before
 	Stored   time.Time // when the server stored the message
 }
 

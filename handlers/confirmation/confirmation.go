@@ -83,13 +83,14 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	// The confirmation.sent event, under its deterministic id, is the
 	// record that the email went. Only this request's acct.routed asks for
 	// it (routing publishes it under a deterministic id, and never for a
-	// request its record shows routed), so its first delivery sends
-	// without a claim: no ledger write for an email that goes. A replay, or
+	// request its record shows routed), so its first attempt sends without
+	// a claim: no ledger write for an email that goes. (A delivery a
+	// stopping replica gave back unstarted was no attempt.) A replay, or
 	// a message whose delivery metadata is missing, is claimed first.
 	eventID := events.DerivedID("confirmation-sent", id)
 	var asked effect.Asked
 	if m.Header.Get(broker.HeaderReplayOf) == "" && !m.Stored.IsZero() {
-		asked = effect.Asked{Delivery: m.Deliveries, Stored: m.Stored}
+		asked = effect.Asked{Delivery: m.Attempt(), Stored: m.Stored}
 	}
 	_, err = h.Outbox.SendMarked(ctx, effect.Key(mailer.KindConfirmation, id), mailer.KindConfirmation, msg, effect.Mark{
 		Subject: events.SubjectConfirmationSent, MsgID: eventID,
