@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/lifecycle"
 )
 
@@ -20,8 +21,8 @@ import (
 // fresh read: none may fail, none may be lost.
 func TestRecordWritersOnACluster(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, t.TempDir())
-	nc, err := nats.Connect(c.urls())
+	c := brokertest.StartCluster(t, t.TempDir())
+	nc, err := nats.Connect(c.URLs())
 	if err != nil {
 		t.Fatal(err)
 	}

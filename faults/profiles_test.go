@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
+	"github.com/acctflow/acctflow/broker/brokertest"
 )
 
 // TestReplicas: one process hosts NATS and the HTTP API, two processes run
@@ -52,8 +51,8 @@ func TestCluster(t *testing.T) {
 	t.Parallel()
 	n := profileSize(shortN, 1000)
 	w := newWorld(t)
-	c := startCluster(t, w.dir)
-	w.connect(c.urls())
+	c := brokertest.StartCluster(t, w.dir)
+	w.connect(c.URLs())
 	ctx, cancel := context.WithTimeout(context.Background(), budget(n))
 	defer cancel()
 	if err := waitFor(ctx, 200*time.Millisecond, func() error { // a meta leader is elected
@@ -64,9 +63,9 @@ func TestCluster(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	w.setup(ctx, c.urls(), "--replicas", "3")
+	w.setup(ctx, c.URLs(), "--replicas", "3")
 	for i := range 2 {
-		w.serve(fmt.Sprintf("node%d", i), true, "--data-dir", filepath.Join(w.dir, fmt.Sprint("a", i)), "--nats-url", c.urls(),
+		w.serve(fmt.Sprintf("node%d", i), true, "--data-dir", filepath.Join(w.dir, fmt.Sprint("a", i)), "--nats-url", c.URLs(),
 			"--replicas", "3").start()
 	}
 	if err := waitFor(ctx, 100*time.Millisecond, w.streamReady(ctx)); err != nil {
@@ -80,81 +79,14 @@ func TestCluster(t *testing.T) {
 		if _, running := w.flow.waitProgress(ctx, 0.1+0.6*rand.Float64()); !running {
 			return
 		}
-		c.stop(1)
+		c.Stop(1)
 		select {
 		case <-ctx.Done():
 		case <-time.After(down):
 		}
-		c.restart(1)
+		c.Restart(1)
 	}()
 	w.run(ctx, n)
 	<-stopped
 	w.verify(ctx, "cluster", fmt.Sprintf("1 of 3 NATS nodes down for %s", down))
-}
-
-// cluster is three nats-servers with JetStream, clustered on loopback.
-type cluster struct {
-	t       *testing.T
-	opts    []*server.Options
-	servers []*server.Server
-}
-
-func startCluster(t *testing.T, dir string) *cluster {
-	c := &cluster{t: t}
-	var routes []string
-	var clusterPorts []string
-	for range 3 {
-		clusterPorts = append(clusterPorts, freePort(t))
-	}
-	for _, p := range clusterPorts {
-		routes = append(routes, "nats://"+p)
-	}
-	for i := range 3 {
-		o := &server.Options{
-			ServerName: fmt.Sprintf("n%d", i), Host: "127.0.0.1", Port: server.RANDOM_PORT,
-			JetStream: true, StoreDir: filepath.Join(dir, fmt.Sprintf("n%d", i)), NoSigs: true,
-			Cluster: server.ClusterOpts{Name: "acctflow", Host: "127.0.0.1", Port: portOf(clusterPorts[i])},
-			Routes:  server.RoutesFromStr(joinComma(routes)),
-		}
-		c.opts = append(c.opts, o)
-	}
-	for i := range 3 {
-		c.servers = append(c.servers, nil)
-		c.restart(i)
-	}
-	t.Cleanup(func() {
-		for _, s := range c.servers {
-			if s != nil {
-				s.Shutdown()
-			}
-		}
-	})
-	return c
-}
-
-func (c *cluster) restart(i int) {
-	s, err := server.NewServer(c.opts[i])
-	if err != nil {
-		c.t.Errorf("node %d: %v", i, err) // not Fatal: restart also runs off the test goroutine
-		return
-	}
-	go s.Start()
-	if !s.ReadyForConnections(20 * time.Second) {
-		c.t.Errorf("node %d not ready", i)
-	}
-	c.opts[i].Port = s.Addr().(*net.TCPAddr).Port
-	c.servers[i] = s
-}
-
-func (c *cluster) stop(i int) {
-	c.servers[i].Shutdown()
-	c.servers[i].WaitForShutdown()
-}
-
-func (c *cluster) urls() string {
-	var u []string
-	for _, o := range c.opts {
-		u = append(u, fmt.Sprintf("nats://127.0.0.1:%d", o.Port))
-	}
-	return joinComma(u)
 }
