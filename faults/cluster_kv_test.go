@@ -2,13 +2,11 @@ package faults
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/acctflow/acctflow/broker/brokertest"
@@ -21,36 +19,9 @@ import (
 // fresh read: none may fail, none may be lost.
 func TestRecordWritersOnACluster(t *testing.T) {
 	t.Parallel()
-	c := brokertest.StartCluster(t, t.TempDir())
-	nc, err := nats.Connect(c.URLs())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := brokertest.StartCluster(t, t.TempDir()).KV(t, jetstream.KeyValueConfig{Bucket: "requests", Replicas: 3, History: 5})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	var kv jetstream.KeyValue
-	if err := waitFor(ctx, 200*time.Millisecond, func() error { // a meta leader is elected
-		actx, acancel := context.WithTimeout(ctx, 5*time.Second)
-		defer acancel()
-		kv, err = js.CreateOrUpdateKeyValue(actx, jetstream.KeyValueConfig{Bucket: "requests", Replicas: 3, History: 5})
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := waitFor(ctx, 100*time.Millisecond, func() error { // the bucket's stream has a leader
-		_, err := kv.Get(ctx, "REQ-CLUSTER")
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			return nil
-		}
-		return fmt.Errorf("bucket not ready: %v", err)
-	}); err != nil {
-		t.Fatal(err)
-	}
 	store := lifecycle.NewStore(kv)
 	const writers, each = 4, 10
 	var wg sync.WaitGroup

@@ -1,6 +1,8 @@
 package brokertest
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -9,6 +11,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Cluster is three nats-servers with JetStream, clustered on loopback, for
@@ -86,4 +90,33 @@ func (c *Cluster) URLs() string {
 		u = append(u, fmt.Sprintf("nats://127.0.0.1:%d", o.Port))
 	}
 	return strings.Join(u, ",")
+}
+
+// KV connects to the cluster and creates the bucket, once the cluster has a
+// meta leader and the bucket's stream a leader of its own (a KV read then
+// answers "not found" rather than "no responders").
+func (c *Cluster) KV(t testing.TB, cfg jetstream.KeyValueConfig) jetstream.KeyValue {
+	t.Helper()
+	nc, err := nats.Connect(c.URLs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kv jetstream.KeyValue
+	CheckFor(t, time.Minute, 100*time.Millisecond, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if kv, err = js.CreateOrUpdateKeyValue(ctx, cfg); err != nil {
+			return err
+		}
+		if _, err := kv.Get(ctx, "ready-probe"); !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return fmt.Errorf("bucket %s not ready: %v", cfg.Bucket, err)
+		}
+		return nil
+	})
+	return kv
 }

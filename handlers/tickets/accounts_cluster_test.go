@@ -3,13 +3,11 @@ package tickets
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/acctflow/acctflow/broker/brokertest"
@@ -19,30 +17,9 @@ import (
 // writers of one account's history at once still all get through.
 func TestAccountWritersOnACluster(t *testing.T) {
 	t.Parallel()
-	c := brokertest.StartCluster(t, t.TempDir())
-	nc, err := nats.Connect(c.URLs())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := brokertest.StartCluster(t, t.TempDir()).KV(t, jetstream.KeyValueConfig{Bucket: "accounts", Replicas: 3})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	var kv jetstream.KeyValue
-	brokertest.CheckFor(t, time.Minute, 200*time.Millisecond, func() error { // a meta leader, then the bucket's
-		actx, acancel := context.WithTimeout(ctx, 5*time.Second)
-		defer acancel()
-		if kv, err = js.CreateOrUpdateKeyValue(actx, jetstream.KeyValueConfig{Bucket: "accounts", Replicas: 3}); err != nil {
-			return err
-		}
-		if _, err := kv.Get(actx, "123456789012"); !errors.Is(err, jetstream.ErrKeyNotFound) {
-			return fmt.Errorf("bucket not ready: %v", err)
-		}
-		return nil
-	})
 	const writers, each = 4, 5
 	var wg sync.WaitGroup
 	for w := range writers {
