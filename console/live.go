@@ -33,6 +33,10 @@ import (
 // before it reads), and its live stream starts from that number: what
 // changed while the page was on its way is sent again. The hub keeps the
 // last ringSize notices for that; a page further behind is told to resync.
+//
+// While no page is open (no live stream, no cursor taken for a while) the
+// hub reads nothing: it lets the changes go once the projection has them,
+// and a stream that starts from a cursor older than that resyncs.
 type Hub struct {
 	js         jetstream.JetStream
 	records    Records
@@ -42,14 +46,22 @@ type Hub struct {
 	// record is read as it is; follow, how long while the projection's
 	// progress can be asked (waiting then costs no read).
 	settle, follow time.Duration
+	// rendering is how long after taking a cursor a page counts as open
+	// before its live stream starts.
+	rendering time.Duration
 
 	epoch string
 	mu    sync.Mutex
-	next  uint64   // number of the next notice
-	ring  []Notice // the last notices, oldest first
-	subs  map[*Sub]struct{}
-	ready chan struct{}
-	done  chan struct{}
+	next  uint64 // number of the next notice
+	// from is where changes were last let go unread while nobody watched
+	// (a stream from an older cursor resyncs); lastCursor, when a page last
+	// took a cursor.
+	from       uint64
+	lastCursor time.Time
+	ring       []Notice // the last notices, oldest first
+	subs       map[*Sub]struct{}
+	ready      chan struct{}
+	done       chan struct{}
 }
 
 // Notice says a request changed: its line in its region's queue, now.
@@ -86,7 +98,7 @@ func NewHub(js jetstream.JetStream, records Records, projection Projection, log 
 	var e [4]byte
 	_, _ = rand.Read(e[:])
 	return &Hub{
-		js: js, records: records, projection: projection, log: log, settle: 5 * time.Second, follow: 2 * time.Minute, epoch: hex.EncodeToString(e[:]),
+		js: js, records: records, projection: projection, log: log, settle: 5 * time.Second, follow: 2 * time.Minute, rendering: 30 * time.Second, epoch: hex.EncodeToString(e[:]),
 		subs: map[*Sub]struct{}{}, ready: make(chan struct{}), done: make(chan struct{}),
 	}
 }
@@ -101,6 +113,7 @@ func (h *Hub) Done() <-chan struct{} { return h.done }
 func (h *Hub) Cursor() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.lastCursor = time.Now()
 	return h.epoch + "-" + strconv.FormatUint(h.next, 10)
 }
 
@@ -296,7 +309,44 @@ func (h *Hub) note(waiting map[string]*pending, c change) {
 	p.seq = max(p.seq, c.seq)
 }
 
+// unwatched says whether no page is open: no live stream, and no page
+// took a cursor within h.rendering.
+func (h *Hub) unwatched() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs) == 0 && time.Since(h.lastCursor) > h.rendering
+}
+
+// letGo forgets the changes up to now, unread, if still nobody watches: a
+// stream from an older cursor must resync.
+func (h *Hub) letGo() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.subs) > 0 || time.Since(h.lastCursor) <= h.rendering {
+		return false
+	}
+	// The changes let go take a number, so that every cursor up to now
+	// is older than the ring.
+	h.next++
+	h.ring = h.ring[:0]
+	h.from = h.next
+	return true
+}
+
 func (h *Hub) settleAll(ctx context.Context, waiting map[string]*pending) {
+	if h.projection != nil && h.unwatched() {
+		// Nobody to tell: read nothing, and let the changes go once the
+		// projection has them (a page rendered after that reads them).
+		// Should a page open first, they are read as usual.
+		var last uint64
+		for _, p := range waiting {
+			last = max(last, p.seq)
+		}
+		if done, err := h.projection.WaitHandled(ctx, last, 0); err == nil && done && h.letGo() {
+			clear(waiting)
+		}
+		return
+	}
 	for id, p := range waiting {
 		waited := time.Since(p.since)
 		late := waited > h.settle

@@ -300,3 +300,75 @@ func TestLiveHubWaitsForTheProjection(t *testing.T) {
 		t.Fatalf("%d reads once the projection reported the change folded, want 1", n-first)
 	}
 }
+
+// While no page is open, the hub reads no record: it lets changes go once
+// the projection has them, and a stream from a cursor older than that is
+// told to resync. Once a page is open, changes are read and shown again.
+func TestLiveHubReadsNothingWhileNobodyWatches(t *testing.T) {
+	conn := brokertest.Connect(t, brokertest.Server(t))
+	store := handlertest.Store(t, conn)
+	records := &countedRecords{Records: store}
+	progress := &projectionAt{}
+	progress.handled.Store(true)
+	hub := console.NewHub(conn.JS, records, progress, brokertest.Logger(t))
+	const rendering = 200 * time.Millisecond
+	console.SetRendering(hub, rendering)
+	handlertest.Go(t, hub.Run)
+	select {
+	case <-hub.Ready():
+	case <-time.After(20 * time.Second):
+		t.Fatal("live hub did not start")
+	}
+	brokertest.Run(t, conn, handlertest.Projection(t, store))
+	// A page that was open for a while, then closed.
+	first, _, _ := hub.Subscribe("", "REQ-FIRST", hub.Cursor())
+	brokertest.Publish(t, conn, handlertest.Request("REQ-FIRST"), "req-first")
+	select {
+	case <-first.C:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no notice for a page that is open")
+	}
+	hub.Unsubscribe(first)
+	reads := records.reads.Load()
+	// A page rendered, whose stream never started.
+	old := hub.Cursor()
+	rendered := time.Now()
+	brokertest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if time.Since(rendered) <= rendering {
+			return fmt.Errorf("the page still counts as rendering")
+		}
+		return nil
+	})
+
+	asked := progress.asked.Load()
+	brokertest.Publish(t, conn, handlertest.Request("REQ-IDLE"), "req-idle")
+	handlertest.WaitStage(t, store, "REQ-IDLE", lifecycle.StageRequested)
+	brokertest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if progress.asked.Load() == asked || console.LetGo(hub) == 0 {
+			return fmt.Errorf("the hub has not let the change go")
+		}
+		return nil
+	})
+	if _, _, resync := hub.Subscribe("", "REQ-IDLE", old); !resync {
+		t.Fatal("a stream from a cursor taken before changes were let go did not resync")
+	}
+	if n := records.reads.Load(); n != reads {
+		t.Fatalf("%d records read while no page was open", n-reads)
+	}
+
+	// A page now: its changes are read and shown.
+	sub, _, resync := hub.Subscribe("", "REQ-WATCHED", hub.Cursor())
+	defer hub.Unsubscribe(sub)
+	if resync {
+		t.Fatal("a stream from a fresh cursor was told to resync")
+	}
+	brokertest.Publish(t, conn, handlertest.Request("REQ-WATCHED"), "req-watched")
+	select {
+	case n := <-sub.C:
+		if n.ID != "REQ-WATCHED" || n.Stage != lifecycle.StageRequested {
+			t.Fatalf("notice %+v", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no notice for a page that is open")
+	}
+}
