@@ -84,6 +84,11 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	defer stopTraces()
 	external := cfg.URL != ""
 	if !external {
+		unlock, err := lockStore(get("data-dir"))
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		ns, err := startEmbedded(get("data-dir"), get("nats-listen"), get("nats-sync"), log)
 		if err != nil {
 			return err

@@ -278,3 +278,25 @@ func TestServeStopsAtItsDeadline(t *testing.T) {
 		t.Fatal("serve did not stop after its deadline")
 	}
 }
+
+// A second serve on a data dir whose embedded store is in use stops before
+// touching it, and says why.
+func TestServeRefusesADataDirInUse(t *testing.T) {
+	dir := t.TempDir()
+	first := startServe(t, dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	second := newRoot()
+	second.SetArgs([]string{"serve", "--data-dir", dir, "--nats-listen", freeAddr(t), "--http-addr", freeAddr(t),
+		"--dev-smtp", freeAddr(t), "--dev-imap", freeAddr(t), "--log-level", "warn"})
+	second.SetErr(io.Discard)
+	err := second.ExecuteContext(ctx)
+	if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "another acctflow serve (pid ") || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("second serve on the same data dir: %v", err)
+	}
+	if err := first.stop(); err != nil {
+		t.Fatal(err)
+	}
+	// Once the first has stopped, the dir is free again.
+	startServe(t, dir)
+}

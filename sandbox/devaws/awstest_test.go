@@ -116,6 +116,28 @@ func TestSignatureIsVerified(t *testing.T) {
 	}
 }
 
+// The aws CLI (botocore) signs content-type;host;x-amz-date;x-amz-target and
+// not content-length, which the Go SDK adds: the signature is checked over
+// the headers the client says it signed.
+func TestSignatureOverTheClientsSignedHeaders(t *testing.T) {
+	f := start(t)
+	status, body := send(t, f, "AWSOrganizationsV20161128.CreateAccount", createBody, nil, "", time.Time{}, func(r *http.Request) {
+		unsignedLength := r.Clone(r.Context())
+		unsignedLength.ContentLength = 0
+		sum := sha256.Sum256([]byte(createBody))
+		if err := v4.NewSigner().SignHTTP(ctx(t), baseCreds, unsignedLength, hex.EncodeToString(sum[:]), "organizations", devaws.Region, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if a := unsignedLength.Header.Get("Authorization"); !strings.Contains(a, "SignedHeaders=content-type;host;x-amz-date;x-amz-target,") {
+			t.Fatalf("signed as %s", a)
+		}
+		r.Header = unsignedLength.Header
+	})
+	if status != 200 || !strings.Contains(body, `"State":"IN_PROGRESS"`) {
+		t.Fatalf("%d %s", status, body)
+	}
+}
+
 func TestProtocolErrors(t *testing.T) {
 	f := start(t)
 	now := time.Now()

@@ -73,7 +73,10 @@ func (s *Server) authenticate(r *http.Request, body []byte, p protocol) (identit
 		return identity{}, p.authError(authBadSignature, "cannot rebuild the request")
 	}
 	re.Host = r.Host
-	re.ContentLength = int64(len(body))
+	if slices.Contains(ah.signedHeaders, "content-length") {
+		// The SDK signs it; the aws CLI does not.
+		re.ContentLength = int64(len(body))
+	}
 	for _, h := range ah.signedHeaders {
 		if h != "host" && h != "content-length" {
 			re.Header[http.CanonicalHeaderKey(h)] = r.Header.Values(h)
