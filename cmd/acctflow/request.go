@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -93,10 +95,7 @@ func newRequestShow() *cobra.Command {
 				return err
 			}
 			defer conn.Close()
-			rec, err := o.Show(cmd.Context(), args[0])
-			if ops.IsNotFound(err) {
-				return fmt.Errorf("request %s not found", args[0])
-			}
+			rec, err := showWhen(cmd, o, args[0])
 			if err != nil {
 				return err
 			}
@@ -110,8 +109,49 @@ func newRequestShow() *cobra.Command {
 		},
 	}
 	cmd.Flags().Bool("json", false, "print the record as JSON")
+	cmd.Flags().String("wait", "", "wait until the request is at this stage ("+stageList()+")")
+	cmd.Flags().Duration("timeout", time.Minute, "how long --wait waits")
 	addNATSFlags(cmd, "nats://127.0.0.1:4222", "NATS server URL")
 	return cmd
+}
+
+func stageList() string {
+	names := make([]string, len(lifecycle.Stages))
+	for i, s := range lifecycle.Stages {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
+}
+
+// showWhen reads a request's record; with --wait, once it is at that stage
+// (a request not recorded yet is waited for too).
+func showWhen(cmd *cobra.Command, o *ops.Ops, id string) (lifecycle.Record, error) {
+	wait, _ := cmd.Flags().GetString("wait")
+	if wait != "" && !slices.Contains(lifecycle.Stages, lifecycle.Stage(wait)) {
+		return lifecycle.Record{}, fmt.Errorf("--wait %q: not a stage; one of %s", wait, stageList())
+	}
+	timeout, _ := cmd.Flags().GetDuration("timeout")
+	deadline := time.Now().Add(timeout)
+	for {
+		rec, err := o.Show(cmd.Context(), id)
+		switch {
+		case err != nil && !ops.IsNotFound(err):
+			return rec, err
+		case wait == "" && err != nil:
+			return rec, fmt.Errorf("request %s not found", id)
+		case wait == "" || err == nil && rec.Stage == lifecycle.Stage(wait):
+			return rec, nil
+		case time.Now().After(deadline) && err != nil:
+			return rec, fmt.Errorf("request %s not found after %s", id, timeout)
+		case time.Now().After(deadline):
+			return rec, fmt.Errorf("request %s is at stage %s after %s, not %s", id, rec.Stage, timeout, wait)
+		}
+		select {
+		case <-cmd.Context().Done():
+			return rec, cmd.Context().Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 func printRecord(w io.Writer, r lifecycle.Record) {

@@ -300,3 +300,36 @@ func TestServeRefusesADataDirInUse(t *testing.T) {
 	// Once the first has stopped, the dir is free again.
 	startServe(t, dir)
 }
+
+// `request show --wait STAGE` returns once the request is at that stage,
+// even when it was not recorded yet; past --timeout it says where it is.
+func TestRequestShowWaitsForAStage(t *testing.T) {
+	inst := startServe(t, t.TempDir(), "--handlers", "routing,projection")
+	type result struct {
+		out string
+		err error
+	}
+	waited := make(chan result, 1)
+	go func() {
+		out, err := run(t, "", "request", "show", "REQ-1001", "--wait", "routed", "--timeout", "30s", "--nats-url", inst.natsURL)
+		waited <- result{out, err}
+	}()
+	if _, err := run(t, "", "request", "create", "--file", "../../examples/events/account-requested-us.json", "--nats-url", inst.natsURL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-waited:
+		if r.err != nil || !strings.Contains(r.out, "Stage:           routed") {
+			t.Fatalf("show --wait routed: %v\n%s", r.err, r.out)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("show --wait did not return")
+	}
+	_, err := run(t, "", "request", "show", "REQ-1001", "--wait", "approved", "--timeout", "300ms", "--nats-url", inst.natsURL)
+	if err == nil || err.Error() != "request REQ-1001 is at stage routed after 300ms, not approved" {
+		t.Fatalf("show --wait past its timeout: %v", err)
+	}
+	if _, err := run(t, "", "request", "show", "REQ-1001", "--wait", "done", "--nats-url", inst.natsURL); err == nil || !strings.Contains(err.Error(), "role_validated") {
+		t.Fatalf("show --wait with no such stage: %v", err)
+	}
+}
