@@ -74,8 +74,19 @@ func (o *Ops) SubmitRole(ctx context.Context, id, arn, by string) (events.RoleSu
 	if arn == "" {
 		return events.RoleSubmitted{}, fmt.Errorf("%w: empty role ARN", ErrInvalid)
 	}
-	if _, err := o.atStage(ctx, id, lifecycle.StageCreated, lifecycle.StageRoleUnverified, lifecycle.StageRoleValidated); err != nil {
+	rec, err := o.atStage(ctx, id, lifecycle.StageCreated, lifecycle.StageRoleUnverified, lifecycle.StageRoleValidated)
+	if err != nil {
 		return events.RoleSubmitted{}, err
+	}
+	// What needs no AWS call is checked here: an operator's typo is
+	// refused at once, not mailed to the reseller as their rejected role.
+	role, err := aws.ParseRoleARN(arn)
+	if err == nil && rec.Account != nil {
+		err = role.CheckAccount(rec.Account.AccountID)
+	}
+	var rej *aws.RejectedError
+	if errors.As(err, &rej) {
+		return events.RoleSubmitted{}, fmt.Errorf("%w: %s", ErrInvalid, rej.Reason)
 	}
 	e := events.RoleSubmitted{RequestID: id, RoleARN: arn, SubmittedBy: strings.TrimSpace(by), SubmittedAt: events.Time(o.Now())}
 	return e, o.publish(ctx, e, "role", id, arn)

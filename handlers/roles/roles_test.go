@@ -105,11 +105,12 @@ func (e *env) wait(t *testing.T, ok func(lifecycle.Record) bool) lifecycle.Recor
 	return handlertest.WaitRecord(t, e.store, "REQ-R1", ok)
 }
 
+// submit publishes a Role ARN as the reseller's reply does (ops.SubmitRole
+// refuses what the precheck would reject before publishing).
 func (e *env) submit(t *testing.T, arn string) {
 	t.Helper()
-	if _, err := e.ops.SubmitRole(context.Background(), "REQ-R1", arn, "test"); err != nil {
-		t.Fatal(err)
-	}
+	brokertest.Publish(t, e.conn, events.RoleSubmitted{RequestID: "REQ-R1", RoleARN: arn, SubmittedBy: "reseller",
+		SubmittedAt: events.Time(time.Now())}, "role-"+arn)
 }
 
 func (e *env) rejection(t *testing.T) events.RoleRejected {
