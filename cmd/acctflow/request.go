@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/ops"
 	"github.com/acctflow/acctflow/schemas"
@@ -26,11 +27,19 @@ func newRequest() *cobra.Command {
 
 func newRequestCreate() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "create --file F",
+		Use:   "create FILE | --file FILE",
 		Short: "Validate and publish an AccountRequested (- reads stdin); prints the request id",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
 			file, _ := cmd.Flags().GetString("file")
+			switch {
+			case len(args) == 1 && file != "":
+				return errors.New("give the request's file once: as an argument or with --file")
+			case len(args) == 1:
+				file = args[0]
+			case file == "":
+				return errors.New("which request? acctflow request create FILE (- reads stdin)")
+			}
 			body, err := readInput(cmd, file)
 			if err != nil {
 				return err
@@ -40,16 +49,24 @@ func newRequestCreate() *cobra.Command {
 				return err
 			}
 			defer conn.Close()
+			// A request published again changes nothing: say so, rather
+			// than print its id as if it were new.
+			var before lifecycle.Record
+			if req, err := events.ParseAccountRequested(body, events.IDFromHash(body), time.Now()); err == nil {
+				before, _ = o.Show(cmd.Context(), req.RequestID)
+			}
 			req, err := o.CreateRequest(cmd.Context(), body)
 			if err != nil {
 				return describe(err, file)
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), req.RequestID)
+			if before.RequestID != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s was requested before (now at stage %s): publishing it again changes nothing\n", req.RequestID, before.Stage)
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringP("file", "f", "", "JSON file with the request, - for stdin")
-	_ = cmd.MarkFlagRequired("file")
 	addNATSFlags(cmd, "nats://127.0.0.1:4222", "NATS server URL")
 	return cmd
 }

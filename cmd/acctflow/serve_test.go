@@ -332,4 +332,19 @@ func TestRequestShowWaitsForAStage(t *testing.T) {
 	if _, err := run(t, "", "request", "show", "REQ-1001", "--wait", "done", "--nats-url", inst.natsURL); err == nil || !strings.Contains(err.Error(), "role_validated") {
 		t.Fatalf("show --wait with no such stage: %v", err)
 	}
+
+	// Published again (the file as an argument this time): the id, and a
+	// word that nothing changes.
+	again := newRoot()
+	var out, errOut bytes.Buffer
+	again.SetArgs([]string{"request", "create", "../../examples/events/account-requested-us.json", "--nats-url", inst.natsURL})
+	again.SetOut(&out)
+	again.SetErr(&errOut)
+	if err := again.ExecuteContext(context.Background()); err != nil || out.String() != "REQ-1001\n" ||
+		!strings.Contains(errOut.String(), "REQ-1001 was requested before (now at stage routed): publishing it again changes nothing") {
+		t.Fatalf("create again: %v %q %q", err, out.String(), errOut.String())
+	}
+	if _, err := run(t, "", "request", "create", "--nats-url", inst.natsURL); err == nil || !strings.Contains(err.Error(), "request create FILE") {
+		t.Fatalf("create without a file: %v", err)
+	}
 }
