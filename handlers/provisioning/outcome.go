@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/acctflow/acctflow/aws"
 	"github.com/acctflow/acctflow/effect"
@@ -18,11 +19,13 @@ const source = "acctflow/provisioning"
 
 // succeeded publishes acct.created, then records the final state. Both are
 // idempotent (deterministic message id, compare-and-swap), so a crash in
-// between only repeats the publish, which the stream absorbs.
+// between only repeats the publish, which the stream absorbs. The account
+// was created when a poll first saw it so (not when CreateAccount was
+// called, up to minutes before).
 func (d *Driver) succeeded(ctx context.Context, ent effect.Entry, c Creation, accountID string) error {
 	e := events.AccountCreated{
 		RequestID: c.RequestID, AccountID: accountID, AccountName: c.AccountName,
-		Method: events.MethodOrganizations, CreateRequestID: c.CarID, CreatedAt: events.Time(ent.Written),
+		Method: events.MethodOrganizations, CreateRequestID: c.CarID, CreatedAt: events.Time(time.Now()),
 	}
 	if _, err := events.Publish(ctx, d.JS, e, events.DerivedID("created", c.RequestID, c.CarID), source, c.Cause); err != nil {
 		return err
