@@ -11,10 +11,12 @@ import (
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
+	"github.com/acctflow/acctflow/lifecycle"
 )
 
 // RetryRefused says a provisioning retry does not apply: the request's
-// CreateAccount outcome is not unknown. The HTTP API answers 409.
+// CreateAccount outcome is neither unknown nor a failure on our side. The
+// HTTP API answers 409.
 type RetryRefused struct {
 	RequestID string
 	State     string // the CreateAccount record's state, "none" without one
@@ -22,7 +24,7 @@ type RetryRefused struct {
 }
 
 func (e *RetryRefused) Error() string {
-	return fmt.Sprintf("request %s: %s; a provisioning retry is only for a CreateAccount whose outcome is unknown", e.RequestID, e.Reason)
+	return fmt.Sprintf("request %s: %s; a provisioning retry is only for a CreateAccount whose outcome is unknown, or a creation that failed on our side", e.RequestID, e.Reason)
 }
 
 // kvOpener is how the commands reach KV accounts: the JetStream context
@@ -33,7 +35,9 @@ type kvOpener interface {
 
 // RetryProvisioning asks for a new CreateAccount for a request whose last
 // one has an unknown outcome, once ops have looked in AWS Organizations and
-// found no account (if they found one: RecordAccount). It publishes
+// found no account (if they found one: RecordAccount), or whose creation
+// failed on our side (creation_failed: an account limit, a refused call),
+// once ops have fixed the cause. It publishes
 // acct.approved with retry n, n the record's round + 1, under an id fixed
 // by n: a repeated command is one event, and provisioning creates the
 // account once more.
@@ -54,8 +58,9 @@ func (o *Ops) RetryProvisioning(ctx context.Context, id, by string) (events.Acco
 	if err != nil {
 		return events.AccountApproved{}, err
 	}
-	if ent.State != effect.Unknown {
-		return events.AccountApproved{}, refused(id, ent, rec.Account != nil)
+	failed := rec.Stage == lifecycle.StageCreationFailed && (ent.State == effect.Done || ent.State == effect.Dead)
+	if ent.State != effect.Unknown && !failed {
+		return events.AccountApproved{}, refused(id, ent, rec)
 	}
 	n := ent.Round + 1
 	e := events.AccountApproved{RequestID: id, ApprovedBy: strings.TrimSpace(by), Retry: n,
@@ -63,20 +68,19 @@ func (o *Ops) RetryProvisioning(ctx context.Context, id, by string) (events.Acco
 	return e, o.publish(ctx, e, "approved", id, "retry", strconv.Itoa(n))
 }
 
-func refused(id string, ent effect.Entry, hasAccount bool) *RetryRefused {
+func refused(id string, ent effect.Entry, rec lifecycle.Record) *RetryRefused {
 	r := &RetryRefused{RequestID: id, State: string(ent.State)}
-	switch ent.State {
-	case "":
+	switch {
+	case rec.Account != nil:
+		r.Reason = "it already has an account"
+	case ent.State == "":
 		r.State, r.Reason = "none", "no CreateAccount was recorded for it (manual provisioning, or not approved yet)"
-	case effect.Done:
-		r.Reason = "AWS accepted its CreateAccount; the creation is under way or finished"
-	case effect.Dead:
-		r.Reason = "its CreateAccount was refused or given up (" + clip(ent.Error) + "); record an account made by hand with account record"
+	case ent.State == effect.Done && rec.Stage == lifecycle.StageApproved:
+		r.Reason = "AWS accepted its CreateAccount and is creating the account; its outcome will follow"
+	case ent.State == effect.Done || ent.State == effect.Dead:
+		r.Reason = "its creation ended and the request is at stage " + string(rec.Stage)
 	default:
 		r.Reason = "its CreateAccount is " + string(ent.State) + " and still handled by acctflow"
-	}
-	if hasAccount {
-		r.Reason = "it already has an account"
 	}
 	return r
 }

@@ -26,7 +26,8 @@ func (a Action) String() string {
 // provisioning's state in it) and the job. A job of the record's round
 // carries the creation; a later approval reopens only a creation AWS failed
 // for want of another root email, and an ops retry (Retry n) only an
-// unknown outcome, once (n = the record's round + 1).
+// unknown outcome or a creation that failed on our side, once (n = the
+// record's round + 1).
 func Plan(e effect.Entry, c Creation, j Job) Action {
 	if e.Revision == 0 {
 		return Start
@@ -36,7 +37,11 @@ func Plan(e effect.Entry, c Creation, j Job) Action {
 		case j.ApprovalSeq <= c.ApprovalSeq:
 			return Absorb // an older approval, seen again
 		case j.Retry > 0:
-			if e.State == effect.Unknown && j.Retry == e.Round+1 {
+			// An unknown outcome, once ops found no account; or a creation
+			// AWS failed on our side (its limit, …), once ops fixed that:
+			// AWS made no account either way.
+			again := e.State == effect.Unknown || c.Status == StatusFailed && !c.NewEmailNeeded
+			if again && j.Retry == e.Round+1 {
 				return Reopen
 			}
 			return Absorb

@@ -39,7 +39,12 @@ func TestPlan(t *testing.T) {
 		{"new approval after a failure on our side", first(rec(effect.Done, 0, of(a, StatusFailed, false))), of(a, StatusFailed, false), job("B", 11, 0, "new@x.example"), Absorb},
 		{"ops retry of an unknown outcome", first(rec(effect.Unknown, 0, of(a, "", false))), of(a, "", false), job("R1", 12, 1, "root@x.example"), Reopen},
 		{"ops retry numbered for another round", first(rec(effect.Unknown, 1, of(a, "", false))), of(a, "", false), job("R1", 12, 1, "root@x.example"), Absorb},
-		{"ops retry of a creation that is not unknown", first(rec(effect.Done, 0, of(a, "", false))), of(a, "", false), job("R1", 12, 1, "root@x.example"), Absorb},
+		{"ops retry of a creation under way", first(rec(effect.Done, 0, of(a, "", false))), of(a, "", false), job("R1", 12, 1, "root@x.example"), Absorb},
+		{"ops retry of a created account", first(rec(effect.Done, 0, of(a, StatusSucceeded, false))), of(a, StatusSucceeded, false), job("R1", 12, 1, "root@x.example"), Absorb},
+		{"ops retry after a failure on our side", first(rec(effect.Done, 0, of(a, StatusFailed, false))), of(a, StatusFailed, false), job("R1", 12, 1, "root@x.example"), Reopen},
+		{"ops retry after a refused CreateAccount", first(rec(effect.Dead, 0, of(a, StatusFailed, false))), of(a, StatusFailed, false), job("R1", 12, 1, "root@x.example"), Reopen},
+		{"ops retry after AWS refused the email", first(rec(effect.Done, 0, of(a, StatusFailed, true))), of(a, StatusFailed, true), job("R1", 12, 1, "root@x.example"), Absorb},
+		{"ops retry of a failure, numbered for another round", first(rec(effect.Done, 1, of(a, StatusFailed, false))), of(a, StatusFailed, false), job("R1", 12, 1, "root@x.example"), Absorb},
 		{"the retry's own round goes on", first(rec(effect.Pending, 1, of(job("R1", 12, 1, "root@x.example"), "", false))), of(job("R1", 12, 1, "root@x.example"), "", false), job("R1", 12, 1, "root@x.example"), Start},
 	} {
 		if got := Plan(c.e, c.c, c.j); got != c.want {

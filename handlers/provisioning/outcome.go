@@ -68,8 +68,9 @@ func (d *Driver) failed(ctx context.Context, ent effect.Entry, c Creation, f fai
 			return err
 		}
 	} else if err := d.alert(ctx, c, ent.Round, "failed", "account creation failed",
-		fmt.Sprintf("AWS could not create the account for request %s (root email %s, account name %q, creation request %q): %s. %s %s",
-			c.RequestID, c.Email, c.AccountName, c.CarID, f.reason, f.explanation, f.detail)); err != nil {
+		fmt.Sprintf("AWS could not create the account for request %s (root email %s, account name %q, creation request %q): %s. %s %s "+
+			"AWS created no account. Once the cause is fixed, `acctflow provisioning retry %s` creates it again; an account made by hand is recorded with `acctflow account record %s --account-id N`.",
+			c.RequestID, c.Email, c.AccountName, c.CarID, f.reason, f.explanation, f.detail, c.RequestID, c.RequestID)); err != nil {
 		return err
 	}
 	e := events.AccountCreationFailed{

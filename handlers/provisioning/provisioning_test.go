@@ -210,6 +210,25 @@ func TestFailureOnOurSideAlertsOps(t *testing.T) {
 	if n := len(e.mails(t, contact)); n != 0 {
 		t.Fatalf("%d mails to the contact", n)
 	}
+
+	// Ops raise the limit and retry (twice: a double click): one more
+	// CreateAccount, and the account.
+	e.fake.FailCreation("root@limit.example", "")
+	ctx := context.Background()
+	for range 2 {
+		ap, err := e.ops.RetryProvisioning(ctx, "REQ-LIM", "ops@example.com")
+		if err != nil && !refusedIn(err, "queued", "pending", "done") || err == nil && ap.Retry != 1 {
+			t.Fatalf("retry: %+v %v", ap, err)
+		}
+	}
+	e.waitStage(t, "REQ-LIM", lifecycle.StageCreated)
+	brokertest.WaitIdle(t, e.conn, provisioning.Name)
+	if n := e.fake.CreateCallsFor("root@limit.example"); n != 2 {
+		t.Fatalf("%d CreateAccount calls, want the failed one and the retry", n)
+	}
+	if _, err := e.ops.RetryProvisioning(ctx, "REQ-LIM", ""); err == nil || !strings.Contains(err.Error(), "already has an account") {
+		t.Fatalf("retry after the account exists: %v", err)
+	}
 }
 
 func TestThrottledCreateRetried(t *testing.T) {

@@ -44,10 +44,15 @@ func (s *Server) SetPolls(n int) {
 
 // FailCreation makes every later creation for email end FAILED with reason
 // (an AWS CreateAccountFailureReason such as "EMAIL_ALREADY_EXISTS"),
-// before the outcome table of the package comment is consulted.
+// before the outcome table of the package comment is consulted; reason ""
+// lets them through again.
 func (s *Server) FailCreation(email, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if reason == "" {
+		delete(s.failFor, strings.ToLower(email))
+		return
+	}
 	s.failFor[strings.ToLower(email)] = reason
 }
 
