@@ -126,8 +126,8 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, "request not found")
 	case errors.As(err, &se):
 		writeJSON(w, http.StatusConflict, map[string]string{"error": se.Error(), "stage": string(se.Stage)})
-	case errors.As(err, &he):
-		writeError(w, http.StatusConflict, he.Error())
+	case errors.As(err, &he), errors.Is(err, ops.ErrBusy):
+		writeError(w, http.StatusConflict, err.Error())
 	case errors.Is(err, errBadInput):
 		writeError(w, http.StatusBadRequest, err.Error())
 	default:

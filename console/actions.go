@@ -76,7 +76,7 @@ func (s *Server) refused(w http.ResponseWriter, r *http.Request, ss session, err
 	case ops.IsNotFound(err):
 		s.problem(w, r, ss, http.StatusNotFound, "No request "+r.PathValue("id")+" is known.")
 		return
-	case errors.As(err, &se), errors.As(err, &he), errors.As(err, &rr):
+	case errors.As(err, &se), errors.As(err, &he), errors.As(err, &rr), errors.Is(err, ops.ErrBusy):
 		status, msg = http.StatusConflict, err.Error()
 	case errors.Is(err, ops.ErrInvalid):
 		status, msg = http.StatusBadRequest, err.Error()

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/acctflow/acctflow/aws"
+	"github.com/acctflow/acctflow/effect"
 	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/lifecycle"
 )
@@ -15,6 +16,10 @@ import (
 // ErrInvalid marks a command argument no stage could accept (a malformed
 // account id, an unknown group); the HTTP API answers 400.
 var ErrInvalid = errors.New("invalid argument")
+
+// ErrBusy marks a command that would contradict something under way (an
+// account recorded while AWS creates one); the HTTP API answers 409.
+var ErrBusy = errors.New("not now")
 
 const maxText = 2000
 
@@ -59,6 +64,18 @@ func (o *Ops) RecordAccount(ctx context.Context, id, accountID string) (events.A
 	rec, err := o.atStage(ctx, id, lifecycle.StageApproved, lifecycle.StageCreationFailed)
 	if err != nil {
 		return events.AccountCreated{}, err
+	}
+	if rec.Stage == lifecycle.StageApproved {
+		// With --provisioner organizations, only an unknown outcome is
+		// ops' to settle: while AWS creates the account, one recorded by
+		// hand would leave AWS's orphaned.
+		ent, err := o.creation(ctx, id)
+		if err != nil {
+			return events.AccountCreated{}, err
+		}
+		if ent.Revision != 0 && ent.State != effect.Unknown {
+			return events.AccountCreated{}, fmt.Errorf("%w: acctflow is creating the account of %s in AWS (CreateAccount %s); an account made by hand is recorded only when that outcome is unknown or the creation failed", ErrBusy, id, ent.State)
+		}
 	}
 	e := events.AccountCreated{RequestID: id, AccountID: accountID, Method: events.MethodManual, CreatedAt: events.Time(o.Now())}
 	if rec.Details != nil {

@@ -46,15 +46,7 @@ func (o *Ops) RetryProvisioning(ctx context.Context, id, by string) (events.Acco
 	if err != nil {
 		return events.AccountApproved{}, err
 	}
-	kvs, ok := o.JS.(kvOpener)
-	if !ok {
-		return events.AccountApproved{}, fmt.Errorf("provisioning retry of %s: this client cannot read KV %s", id, broker.BucketAccounts)
-	}
-	kv, err := kvs.KeyValue(ctx, broker.BucketAccounts)
-	if err != nil {
-		return events.AccountApproved{}, fmt.Errorf("opening KV %s: %w", broker.BucketAccounts, err)
-	}
-	ent, err := effect.NewLedger(kv, "", nil).Read(ctx, effect.Key(events.EffectCreateAccount, id))
+	ent, err := o.creation(ctx, id)
 	if err != nil {
 		return events.AccountApproved{}, err
 	}
@@ -66,6 +58,20 @@ func (o *Ops) RetryProvisioning(ctx context.Context, id, by string) (events.Acco
 	e := events.AccountApproved{RequestID: id, ApprovedBy: strings.TrimSpace(by), Retry: n,
 		Note: "provisioning retry " + strconv.Itoa(n), ApprovedAt: events.Time(o.Now())}
 	return e, o.publish(ctx, e, "approved", id, "retry", strconv.Itoa(n))
+}
+
+// creation reads the ledger record of the request's CreateAccount
+// (revision 0: none).
+func (o *Ops) creation(ctx context.Context, id string) (effect.Entry, error) {
+	kvs, ok := o.JS.(kvOpener)
+	if !ok {
+		return effect.Entry{}, fmt.Errorf("reading the account creation of %s: this client cannot read KV %s", id, broker.BucketAccounts)
+	}
+	kv, err := kvs.KeyValue(ctx, broker.BucketAccounts)
+	if err != nil {
+		return effect.Entry{}, fmt.Errorf("opening KV %s: %w", broker.BucketAccounts, err)
+	}
+	return effect.NewLedger(kv, "", nil).Read(ctx, effect.Key(events.EffectCreateAccount, id))
 }
 
 func refused(id string, ent effect.Entry, rec lifecycle.Record) *RetryRefused {

@@ -548,3 +548,38 @@ func TestFinishedCreationsCostNothing(t *testing.T) {
 		t.Fatalf("%d ledger operations for one creation next to %d finished ones", n, history)
 	}
 }
+
+// While AWS creates the account, ops cannot record one by hand: AWS's would
+// be orphaned. Manual provisioning (no CreateAccount) records as before.
+func TestRecordAccountRefusedWhileAWSCreates(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	e.fake.SetPolls(1_000_000)
+	brokertest.Run(t, e.conn, e.handler(t))
+	handlertest.Go(t, e.driver(t).Run)
+	e.seed(t, "REQ-BUSY", "root@busy.example", "Busy")
+	if _, err := e.ops.Approve(ctx, "REQ-BUSY", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	brokertest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if n := e.fake.Calls("DescribeCreateAccountStatus"); n == 0 {
+			return errors.New("no poll yet")
+		}
+		return nil
+	})
+	_, err := e.ops.RecordAccount(ctx, "REQ-BUSY", "210987654321")
+	if !errors.Is(err, ops.ErrBusy) || !strings.Contains(err.Error(), "creating the account of REQ-BUSY") {
+		t.Fatalf("record while AWS creates: %v", err)
+	}
+	if rec, _ := e.store.Get(ctx, "REQ-BUSY"); rec.Stage != lifecycle.StageApproved || rec.Account != nil {
+		t.Fatalf("stage %s, account %+v", rec.Stage, rec.Account)
+	}
+
+	e.seed(t, "REQ-HAND", "root@hand.example", "Hand")
+	if _, err := e.store.Update(ctx, "REQ-HAND", func(r *lifecycle.Record) error { r.Stage = lifecycle.StageApproved; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ops.RecordAccount(ctx, "REQ-HAND", "210987654321"); err != nil {
+		t.Fatalf("record with no CreateAccount: %v", err)
+	}
+}
