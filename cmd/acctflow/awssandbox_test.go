@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/smtp"
 	"os"
@@ -21,7 +22,9 @@ import (
 
 	"github.com/acctflow/acctflow/broker/brokertest"
 	"github.com/acctflow/acctflow/lifecycle"
+	"github.com/acctflow/acctflow/mailer/mailtest"
 	"github.com/acctflow/acctflow/sandbox/devaws"
+	"github.com/acctflow/acctflow/sandbox/devmail"
 )
 
 // isolateAWS keeps the machine's AWS setup out of serve: every AWS_
@@ -241,5 +244,45 @@ func TestAWSSandboxFlag(t *testing.T) {
 		"--dev-smtp", freeAddr(t), "--dev-imap", freeAddr(t)})
 	if err := root.ExecuteContext(ctx); err == nil || !strings.Contains(err.Error(), "needs AWS access") {
 		t.Fatalf("organizations without AWS access: %v", err)
+	}
+}
+
+// Beside real mail or a shared NATS, no AWS configuration means no AWS
+// access (accounts recorded by hand), never a sandbox creating accounts
+// nobody has and mailing their ids to resellers; --aws-sandbox given
+// explicitly still starts one. A process on a shared NATS with no SMTP
+// server is refused: its private mail sandbox would keep the mail.
+func TestAWSSandboxOnlyInTheLocalSetup(t *testing.T) {
+	isolateAWS(t)
+	sb := mailtest.Sandbox(t, devmail.Config{})
+	smtpHost, smtpPort, _ := net.SplitHostPort(sb.SMTPAddr())
+	imapHost, imapPort, _ := net.SplitHostPort(sb.IMAPAddr())
+	realMail := []string{"--handlers", "projection,provisioning,roles", "--smtp-host", smtpHost, "--smtp-port", smtpPort, "--smtp-tls", "none",
+		"--imap-host", imapHost, "--imap-port", imapPort, "--imap-tls", "none", "--imap-user", "acct-replies@acctflow.localhost"}
+	t.Setenv("ACCTFLOW_IMAP_PASSWORD", "x")
+	inst := startServe(t, t.TempDir(), realMail...)
+	if h := healthz(t, inst); h["aws"] != "none" || h["aws_sandbox"] != "" || h["provisioner"] != "manual" {
+		t.Fatalf("real mail, no AWS configuration: /healthz %v", h)
+	}
+	_ = inst.stop()
+	inst = startServe(t, t.TempDir(), append(realMail, "--aws-sandbox")...)
+	if h := healthz(t, inst); h["aws"] != "sandbox" || h["provisioner"] != "organizations" {
+		t.Fatalf("real mail, --aws-sandbox: /healthz %v", h)
+	}
+	_ = inst.stop()
+
+	shared := startServe(t, t.TempDir(), "--handlers", "projection", "--dev-smtp", freeAddr(t), "--dev-imap", freeAddr(t))
+	if _, err := run(t, "", "setup", "--log-level", "warn", "--nats-url", shared.natsURL); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ACCTFLOW_REPLY_KEY", "a-secret-shared-by-every-process")
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	root := newRoot()
+	root.SetErr(io.Discard)
+	root.SetArgs([]string{"serve", "--nats-url", shared.natsURL, "--data-dir", t.TempDir(), "--http-addr", "",
+		"--log-level", "error", "--handlers", "confirmation", "--dev-smtp", freeAddr(t), "--dev-imap", freeAddr(t)})
+	if err := root.ExecuteContext(ctx); err == nil || !strings.Contains(err.Error(), "--smtp-host is needed with --nats-url") {
+		t.Fatalf("shared NATS without an SMTP server: %v", err)
 	}
 }

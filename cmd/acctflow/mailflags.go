@@ -95,6 +95,11 @@ func (d *deps) mail(ctx context.Context) (*mail, error) {
 			return nil, err
 		}
 	} else {
+		if d.external {
+			// Each process beside a shared NATS would catch its own mail.
+			return nil, errors.New("--smtp-host is needed with --nats-url: a dev mail sandbox inside this process would keep its mail to itself; " +
+				"for a shared dev sandbox run `acctflow devmail` and point --smtp-host and --imap-host at it")
+		}
 		if m.SandboxPassword, err = devMailPassword(f); err != nil {
 			return nil, err
 		}

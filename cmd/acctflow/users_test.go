@@ -147,7 +147,7 @@ func TestEveryHandlerAsItsOwnUser(t *testing.T) {
 	imapHost, imapPort, _ := net.SplitHostPort(sb.IMAPAddr())
 	common := []string{"--smtp-host", smtpHost, "--smtp-port", smtpPort, "--smtp-tls", "none",
 		"--imap-host", imapHost, "--imap-port", imapPort, "--imap-tls", "none", "--imap-user", "acct-replies@acctflow.localhost",
-		"--imap-poll", "200ms", "--dev-aws-delay", "0s", "--distributor-account-id", "111122223333"}
+		"--imap-poll", "200ms", "--aws-sandbox", "--dev-aws-delay", "0s", "--distributor-account-id", "111122223333"}
 	t.Setenv("ACCTFLOW_IMAP_PASSWORD", "x")
 	t.Setenv("ACCTFLOW_REPLY_KEY", "a-secret-shared-by-every-process")
 

@@ -21,7 +21,7 @@ import (
 // from the SDK's standard chain only (see package aws).
 func addAWSFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.Bool("aws-sandbox", true, "with no AWS configuration (no credentials, profile or AWS_ENDPOINT_URL*), start a local AWS Organizations + STS sandbox and use it; false: never (then there is no AWS access)")
+	f.Bool("aws-sandbox", true, "with no AWS configuration (no credentials, profile or AWS_ENDPOINT_URL*), start a local AWS Organizations + STS sandbox and use it: by default only with the embedded NATS server and the dev mail sandbox, given explicitly also beside a shared NATS or real mail; false: never (then there is no AWS access)")
 	f.String("dev-aws", "127.0.0.1:0", "AWS sandbox listen address (loopback; port 0 picks a free one)")
 	f.Duration("dev-aws-delay", 5*time.Second, "how long an account creation stays IN_PROGRESS in the AWS sandbox")
 }
@@ -46,8 +46,10 @@ type awsSetup struct {
 const accountRequestTag = "acctflow:request-id"
 
 // aws decides once which AWS this process reaches: the standard chain when
-// any AWS setting is present, else the AWS sandbox (started here), else —
-// with --aws-sandbox=false — none.
+// any AWS setting is present, else the AWS sandbox (started here) when this
+// is the all-local setup or --aws-sandbox says so, else none. Beside a
+// shared NATS or real mail a sandbox would create accounts nobody has and
+// mail their ids to real resellers, so it is never started by default.
 func (d *deps) aws(ctx context.Context) (*awsSetup, error) {
 	if d.awsw.setup != nil {
 		return d.awsw.setup, nil
@@ -58,12 +60,18 @@ func (d *deps) aws(ctx context.Context) (*awsSetup, error) {
 	}
 	setup := &awsSetup{Access: aws.AccessReal, Config: settings.Config, Found: settings.Found}
 	useSandbox, _ := d.cmd.Flags().GetBool("aws-sandbox")
+	local := !d.external && d.flag("smtp-host") == ""
 	switch {
 	case settings.Configured():
 		d.log.Info("AWS access from the SDK's standard chain", "settings", strings.Join(settings.Found, ","))
 	case !useSandbox:
 		setup.Access = aws.AccessNone
 		d.log.Warn("no AWS configuration and --aws-sandbox=false: no AWS access; accounts cannot be created through Organizations and Role ARNs cannot be checked")
+	case !local && !d.cmd.Flags().Changed("aws-sandbox"):
+		setup.Access = aws.AccessNone
+		d.log.Warn("no AWS configuration: no AWS access, so ops record accounts made by hand and check Role ARNs themselves. "+
+			"The AWS sandbox starts by itself only with the embedded NATS server and the dev mail sandbox (--aws-sandbox starts it here anyway); "+
+			"for real AWS, configure the SDK (AWS_PROFILE, AWS_ACCESS_KEY_ID, …)", "nats_url_set", d.external, "smtp_host_set", d.flag("smtp-host") != "")
 	default:
 		sb, err := d.startAWSSandbox(ctx)
 		if err != nil {
@@ -130,7 +138,7 @@ func (d *deps) provisioner(ctx context.Context) (string, error) {
 			return "", err
 		}
 		if a.Access == aws.AccessNone {
-			return "", fmt.Errorf("--provisioner organizations needs AWS access: configure AWS (AWS_PROFILE, AWS_ACCESS_KEY_ID, …) or leave --aws-sandbox on")
+			return "", fmt.Errorf("--provisioner organizations needs AWS access: configure AWS (AWS_PROFILE, AWS_ACCESS_KEY_ID, …), or --aws-sandbox for the sandbox")
 		}
 		d.awsw.provisioner = p
 		return p, nil
