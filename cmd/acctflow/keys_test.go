@@ -71,3 +71,29 @@ func TestProcessesShareTheReplyKey(t *testing.T) {
 	}
 	waitStage(t, natsURL, "REQ-1001", lifecycle.StageDetailsReceived)
 }
+
+// A deployment moving from the embedded broker (its key generated in the
+// data dir) to ACCTFLOW_REPLY_KEY keeps verifying the generated key: the
+// replies to emails already sent still count.
+func TestGeneratedReplyKeyKeepsVerifyingAfterTheMove(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("ACCTFLOW_REPLY_KEY", "")
+	t.Setenv("ACCTFLOW_REPLY_KEY_PREVIOUS", "")
+	embedded, err := replyKeys(dir, false, brokertest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ACCTFLOW_REPLY_KEY", "a-secret-shared-by-every-process")
+	moved, err := replyKeys(dir, true, brokertest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(moved.Current) != "a-secret-shared-by-every-process" || len(moved.Previous) != 1 || string(moved.Previous[0]) != string(embedded.Current) {
+		t.Fatalf("keys after the move: current %q, previous %q; generated %q", moved.Current, moved.Previous, embedded.Current)
+	}
+	// Listed already, or the same key: not added twice.
+	t.Setenv("ACCTFLOW_REPLY_KEY_PREVIOUS", string(embedded.Current))
+	if k, err := replyKeys(dir, true, brokertest.Logger(t)); err != nil || len(k.Previous) != 1 {
+		t.Fatalf("previous %q %v", k.Previous, err)
+	}
+}

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,7 +80,7 @@ func (d *deps) mail(ctx context.Context) (*mail, error) {
 	if !ok {
 		return nil, fmt.Errorf("--mail-from %q has no domain", from)
 	}
-	keys, err := replyKeys(d.flag("data-dir"), d.external)
+	keys, err := replyKeys(d.flag("data-dir"), d.external, d.log)
 	if err != nil {
 		return nil, err
 	}
@@ -173,8 +175,11 @@ func devMailPassword(f *pflag.FlagSet) (string, error) {
 // embedded one (a single process) a key is generated once and kept in the
 // data dir so the sandbox works out of the box. A key that is too short is
 // an error, never replaced: replacing it would invalidate every reply
-// address already sent.
-func replyKeys(dataDir string, external bool) (mailer.Keys, error) {
+// address already sent. A key generated in the data dir before
+// ACCTFLOW_REPLY_KEY was set (a deployment moving from the embedded broker
+// to a shared one) keeps verifying, so replies to what it signed still
+// count.
+func replyKeys(dataDir string, external bool, log *slog.Logger) (mailer.Keys, error) {
 	k, err := secret("ACCTFLOW_REPLY_KEY")
 	if err != nil {
 		return mailer.Keys{}, err
@@ -202,6 +207,14 @@ func replyKeys(dataDir string, external bool) (mailer.Keys, error) {
 	var previous [][]byte
 	for _, p := range splitList(prev) {
 		previous = append(previous, []byte(p))
+	}
+	path := filepath.Join(dataDir, "reply.key")
+	if data, err := os.ReadFile(path); k != "" && err == nil {
+		if old := strings.TrimSpace(string(data)); len(old) >= mailer.MinKeyLen && old != k && !slices.Contains(splitList(prev), old) {
+			previous = append(previous, []byte(old))
+			log.Warn("the reply key generated in the data dir differs from ACCTFLOW_REPLY_KEY: replies to emails it signed are still accepted; "+
+				"list it in ACCTFLOW_REPLY_KEY_PREVIOUS on every process, or delete the file once those emails no longer matter", "file", path)
+		}
 	}
 	keys, err := mailer.NewKeys(current, previous...)
 	if err != nil {
