@@ -56,11 +56,11 @@ func TestTokenScopes(t *testing.T) {
 }
 
 func TestParseTokens(t *testing.T) {
-	tok, err := auth.Parse(" ops:a1 , read:b2,c3,weird:d4,, ")
+	tok, err := auth.Parse(" ops:a1 , read:b2,c3,x9:d4,, ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]auth.Scope{"a1": auth.Ops, "b2": auth.Read, "c3": auth.Ops, "weird:d4": auth.Ops, "ops:a1": auth.None, "": auth.None}
+	want := map[string]auth.Scope{"a1": auth.Ops, "b2": auth.Read, "c3": auth.Ops, "x9:d4": auth.Ops, "ops:a1": auth.None, "": auth.None}
 	for secret, scope := range want {
 		got, ok := tok.Match(secret)
 		if scope == auth.None {
@@ -73,7 +73,7 @@ func TestParseTokens(t *testing.T) {
 			t.Errorf("%q: %v %v, want %v", secret, got.Scope, ok, scope)
 		}
 	}
-	for _, bad := range []string{"read:", "ops: ", "a b"} {
+	for _, bad := range []string{"read:", "ops: ", "a b", "raed:secret", "Ops:secret", "ops:a1,weird:d4"} {
 		if _, err := auth.Parse(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

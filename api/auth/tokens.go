@@ -1,7 +1,8 @@
 // Package auth holds the bearer tokens of the HTTP API and the ops console
 // and what each may do. ACCTFLOW_API_TOKENS is a comma-separated list of
 // tokens, each optionally scoped: "ops:secret1,read:secret2". A bare token
-// means ops, so a deployment configured before scopes keeps working.
+// means ops, so a deployment configured before scopes keeps working; an
+// unknown scope ("raed:…") is an error, never part of an ops secret.
 //
 //   - read: show requests, follow them, every console view
 //   - ops:  everything read may, and the actions (approve, reject, record,
@@ -86,8 +87,14 @@ func Parse(s string) (Tokens, error) {
 		}
 		scope, secret := Ops, part
 		if p, rest, ok := strings.Cut(part, ":"); ok {
-			if sc, known := ParseScope(p); known {
+			sc, known := ParseScope(p)
+			switch {
+			case known:
 				scope, secret = sc, rest
+			case isWord(p):
+				// A misspelt scope ("raed:…") would otherwise make an
+				// ops token of the whole text.
+				return Tokens{}, fmt.Errorf("ACCTFLOW_API_TOKENS: token %d has the unknown scope %q (read or ops)", i+1, p)
 			}
 		}
 		if secret == "" {
@@ -99,6 +106,19 @@ func Parse(s string) (Tokens, error) {
 		t.list = append(t.list, Token{Scope: scope, secret: []byte(secret)})
 	}
 	return t, nil
+}
+
+// isWord reports whether s is a few letters, as a scope is.
+func isWord(s string) bool {
+	if s == "" || len(s) > 16 {
+		return false
+	}
+	for _, c := range s {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // MustParse is Parse for tests and constants.
