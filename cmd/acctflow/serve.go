@@ -219,7 +219,9 @@ func startEmbedded(dataDir, listen, sync string, log *slog.Logger) (*server.Serv
 		return nil, fmt.Errorf("--nats-listen %q: %w", listen, err)
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		log.Warn("embedded NATS listens beyond loopback without authentication", "addr", listen)
+		// Anyone reaching it could publish and read every event.
+		return nil, fmt.Errorf("--nats-listen %s: the embedded NATS server has no authentication, so it listens on loopback only; "+
+			"for a broker other hosts reach, run NATS with deploy/nats.conf and point every process at it with --nats-url", listen)
 	}
 	return broker.StartEmbedded(broker.EmbeddedConfig{
 		Listen: listen, DataDir: dataDir, SyncInterval: interval, Logger: log,

@@ -348,3 +348,16 @@ func TestRequestShowWaitsForAStage(t *testing.T) {
 		t.Fatalf("create without a file: %v", err)
 	}
 }
+
+// The embedded server has no authentication: serve refuses to open it
+// beyond loopback.
+func TestEmbeddedNATSStaysOnLoopback(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	root := newRoot()
+	root.SetErr(io.Discard)
+	root.SetArgs([]string{"serve", "--data-dir", t.TempDir(), "--nats-listen", "0.0.0.0:0", "--http-addr", "", "--handlers", "none"})
+	if err := root.ExecuteContext(ctx); err == nil || !strings.Contains(err.Error(), "loopback only") {
+		t.Fatalf("embedded NATS on 0.0.0.0: %v", err)
+	}
+}
