@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -20,6 +21,9 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			for _, name := range unknownEnv(cmd.Root(), os.Environ()) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "acctflow: %s is no setting of acctflow (misspelt?): ignored\n", name)
+			}
 			return applyEnv(cmd.Flags())
 		},
 	}
@@ -47,6 +51,44 @@ func applyEnv(fs *pflag.FlagSet) error {
 		}
 	})
 	return err
+}
+
+// secretEnv names the settings that have no flag (secrets: each also as
+// a *_FILE twin).
+var secretEnv = []string{"ACCTFLOW_API_TOKENS", "ACCTFLOW_DEV_MAIL_PASSWORD", "ACCTFLOW_FRESHDESK_API_KEY", "ACCTFLOW_IMAP_PASSWORD",
+	"ACCTFLOW_NATS_PASSWORD", "ACCTFLOW_REPLY_KEY", "ACCTFLOW_REPLY_KEY_PREVIOUS", "ACCTFLOW_SMTP_PASSWORD"}
+
+// otherEnv are prefixes of ACCTFLOW_ variables read elsewhere: the NATS
+// server's passwords in deploy/nats.conf, and the tests' switches.
+var otherEnv = []string{"ACCTFLOW_NATS_PASSWORD_", "ACCTFLOW_FAULTS", "ACCTFLOW_TEST_", "ACCTFLOW_CHROME", "ACCTFLOW_SCREENSHOTS"}
+
+// unknownEnv lists the ACCTFLOW_ variables of environ that no command's
+// flag, no secret and nothing else reads: a misspelt ACCTFLOW_NATS_URL
+// would otherwise leave a process quietly on an embedded broker of its own.
+func unknownEnv(root *cobra.Command, environ []string) []string {
+	known := map[string]bool{}
+	for _, s := range secretEnv {
+		known[s], known[s+"_FILE"] = true, true
+	}
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) { known[envName(f.Name)] = true })
+		c.PersistentFlags().VisitAll(func(f *pflag.Flag) { known[envName(f.Name)] = true })
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	var unknown []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "ACCTFLOW_") || known[name] || slices.ContainsFunc(otherEnv, func(p string) bool { return strings.HasPrefix(name, p) }) {
+			continue
+		}
+		unknown = append(unknown, name)
+	}
+	slices.Sort(unknown)
+	return unknown
 }
 
 func envName(flag string) string {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -359,5 +361,31 @@ func TestEmbeddedNATSStaysOnLoopback(t *testing.T) {
 	root.SetArgs([]string{"serve", "--data-dir", t.TempDir(), "--nats-listen", "0.0.0.0:0", "--http-addr", "", "--handlers", "none"})
 	if err := root.ExecuteContext(ctx); err == nil || !strings.Contains(err.Error(), "loopback only") {
 		t.Fatalf("embedded NATS on 0.0.0.0: %v", err)
+	}
+}
+
+// Every ACCTFLOW_ variable the README, compose.yaml and .env.example name
+// is read by something; a misspelt one is named at start.
+func TestUnknownEnvironmentIsNamed(t *testing.T) {
+	var docs []byte
+	for _, f := range []string{"../../README.md", "../../compose.yaml", "../../.env.example"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, b...)
+	}
+	var environ []string
+	for _, name := range regexp.MustCompile(`ACCTFLOW_[A-Z0-9_]*[A-Z0-9]`).FindAllString(string(docs), -1) {
+		environ = append(environ, name+"=x")
+	}
+	if len(environ) < 10 {
+		t.Fatalf("only %d variables found in the docs", len(environ))
+	}
+	if unknown := unknownEnv(newRoot(), environ); len(unknown) > 0 {
+		t.Errorf("documented but read by nothing: %v", unknown)
+	}
+	if got := unknownEnv(newRoot(), append(environ, "ACCTFLOW_NATS_ULR=nats://x", "PATH=/bin")); !slices.Equal(got, []string{"ACCTFLOW_NATS_ULR"}) {
+		t.Errorf("unknown: %v", got)
 	}
 }
