@@ -14,6 +14,7 @@ import (
 
 	"github.com/acctflow/acctflow/broker"
 	"github.com/acctflow/acctflow/deploy"
+	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/handlers/provisioning"
 	"github.com/acctflow/acctflow/retry"
 )
@@ -54,6 +55,31 @@ func newSetup() *cobra.Command {
 				return err
 			}
 			maxConc, _ := cmd.Flags().GetInt("aws-max-concurrent")
+			// Run again without them, setup keeps what the last run chose:
+			// its defaults would quietly drop a cluster's replicas.
+			was := provisioned(cmd.Context(), conn.JS)
+			f := cmd.Flags()
+			keep := func(flag string, set bool, now, then any) {
+				switch {
+				case !set:
+				case !f.Changed(flag):
+					log.Info("keeping the value already provisioned (give the flag to change it)", "flag", "--"+flag, "value", then)
+				case now != then:
+					log.Warn("changing a value already provisioned", "flag", "--"+flag, "from", then, "to", now)
+				}
+			}
+			keep("replicas", was.replicas > 0, replicas, was.replicas)
+			keep("retention", was.retention != nil, retention, derefDuration(was.retention))
+			keep("aws-max-concurrent", was.maxConc > 0, maxConc, was.maxConc)
+			if !f.Changed("replicas") && was.replicas > 0 {
+				replicas = was.replicas
+			}
+			if !f.Changed("retention") && was.retention != nil {
+				retention = *was.retention
+			}
+			if !f.Changed("aws-max-concurrent") && was.maxConc > 0 {
+				maxConc = was.maxConc
+			}
 			decls := withMaxConcurrent(deploy.Handlers, maxConc)
 			if err := provision(cmd.Context(), conn.JS, broker.Topology{Replicas: replicas, Retention: retention}, decls, log); err != nil {
 				return err
@@ -69,6 +95,41 @@ func newSetup() *cobra.Command {
 	f.Bool("print-nats-conf", false, "print the NATS users and permissions (deploy/nats.conf) and exit")
 	addNATSFlags(cmd, "nats://127.0.0.1:4222", "NATS server or cluster URL(s)")
 	return cmd
+}
+
+// provisionedSettings are setup's settings as a previous run left them
+// (zero, nil: not provisioned yet).
+type provisionedSettings struct {
+	replicas  int
+	retention *time.Duration
+	maxConc   int
+}
+
+// provisioned reads what a previous setup chose: the events stream's
+// replicas, the raw mail store's TTL, the provisioning driver's in-flight
+// limit. What cannot be read counts as not provisioned.
+func provisioned(ctx context.Context, js jetstream.JetStream) provisionedSettings {
+	var p provisionedSettings
+	if s, err := js.Stream(ctx, events.Stream); err == nil {
+		p.replicas = s.CachedInfo().Config.Replicas
+	}
+	if o, err := js.ObjectStore(ctx, broker.ObjectMailRaw); err == nil {
+		if st, err := o.Status(ctx); err == nil {
+			ttl := st.TTL()
+			p.retention = &ttl
+		}
+	}
+	if c, err := js.Consumer(ctx, broker.StreamProvisioning, provisioning.DriverConsumer); err == nil {
+		p.maxConc = c.CachedInfo().Config.MaxAckPending
+	}
+	return p
+}
+
+func derefDuration(d *time.Duration) any {
+	if d == nil {
+		return nil
+	}
+	return *d
 }
 
 // withMaxConcurrent sets how many account creations the provisioning

@@ -47,14 +47,38 @@ func TestServeChecksWhatSetupProvisioned(t *testing.T) {
 			t.Errorf("serve on a broker not set up: %v; want it to name %q", err, want)
 		}
 	}
-	if _, err := run(t, "", "setup", "--log-level", "warn", "--nats-url", srv.ClientURL(), "--aws-max-concurrent", "7"); err != nil {
+	if _, err := run(t, "", "setup", "--log-level", "warn", "--nats-url", srv.ClientURL(), "--aws-max-concurrent", "7", "--retention", "24h"); err != nil {
 		t.Fatal(err)
 	}
-	conn := brokertest.Connect(t, srv)
-	driver, err := conn.JS.Consumer(context.Background(), broker.StreamProvisioning, "provisioning-driver")
-	if err != nil || driver.CachedInfo().Config.MaxAckPending != 7 {
-		t.Fatalf("setup --aws-max-concurrent 7: the driver's consumer %v, %v", driver, err)
+	conn, err := broker.Connect(context.Background(), broker.ConnConfig{URL: srv.ClientURL()}) // brokertest.Connect would provision
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer conn.Close()
+	check := func(what string, maxConc int, retention time.Duration) {
+		t.Helper()
+		driver, err := conn.JS.Consumer(context.Background(), broker.StreamProvisioning, "provisioning-driver")
+		if err != nil || driver.CachedInfo().Config.MaxAckPending != maxConc {
+			t.Fatalf("%s: the driver's consumer %v, %v; want %d in flight", what, driver, err, maxConc)
+		}
+		mail, err := conn.JS.ObjectStore(context.Background(), broker.ObjectMailRaw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, err := mail.Status(context.Background()); err != nil || st.TTL() != retention {
+			t.Fatalf("%s: raw mail kept %v (%v), want %s", what, st.TTL(), err, retention)
+		}
+	}
+	check("setup --aws-max-concurrent 7 --retention 24h", 7, 24*time.Hour)
+	// Run again without them: what the last run chose stays.
+	if _, err := run(t, "", "setup", "--log-level", "warn", "--nats-url", srv.ClientURL()); err != nil {
+		t.Fatal(err)
+	}
+	check("setup again with no settings", 7, 24*time.Hour)
+	if _, err := run(t, "", "setup", "--log-level", "warn", "--nats-url", srv.ClientURL(), "--aws-max-concurrent", "9"); err != nil {
+		t.Fatal(err)
+	}
+	check("setup --aws-max-concurrent 9", 9, 24*time.Hour)
 	stop := startProcess(t, "serve", "--nats-url", srv.ClientURL(), "--handlers", "routing", "--http-addr", "", "--data-dir", t.TempDir())
 	waitConsuming(t, srv.ClientURL(), deploy.Handlers[:1])
 	stop()
