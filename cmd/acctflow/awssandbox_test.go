@@ -286,3 +286,23 @@ func TestAWSSandboxOnlyInTheLocalSetup(t *testing.T) {
 		t.Fatalf("shared NATS without an SMTP server: %v", err)
 	}
 }
+
+// With real mail and no --distributor-account-id, the follow-up and roles
+// handlers do not start: every email they send names that account.
+func TestFollowupNeedsTheDistributorAccount(t *testing.T) {
+	isolateAWS(t)
+	sb := mailtest.Sandbox(t, devmail.Config{})
+	smtpHost, smtpPort, _ := net.SplitHostPort(sb.SMTPAddr())
+	for _, handler := range []string{"followup", "roles"} {
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		root := newRoot()
+		root.SetErr(io.Discard)
+		root.SetArgs([]string{"serve", "--data-dir", t.TempDir(), "--nats-listen", freeAddr(t), "--http-addr", "", "--log-level", "error",
+			"--handlers", handler, "--smtp-host", smtpHost, "--smtp-port", smtpPort, "--smtp-tls", "none"})
+		err := root.ExecuteContext(ctx)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "--distributor-account-id is needed") {
+			t.Errorf("%s without --distributor-account-id: %v", handler, err)
+		}
+	}
+}

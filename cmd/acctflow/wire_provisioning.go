@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -112,9 +113,13 @@ func newFollowupHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 	if err != nil {
 		return broker.Handler{}, err
 	}
+	distributor, err := distributorAccount(d, m)
+	if err != nil {
+		return broker.Handler{}, err
+	}
 	h := &followup.Handler{
 		Requests: d.store, ExternalIDs: followup.ExternalIDs{KV: accounts}, Outbox: m.Outbox, Domain: m.Domain,
-		ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, DistributorAccountID: distributorAccount(d, m), Logger: d.log,
+		ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, DistributorAccountID: distributor, Logger: d.log,
 	}
 	return h.Broker(), nil
 }
@@ -128,9 +133,13 @@ func newRolesHandler(ctx context.Context, d *deps) (broker.Handler, error) {
 	if err != nil {
 		return broker.Handler{}, err
 	}
+	distributor, err := distributorAccount(d, m)
+	if err != nil {
+		return broker.Handler{}, err
+	}
 	h := &roles.Handler{
 		JS: d.conn.JS, Requests: d.store, ExternalIDs: followup.ExternalIDs{KV: accounts},
-		Outbox: m.Outbox, Domain: m.Domain, ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, DistributorAccountID: distributorAccount(d, m),
+		Outbox: m.Outbox, Domain: m.Domain, ReplyKey: m.Key, Inbox: m.Inbox, Sig: m.Sig, DistributorAccountID: distributor,
 		Logger: d.log, Now: time.Now,
 	}
 	// Without AWS access a role cannot be assumed: it is marked unverified
@@ -228,23 +237,22 @@ func requestDecisionCommands() []*cobra.Command {
 const sandboxDistributorAccount = "111122223333"
 
 // distributorAccount is --distributor-account-id, or with the dev sandbox a
-// placeholder; without either, follow-up and role emails cannot be written.
-func distributorAccount(d *deps, m *mail) string {
-	if m.distributor == nil {
-		id := decideDistributorAccount(d, m)
-		m.distributor = &id
+// placeholder. Without either, follow-up and role emails cannot be
+// written: the handlers that send them do not start (they used to start,
+// and dead-letter every one).
+func distributorAccount(d *deps, m *mail) (string, error) {
+	if m.distributor != nil {
+		return *m.distributor, nil
 	}
-	return *m.distributor
-}
-
-func decideDistributorAccount(d *deps, m *mail) string {
-	if id := d.flag("distributor-account-id"); id != "" {
-		return id
-	}
-	if m.Sandbox != nil {
+	id := d.flag("distributor-account-id")
+	switch {
+	case id != "":
+	case m.Sandbox != nil:
 		d.log.Info("--distributor-account-id not set: the sandbox's emails name the example account " + sandboxDistributorAccount)
-		return sandboxDistributorAccount
+		id = sandboxDistributorAccount
+	default:
+		return "", errors.New("--distributor-account-id is needed: the follow-up and role emails tell resellers which AWS account their IAM role must trust")
 	}
-	d.log.Warn("--distributor-account-id is not set: follow-up and role emails cannot be written and will be dead-lettered")
-	return ""
+	m.distributor = &id
+	return id, nil
 }
