@@ -24,6 +24,8 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/acctflow/acctflow/secrets"
 )
 
 // DefaultServiceName is service.name unless OTEL_SERVICE_NAME (or
@@ -75,6 +77,14 @@ func Setup(ctx context.Context, log *slog.Logger) (shutdown func(context.Context
 		case "", "http/protobuf", "http/json":
 		default:
 			return nil, fmt.Errorf("%s=%q: acctflow exports traces over OTLP/HTTP only (http/protobuf or http/json)", name, p)
+		}
+	}
+	for _, name := range []string{EnvTracesEndpoint, EnvEndpoint} {
+		// The exporter would take a wrong one and fail every export.
+		if e := strings.TrimSpace(os.Getenv(name)); e != "" {
+			if u, err := url.Parse(e); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return nil, fmt.Errorf("%s: want an http:// or https:// URL such as http://collector:4318, got %q", name, secrets.RedactURLs(e))
+			}
 		}
 	}
 	exporter, err := otlptracehttp.New(ctx)

@@ -53,6 +53,18 @@ func TestSetupRefusesWhatItCannotDo(t *testing.T) {
 			t.Errorf("%s=%s: %v", c.k, c.v, err)
 		}
 	}
+	for _, c := range []struct{ k, v string }{
+		{telemetry.EnvEndpoint, "collector:4318"},
+		{telemetry.EnvEndpoint, "htp://collector:4318"},
+		{telemetry.EnvTracesEndpoint, "http://"},
+		{telemetry.EnvTracesEndpoint, "http://[::1"},
+	} {
+		clean(t)
+		t.Setenv(c.k, c.v)
+		if _, err := telemetry.Setup(context.Background(), log); err == nil || !strings.Contains(err.Error(), "want an http:// or https:// URL") {
+			t.Errorf("%s=%s: %v", c.k, c.v, err)
+		}
+	}
 	clean(t)
 	stop, err := telemetry.Setup(context.Background(), log)
 	if err != nil || stop(context.Background()) != nil {

@@ -83,6 +83,11 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	}
 	defer stopTraces()
 	external := cfg.URL != ""
+	for _, flag := range []string{"nats-sync", "nats-listen"} {
+		if external && cmd.Flags().Changed(flag) {
+			log.Warn("--"+flag+" sets up the embedded NATS server: with --nats-url it is ignored (the server's own configuration decides)", "flag", "--"+flag)
+		}
+	}
 	if !external {
 		unlock, err := lockStore(get("data-dir"))
 		if err != nil {
