@@ -57,7 +57,13 @@ func newSetup() *cobra.Command {
 			maxConc, _ := cmd.Flags().GetInt("aws-max-concurrent")
 			// Run again without them, setup keeps what the last run chose:
 			// its defaults would quietly drop a cluster's replicas.
-			was := provisioned(cmd.Context(), conn.JS)
+			var was provisionedSettings
+			if err := unlessRefused(cmd.Context(), conn, "reading the topology provisioned", setupHint, func(ctx context.Context) error {
+				was = provisioned(ctx, conn.JS)
+				return nil
+			}); err != nil {
+				return err
+			}
 			f := cmd.Flags()
 			keep := func(flag string, set bool, now, then any) {
 				switch {
@@ -81,7 +87,7 @@ func newSetup() *cobra.Command {
 				maxConc = was.maxConc
 			}
 			decls := withMaxConcurrent(deploy.Handlers, maxConc)
-			if err := provision(cmd.Context(), conn.JS, broker.Topology{Replicas: replicas, Retention: retention}, decls, log); err != nil {
+			if err := provision(cmd.Context(), conn, broker.Topology{Replicas: replicas, Retention: retention}, decls, log); err != nil {
 				return err
 			}
 			log.Info("topology provisioned", "replicas", replicas, "handlers", len(deploy.Handlers))
@@ -152,11 +158,17 @@ func withMaxConcurrent(decls []broker.Declaration, n int) []broker.Declaration {
 	return out
 }
 
+const setupHint = "setup needs a NATS user that may create streams and consumers: admin in deploy/nats.conf"
+
 // provision creates or updates what decls need. A cluster still electing its
-// leader answers with timeouts: keep trying for a while.
-func provision(ctx context.Context, js jetstream.JetStream, topo broker.Topology, decls []broker.Declaration, log *slog.Logger) error {
-	return untilReady(ctx, log, "provisioning streams, buckets and consumers", func(ctx context.Context) error {
-		return topo.Provision(ctx, js, decls)
+// leader answers with timeouts: keep trying for a while; a user that may
+// not is an error at once.
+func provision(ctx context.Context, conn *broker.Conn, topo broker.Topology, decls []broker.Declaration, log *slog.Logger) error {
+	const what = "provisioning streams, buckets and consumers"
+	return untilReady(ctx, log, what, func(ctx context.Context) error {
+		return unlessRefused(ctx, conn, what, setupHint, func(ctx context.Context) error {
+			return topo.Provision(ctx, conn.JS, decls)
+		})
 	})
 }
 
@@ -164,31 +176,40 @@ func provision(ctx context.Context, js jetstream.JetStream, topo broker.Topology
 // a permission the NATS user lacks, is an error at once, naming it; a
 // JetStream that does not answer yet is tried again for a while.
 func verify(ctx context.Context, conn *broker.Conn, decls []broker.Declaration, log *slog.Logger) error {
-	return untilReady(ctx, log, "checking streams, buckets and consumers", func(ctx context.Context) error {
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		done := make(chan error, 1)
-		go func() { done <- broker.Check(ctx, conn.JS, decls) }()
-		// A request the server refuses is never answered: rather than wait
-		// for it to time out, watch for the server's refusal.
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case err := <-done:
-				if _, missing := errors.AsType[*broker.MissingError](err); missing {
-					return retry.Permanent(err)
-				}
-				return err
-			case <-tick.C:
-				if last := conn.NC.LastError(); errors.Is(last, nats.ErrPermissionViolation) {
-					cancel()
-					<-done
-					return retry.Permanent(fmt.Errorf("checking streams, buckets and consumers: %w (is the process connected as the right NATS user, with --http-addr \"\" unless it serves the API?)", last))
-				}
+	const what = "checking streams, buckets and consumers"
+	return untilReady(ctx, log, what, func(ctx context.Context) error {
+		err := unlessRefused(ctx, conn, what, "is the process connected as the right NATS user, with --http-addr \"\" unless it serves the API?", func(ctx context.Context) error {
+			return broker.Check(ctx, conn.JS, decls)
+		})
+		if _, missing := errors.AsType[*broker.MissingError](err); missing {
+			return retry.Permanent(err)
+		}
+		return err
+	})
+}
+
+// unlessRefused runs f, and stops it at once when the server refuses one of
+// its requests: a refused request is never answered, and would only time
+// out. The refusal is a permanent error, with hint.
+func unlessRefused(ctx context.Context, conn *broker.Conn, what, hint string, f func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- f(ctx) }()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-tick.C:
+			if last := conn.NC.LastError(); errors.Is(last, nats.ErrPermissionViolation) {
+				cancel()
+				<-done
+				return retry.Permanent(fmt.Errorf("%s: %w (%s)", what, last, hint))
 			}
 		}
-	})
+	}
 }
 
 func untilReady(ctx context.Context, log *slog.Logger, what string, f func(ctx context.Context) error) error {
@@ -219,7 +240,7 @@ func ensureTopology(ctx context.Context, cmd *cobra.Command, conn *broker.Conn, 
 		decls = append(decls, d)
 	}
 	if !external {
-		return topo, provision(ctx, conn.JS, topo, decls, log)
+		return topo, provision(ctx, conn, topo, decls, log)
 	}
 	if api {
 		decls = append(decls, deploy.API)

@@ -241,3 +241,21 @@ func lastOn(js jetstream.JetStream, subject string) (*jetstream.RawStreamMsg, er
 	}
 	return s.GetLastMsgForSubject(context.Background(), subject)
 }
+
+// setup as a user that may not create anything says so at once, instead of
+// retrying for two minutes and ending with a timeout.
+func TestSetupAsAHandlerUserIsRefusedAtOnce(t *testing.T) {
+	for k, v := range deploy.PlaceholderEnv() {
+		t.Setenv(k, v)
+	}
+	srv, _ := brokertest.ServerFromConfig(t, "../../deploy/nats.conf")
+	url := "nats://routing:" + deploy.PlaceholderPassword("routing") + "@" + strings.TrimPrefix(srv.ClientURL(), "nats://")
+	start := time.Now()
+	_, err := run(t, "", "setup", "--log-level", "error", "--nats-url", url)
+	if err == nil || !strings.Contains(err.Error(), "admin in deploy/nats.conf") || !strings.Contains(err.Error(), "Permissions Violation") {
+		t.Fatalf("setup as routing: %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("refused after %s", d)
+	}
+}
