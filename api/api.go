@@ -38,6 +38,21 @@ type Server struct {
 	Gatherer   prometheus.Gatherer
 	Logger     *slog.Logger
 	Health     map[string]string // facts /healthz shows beside its status, e.g. "aws": "sandbox"
+
+	hideReasons bool // ProbeHandler: component reasons are never shown
+}
+
+// ProbeHandler returns only the probes and the metrics, for a process
+// that serves no API (--metrics-addr): it needs no NATS permission beyond
+// its handlers'. Its /healthz and /readyz name each component and its
+// state, never the reason (a server's own words stay in the log).
+func (s *Server) ProbeHandler() http.Handler {
+	mux := http.NewServeMux()
+	p := *s
+	p.hideReasons = true
+	p.healthRoutes(mux)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
+	return p.harden(mux)
 }
 
 // Handler returns the routes.

@@ -36,6 +36,12 @@ type healthBody struct {
 
 func (s *Server) report(r *http.Request) health.Report {
 	rep := s.check(r)
+	if s.hideReasons {
+		for i := range rep.Components {
+			rep.Components[i].Reason = ""
+		}
+		return rep
+	}
 	if s.Tokens.Enabled() {
 		if tok, ok := s.Tokens.Match(bearer(r)); !ok || !tok.Scope.Allows(auth.Read) {
 			for i := range rep.Components {

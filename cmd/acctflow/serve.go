@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -44,6 +45,7 @@ func newServe() *cobra.Command {
 	addRetentionFlag(cmd)
 	f.String("handlers", "all", "comma-separated handlers to run ("+strings.Join(handlerNames, ",")+"), all, or none for an API-only process")
 	f.String("http-addr", "127.0.0.1:8080", "HTTP API and ops console address (empty to disable); beyond loopback it needs ACCTFLOW_API_TOKENS")
+	f.String("metrics-addr", "", "address serving only /healthz, /readyz and /metrics (no API, no token; component states without their reasons): for handler processes run with --http-addr \"\"")
 	f.Bool("insecure-no-auth", false, "serve the HTTP API and console beyond loopback without tokens (only behind a proxy that authenticates)")
 	f.Duration("release-memory-after", 30*time.Second, "give a burst's free heap back to the OS once serve has been quiet this long (0: leave it to the Go runtime)")
 	f.String("regions", "", "JSON file overriding the country → region table, ops teams and support mailboxes")
@@ -178,6 +180,10 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	probes, err := startProbes(deps, reg, &wg, fail)
+	if err != nil {
+		return err
+	}
 
 	routerDone := make(chan error, 1)
 	go func() {
@@ -201,10 +207,12 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 	if rerr := <-routerDone; rerr != nil && err == nil {
 		err = rerr
 	}
-	if httpSrv != nil {
-		sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		_ = httpSrv.Shutdown(sctx)
-		scancel()
+	for _, srv := range []*http.Server{httpSrv, probes} {
+		if srv != nil {
+			sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			_ = srv.Shutdown(sctx)
+			scancel()
+		}
 	}
 	wg.Wait()
 	return err

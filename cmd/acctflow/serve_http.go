@@ -98,6 +98,41 @@ func startHTTP(ctx context.Context, w webSettings, d *deps, store *lifecycle.Sto
 	return srv, nil
 }
 
+// startProbes serves /healthz, /readyz and /metrics on --metrics-addr
+// until the server is shut down; nil when it is empty. A handler process
+// (--http-addr "") has no API, which would need the api user's NATS
+// permissions, but still wants probing and scraping.
+func startProbes(d *deps, reg *prometheus.Registry, wg *sync.WaitGroup, fail func(error)) (*http.Server, error) {
+	addr := d.flag("metrics-addr")
+	if addr == "" {
+		return nil, nil
+	}
+	conn := d.conn
+	a := &api.Server{
+		Gatherer: reg, Logger: d.log, Health: d.health(), Components: d.components,
+		Ready: func(ctx context.Context) error {
+			if !conn.NC.IsConnected() {
+				return errors.New("NATS not connected")
+			}
+			return broker.Ready(ctx, conn.JS)
+		},
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
+	}
+	srv := api.NewHTTPServer(a.ProbeHandler(), d.log)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fail(fmt.Errorf("metrics: %w", err))
+		}
+	}()
+	d.log.Info("probes and metrics listening", "addr", ln.Addr().String(), "paths", "/healthz /readyz /metrics")
+	return srv, nil
+}
+
 // startConsole builds the ops console and runs its live feed until ctx ends.
 func startConsole(ctx context.Context, w webSettings, d *deps, store *lifecycle.Store, wg *sync.WaitGroup, fail func(error)) (http.Handler, error) {
 	table, err := routing.LoadTable(d.flag("regions"))

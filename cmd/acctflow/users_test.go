@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -257,5 +258,50 @@ func TestSetupAsAHandlerUserIsRefusedAtOnce(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("refused after %s", d)
+	}
+}
+
+// A handler process with no API (--http-addr "") still serves its probes
+// and metrics on --metrics-addr, as its own NATS user and with no
+// permission beyond its handler's.
+func TestHandlerProcessServesProbesAndMetrics(t *testing.T) {
+	for k, v := range deploy.PlaceholderEnv() {
+		t.Setenv(k, v)
+	}
+	srv, violations := brokertest.ServerFromConfig(t, "../../deploy/nats.conf")
+	urlOf := func(user string) string {
+		return "nats://" + user + ":" + deploy.PlaceholderPassword(user) + "@" + strings.TrimPrefix(srv.ClientURL(), "nats://")
+	}
+	if _, err := run(t, "", "setup", "--log-level", "warn", "--nats-url", urlOf(deploy.Admin)); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	startProcess(t, "serve", "--nats-url", urlOf("routing"), "--handlers", "routing", "--http-addr", "", "--metrics-addr", addr, "--data-dir", t.TempDir())
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	brokertest.CheckFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+		if code, body := get("/readyz"); code != http.StatusOK {
+			return fmt.Errorf("/readyz %d %s", code, body)
+		}
+		return nil
+	})
+	if code, body := get("/metrics"); code != http.StatusOK || !strings.Contains(body, "acctflow_consumer_info_age_seconds") || !strings.Contains(body, "go_goroutines") {
+		t.Fatalf("/metrics %d:\n%.400s", code, body)
+	}
+	if code, body := get("/healthz"); code != http.StatusOK || !strings.Contains(body, `"nats"`) {
+		t.Fatalf("/healthz %d %s", code, body)
+	}
+	if code, _ := get("/v1/requests/REQ-1001"); code != http.StatusNotFound {
+		t.Fatalf("the API on the metrics address: %d", code)
+	}
+	if v := violations.List(); len(v) > 0 {
+		t.Errorf("permission violations:\n%s", strings.Join(v, "\n"))
 	}
 }
