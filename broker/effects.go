@@ -17,6 +17,13 @@ import (
 // records it once.
 func (o *outcome) publishFailed(ctx context.Context, hd Handler, m Msg, outcome, reason string, dlqSeq uint64, id string) error {
 	requestID, changeID := requestRef(m.Data)
+	if requestID == "" && changeID == "" {
+		// A message about no request (an empty or broken payload): there
+		// is nothing to record on, and the effect was never tried. Its
+		// dead letter is the record.
+		o.cfg.Logger.Info("dead letter about no request: no effect failure to record", "handler", hd.Name, "subject", m.Subject)
+		return nil
+	}
 	ev := events.EffectFailed{
 		RequestID: requestID, ChangeID: changeID,
 		Effect: hd.Effect, Kind: effectKind(hd.EffectKind), Outcome: outcome, Handler: hd.Name,

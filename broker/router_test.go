@@ -228,7 +228,10 @@ func TestDeadLetteredEffectIsRecordedOnTheRequest(t *testing.T) {
 	brokertest.Run(t, conn, h, plain)
 	brokertest.PublishRaw(t, conn, "acct.test.confirm", payload("REQ..1"), "c1")
 	brokertest.PublishRaw(t, conn, "acct.test.plain", payload("REQ-P"), "p1")
-	brokertest.WaitCount(t, conn, "dlq.>", 2)
+	// A payload about no request: dead-lettered, nothing to record it on
+	// (the alerts handler could only fail on it in turn).
+	brokertest.PublishRaw(t, conn, "acct.test.confirm", []byte(`{}`), "c2")
+	brokertest.WaitCount(t, conn, "dlq.>", 3)
 	brokertest.WaitCount(t, conn, events.SubjectEffectFailed, 1)
 	brokertest.WaitIdle(t, conn, "confirm")
 	brokertest.WaitIdle(t, conn, "plain")
@@ -247,8 +250,8 @@ func TestDeadLetteredEffectIsRecordedOnTheRequest(t *testing.T) {
 	if want := "550 5.1.1"; !strings.Contains(ev.Error, want) {
 		t.Fatalf("error %q lacks the server's words %q", ev.Error, want)
 	}
-	if calls.Load() != 1 {
-		t.Fatalf("a permanent failure was attempted %d times", calls.Load())
+	if calls.Load() != 2 {
+		t.Fatalf("2 permanent failures were attempted %d times, want once each", calls.Load())
 	}
 }
 
