@@ -213,7 +213,7 @@ func TestFailureOnOurSideAlertsOps(t *testing.T) {
 
 	// Ops raise the limit and retry (twice: a double click): one more
 	// CreateAccount, and the account.
-	e.fake.FailCreation("root@limit.example", "")
+	e.fake.StopFailing("root@limit.example")
 	ctx := context.Background()
 	for range 2 {
 		ap, err := e.ops.RetryProvisioning(ctx, "REQ-LIM", "ops@example.com")

@@ -44,16 +44,19 @@ func (s *Server) SetPolls(n int) {
 
 // FailCreation makes every later creation for email end FAILED with reason
 // (an AWS CreateAccountFailureReason such as "EMAIL_ALREADY_EXISTS"),
-// before the outcome table of the package comment is consulted; reason ""
-// lets them through again.
+// before the outcome table of the package comment is consulted (reason ""
+// fails them with no reason given).
 func (s *Server) FailCreation(email, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if reason == "" {
-		delete(s.failFor, strings.ToLower(email))
-		return
-	}
 	s.failFor[strings.ToLower(email)] = reason
+}
+
+// StopFailing undoes FailCreation for email: the cause was fixed.
+func (s *Server) StopFailing(email string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.failFor, strings.ToLower(email))
 }
 
 // CreateCalls returns how many CreateAccount calls were accepted (a car-… id
