@@ -251,3 +251,26 @@ func TestBrowserLoginRequired(t *testing.T) {
 		t.Fatal("a read session is offered the approve button")
 	}
 }
+
+// A creation AWS failed on our side moves its row to Failures, with AWS's
+// reason, on an open region page without a reload.
+func TestBrowserCreationFailureMovesToFailures(t *testing.T) {
+	b := browser(t)
+	e := newEnv(t)
+	e.toApproval("REQ-B5")
+	brokertest.Publish(t, e.conn, events.AccountApproved{RequestID: "REQ-B5", ApprovedAt: events.Time(time.Now())}, "approved-REQ-B5")
+	e.waitIndexed("us", "REQ-B5", lifecycle.WaitingCreation)
+	page := tab(t, b)
+	openLive(t, page, e.srv.URL+"/ui/regions/us")
+	run(t, page, "the request waits for account creation", chromedp.WaitVisible(chromedp.CSS(`#g-creation #r-REQ-B5`)))
+	brokertest.Publish(t, e.conn, events.AccountCreationFailed{RequestID: "REQ-B5", FailureReason: "ACCOUNT_LIMIT_EXCEEDED",
+		FailedAt: events.Time(time.Now())}, "failed-REQ-B5")
+	run(t, page, "the row moves to Failures",
+		chromedp.WaitVisible(chromedp.CSS(`#g-failure #r-REQ-B5 .tag-failure`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#g-creation #r-REQ-B5`)),
+	)
+	notReloaded(t, page)
+	if note := value(t, page, "reading the note", chromedp.Text(chromedp.CSS(`#r-REQ-B5 .tag-failure`))); !strings.Contains(note, "ACCOUNT_LIMIT_EXCEEDED") {
+		t.Fatalf("note %q", note)
+	}
+}

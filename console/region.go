@@ -122,14 +122,14 @@ func (s *Server) regionCSV(w http.ResponseWriter, r *http.Request, ss session) {
 	w.Header().Set("Content-Disposition", `attachment; filename="acctflow-`+name+`-open-`+s.now().UTC().Format("20060102-1504")+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"request_id", "region", "waiting", "stage", "since", "age_hours", "customer", "reseller", "contact", "root_email", "reminders", "held_replies", "failure"})
+	_ = cw.Write([]string{"request_id", "region", "waiting", "stage", "since", "age_hours", "customer", "reseller", "contact", "root_email", "reminders", "held_replies", "failure", "missing"})
 	for _, x := range open {
 		hours := ""
 		if t, err := time.Parse(time.RFC3339, x.Since); err == nil {
 			hours = strconv.FormatFloat(s.now().Sub(t).Hours(), 'f', 1, 64)
 		}
 		_ = cw.Write(cells(x.RequestID, x.Region, string(x.Waiting), string(x.Stage), x.Since, hours, x.Customer, x.Reseller,
-			x.Contact, x.RootEmail, strconv.Itoa(x.Reminders), strconv.Itoa(x.Held), x.Failure))
+			x.Contact, x.RootEmail, strconv.Itoa(x.Reminders), strconv.Itoa(x.Held), x.Failure, x.Missing))
 	}
 	cw.Flush()
 }

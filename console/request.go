@@ -5,21 +5,29 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/lifecycle"
 	"github.com/acctflow/acctflow/ops"
 )
 
 // requestBody is what the request page shows.
 type requestBody struct {
-	Rec      lifecycle.Record
-	Summary  lifecycle.Summary
-	Open     bool
-	Waiting  string
-	Support  string // the current support type
-	Timeline []item
-	Actions  actions
-	Emails   []Email // every email about it the sandbox holds (dev only)
-	MailNote string  // why emails are not listed
+	Rec     lifecycle.Record
+	Summary lifecycle.Summary
+	Open    bool
+	Waiting string
+	Support string // the current support type
+	// Missing says in words what the details still lack (lifecycle's
+	// Record.Missing).
+	Missing string
+	// ExpectedGroup is the support plan group the support type calls for
+	// ("" when the support type is not known); Groups are the choices.
+	ExpectedGroup string
+	Groups        []string
+	Timeline      []item
+	Actions       actions
+	Emails        []Email // every email about it the sandbox holds (dev only)
+	MailNote      string  // why emails are not listed
 	// Failures newest first.
 	Failures []lifecycle.Failure
 }
@@ -27,7 +35,10 @@ type requestBody struct {
 // actions are what the request's stage allows (the same guards as ops).
 type actions struct {
 	Approve, Reject, Account, Retry, Role, Group bool
-	Held                                         []lifecycle.HeldReply
+	// Held are the held replies waiting; Release whether they can still
+	// apply (not once the request ended: they can only be discarded).
+	Held    []lifecycle.HeldReply
+	Release bool
 }
 
 func (a actions) Any() bool {
@@ -37,6 +48,8 @@ func (a actions) Any() bool {
 func allowed(rec lifecycle.Record) actions {
 	var a actions
 	switch rec.Stage {
+	case lifecycle.StageAwaitingDetails:
+		a.Reject = true
 	case lifecycle.StageDetailsReceived:
 		a.Approve, a.Reject = true, true
 	case lifecycle.StageApproved, lifecycle.StageCreationFailed:
@@ -49,6 +62,7 @@ func allowed(rec lifecycle.Record) actions {
 			a.Held = append(a.Held, h)
 		}
 	}
+	a.Release = !rec.Stage.Ended()
 	return a
 }
 
@@ -72,7 +86,14 @@ func (s *Server) requestData(w http.ResponseWriter, r *http.Request, ss session)
 
 func (s *Server) requestBody(r *http.Request, rec lifecycle.Record) requestBody {
 	sum, open := lifecycle.Summarize(rec)
-	b := requestBody{Rec: rec, Summary: sum, Open: open, Support: rec.SupportType(), Timeline: timeline(rec), Actions: allowed(rec)}
+	b := requestBody{Rec: rec, Summary: sum, Open: open, Support: rec.SupportType(), Missing: rec.Missing(),
+		Timeline: timeline(rec), Actions: allowed(rec), Groups: supportGroups}
+	switch {
+	case b.Support != "":
+		b.ExpectedGroup = events.GroupFor(b.Support)
+	case rec.SupportGroup != nil:
+		b.ExpectedGroup = rec.SupportGroup.Expected
+	}
 	if l, ok := groupLabels[sum.Waiting]; ok && open {
 		b.Waiting = l[0]
 	}
@@ -88,6 +109,9 @@ func (s *Server) requestBody(r *http.Request, rec lifecycle.Record) requestBody 
 	}
 	return b
 }
+
+// supportGroups are the support plan groups ops choose from.
+var supportGroups = []string{events.GroupPassthrough, events.GroupBusinessSupport}
 
 // recipients are the addresses emails about a request go to.
 func recipients(rec lifecycle.Record) []string {

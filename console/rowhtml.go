@@ -56,6 +56,11 @@ func writeRow(b *strings.Builder, r row) {
 		b.WriteString(html.EscapeString(clip(r.Failure, 90)))
 		b.WriteString(`</span>`)
 	}
+	if r.Missing != "" {
+		b.WriteString(`<span class="note-missing" title="still missing">`)
+		b.WriteString(html.EscapeString(clip(r.Missing, 90)))
+		b.WriteString(`</span>`)
+	}
 	b.WriteString("</td></tr>\n")
 }
 

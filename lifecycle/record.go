@@ -13,6 +13,8 @@ package lifecycle
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 
 	"github.com/acctflow/acctflow/events"
 )
@@ -160,6 +162,42 @@ func (r *Record) SupportType() string {
 		return r.Details.SupportType
 	}
 	return ""
+}
+
+// Missing says in words what the reseller's details still lack or got
+// wrong while the request waits for them: the last reply's problems
+// ("support type missing, nickname unusable"), or a new root email after AWS
+// refused the last one; "" when nothing is known to be missing.
+func (r *Record) Missing() string {
+	if len(r.Problems) == 0 && r.Stage == StageAwaitingDetails && r.Failure != nil && r.Failure.NewRootEmailNeeded {
+		return "a new root email (AWS refused the last: " + r.Failure.FailureReason + ")"
+	}
+	return ProblemWords(r.Problems)
+}
+
+// problemWords are the problem codes plain words do not say well.
+var problemWords = map[string]string{
+	"root_email_is_contact":     "root email is the contact's own address",
+	"root_email_in_use":         "root email already in use",
+	"support_type_unrecognised": "support type not recognised",
+	"support_type_unrecognized": "support type not recognised",
+	"auto_reply":                "an automatic reply",
+}
+
+// ProblemWords turns a reply's problem codes (support_type_missing) into
+// words for people (support type missing), joined by commas.
+func ProblemWords(codes []string) string {
+	words := make([]string, 0, len(codes))
+	for _, c := range codes {
+		w, ok := problemWords[c]
+		if !ok {
+			w = strings.ReplaceAll(c, "_", " ")
+		}
+		if w = strings.TrimSpace(w); w != "" && !slices.Contains(words, w) {
+			words = append(words, w)
+		}
+	}
+	return strings.Join(words, ", ")
 }
 
 // HeldReply returns the held reply with that id.

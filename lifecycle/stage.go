@@ -94,3 +94,10 @@ func Next(from Stage, schema string) (Stage, bool) {
 func (s Stage) Open() bool {
 	return s != StageRejected && s != StageExpired && s != StageRoleValidated
 }
+
+// Ended reports whether a request at this stage is over for good (rejected
+// or expired): no reply, and no held one, applies to it any more. A
+// validated role is not an end: a new Role ARN still replaces it.
+func (s Stage) Ended() bool {
+	return s == StageRejected || s == StageExpired
+}

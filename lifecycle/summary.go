@@ -31,6 +31,9 @@ type Summary struct {
 	Reminders int     `json:"reminders,omitempty"`
 	Held      int     `json:"held,omitempty"`
 	Failure   string  `json:"failure,omitempty"` // the last failure's words, while it stands
+	// Missing says in words what the reseller's details still lack, while
+	// the request waits for them ("support type missing").
+	Missing string `json:"missing,omitempty"`
 	// Rev is the record revision it was made from: an older one never
 	// replaces a newer one.
 	Rev uint64 `json:"rev"`
@@ -55,11 +58,19 @@ func Summarize(r Record) (Summary, bool) {
 	}
 	switch r.Stage {
 	case StageRouted, StageAwaitingDetails:
-		s.Waiting = WaitingDetails
+		s.Waiting, s.Missing = WaitingDetails, r.Missing()
 	case StageDetailsReceived:
 		s.Waiting = WaitingApproval
-	case StageApproved, StageCreationFailed:
+	case StageApproved:
 		s.Waiting = WaitingCreation
+	case StageCreationFailed:
+		// It failed on our side (a root email AWS refused goes back to
+		// awaiting_details): ops retry once the cause is fixed, or record
+		// an account made by hand.
+		s.Waiting, s.Failure = WaitingCreation, "account creation failed"
+		if f := r.Failure; f != nil && f.FailureReason != "" {
+			s.Failure += ": " + f.FailureReason
+		}
 	case StageCreated, StageRoleUnverified:
 		s.Waiting = WaitingRole
 	case StageRoleValidated:

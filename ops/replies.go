@@ -11,11 +11,17 @@ import (
 
 // ReleaseReply applies a held reply of a request as if it had proven its
 // sender: ops checked, out of band, that the contact sent it. replyID may
-// be a prefix of the held reply's id, or empty when exactly one waits.
+// be a prefix of the held reply's id, or empty when exactly one waits. A
+// request that ended (rejected, expired) takes no reply any more: its held
+// replies can only be discarded.
 func (o *Ops) ReleaseReply(ctx context.Context, requestID, replyID, by string) (events.ReplyReleased, error) {
-	held, err := o.heldReply(ctx, requestID, replyID)
+	rec, held, err := o.heldReply(ctx, requestID, replyID)
 	if err != nil {
 		return events.ReplyReleased{}, err
+	}
+	if rec.Stage.Ended() {
+		return events.ReplyReleased{}, &HeldError{RequestID: requestID, Detail: "the request is " + string(rec.Stage) +
+			": reply " + held.ReplyID[:min(16, len(held.ReplyID))] + " can no longer apply; discard it"}
 	}
 	e := events.ReplyReleased{ReplyID: held.ReplyID, RequestID: requestID, By: events.ReleasedByOps,
 		Operator: clipText(by), ReleasedAt: events.Time(o.Now())}
@@ -25,7 +31,7 @@ func (o *Ops) ReleaseReply(ctx context.Context, requestID, replyID, by string) (
 
 // DiscardReply drops a held reply for good.
 func (o *Ops) DiscardReply(ctx context.Context, requestID, replyID, by, reason string) (events.ReplyDiscarded, error) {
-	held, err := o.heldReply(ctx, requestID, replyID)
+	_, held, err := o.heldReply(ctx, requestID, replyID)
 	if err != nil {
 		return events.ReplyDiscarded{}, err
 	}
@@ -42,12 +48,20 @@ type HeldError struct{ RequestID, Detail string }
 
 func (e *HeldError) Error() string { return "request " + e.RequestID + ": " + e.Detail }
 
-// heldReply finds the waiting held reply a command is about.
-func (o *Ops) heldReply(ctx context.Context, requestID, replyID string) (lifecycle.HeldReply, error) {
+// heldReply finds the request and the waiting held reply a command is about.
+func (o *Ops) heldReply(ctx context.Context, requestID, replyID string) (lifecycle.Record, lifecycle.HeldReply, error) {
 	rec, err := o.Show(ctx, requestID)
 	if err != nil {
-		return lifecycle.HeldReply{}, err
+		return rec, lifecycle.HeldReply{}, err
 	}
+	h, err := findHeld(rec, replyID)
+	return rec, h, err
+}
+
+// findHeld picks the waiting held reply replyID names (a prefix; "" when
+// exactly one waits).
+func findHeld(rec lifecycle.Record, replyID string) (lifecycle.HeldReply, error) {
+	requestID := rec.RequestID
 	replyID = strings.ToLower(strings.TrimSpace(replyID))
 	var waiting, match []lifecycle.HeldReply
 	for _, h := range rec.Held {
