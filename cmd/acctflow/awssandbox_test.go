@@ -258,7 +258,8 @@ func TestAWSSandboxOnlyInTheLocalSetup(t *testing.T) {
 	smtpHost, smtpPort, _ := net.SplitHostPort(sb.SMTPAddr())
 	imapHost, imapPort, _ := net.SplitHostPort(sb.IMAPAddr())
 	realMail := []string{"--handlers", "projection,provisioning,roles", "--smtp-host", smtpHost, "--smtp-port", smtpPort, "--smtp-tls", "none",
-		"--imap-host", imapHost, "--imap-port", imapPort, "--imap-tls", "none", "--imap-user", "acct-replies@acctflow.localhost"}
+		"--imap-host", imapHost, "--imap-port", imapPort, "--imap-tls", "none", "--imap-user", "acct-replies@acctflow.localhost",
+		"--distributor-account-id", "111122223333"}
 	t.Setenv("ACCTFLOW_IMAP_PASSWORD", "x")
 	inst := startServe(t, t.TempDir(), realMail...)
 	if h := healthz(t, inst); h["aws"] != "none" || h["aws_sandbox"] != "" || h["provisioner"] != "manual" {

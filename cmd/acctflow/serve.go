@@ -204,7 +204,9 @@ func serve(cmd *cobra.Command, log *slog.Logger) error {
 		}
 	}
 	cancel()
-	if rerr := <-routerDone; rerr != nil && err == nil {
+	// Stopped while the handlers were still starting: what they did not
+	// finish is no failure.
+	if rerr := <-routerDone; rerr != nil && err == nil && !(ctx.Err() != nil && errors.Is(rerr, context.Canceled)) {
 		err = rerr
 	}
 	for _, srv := range []*http.Server{httpSrv, probes} {
