@@ -3,11 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
-
-	"github.com/acctflow/acctflow/ops"
 )
 
 // accountRoutes: ops decisions and facts about the created account.
@@ -58,9 +54,6 @@ func (s *Server) command(f func(*http.Request, body) (any, error)) http.HandlerF
 			}
 		}
 		e, err := f(r, b)
-		if errors.Is(err, ops.ErrInvalid) {
-			err = fmt.Errorf("%w: %v", errBadInput, err)
-		}
 		if err != nil {
 			s.fail(w, err)
 			return

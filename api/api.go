@@ -143,7 +143,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		writeJSON(w, http.StatusConflict, map[string]string{"error": se.Error(), "stage": string(se.Stage)})
 	case errors.As(err, &he), errors.Is(err, ops.ErrBusy):
 		writeError(w, http.StatusConflict, err.Error())
-	case errors.Is(err, errBadInput):
+	case errors.Is(err, errBadInput), errors.Is(err, ops.ErrInvalid):
 		writeError(w, http.StatusBadRequest, err.Error())
 	default:
 		// NATS trouble, most likely: the client may retry. The error's

@@ -55,7 +55,7 @@ func TestHTTPCommands(t *testing.T) {
 	if code, out := post("/v1/requests/REQ-HTTP/reject", `{"reason":"late"}`); code != http.StatusConflict || out["stage"] != string(lifecycle.StageApproved) {
 		t.Fatalf("reject after approval: %d %v", code, out)
 	}
-	if code, out := post("/v1/requests/REQ-HTTP/account", `{"account_id":"12"}`); code != http.StatusBadRequest {
+	if code, out := post("/v1/requests/REQ-HTTP/account", `{"account_id":"12"}`); code != http.StatusBadRequest || out["error"] != `invalid argument: account id "12" must be 12 digits` {
 		t.Fatalf("bad account id: %d %v", code, out)
 	}
 	if code, out := post("/v1/requests/REQ-HTTP/account", `{"account_id":"123456789012"}`); code != http.StatusAccepted {
