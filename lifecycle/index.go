@@ -99,7 +99,8 @@ func (x *Index) latest(ctx context.Context, s Summary) (Summary, bool, error) {
 	if x.records == nil {
 		return s, true, nil
 	}
-	rec, rev, err := x.records.get(ctx, s.RequestID)
+	// Usually the record is still at s's revision: no need to decode it.
+	rec, rev, err := x.records.getNewer(ctx, s.RequestID, s.Rev)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return s, true, nil

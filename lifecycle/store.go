@@ -70,12 +70,21 @@ func (s *Store) Get(ctx context.Context, id string) (Record, error) {
 }
 
 func (s *Store) get(ctx context.Context, id string) (Record, uint64, error) {
+	return s.getNewer(ctx, id, 0)
+}
+
+// getNewer is get, decoding the record only when its revision is above
+// rev (else the record is zero, with its revision).
+func (s *Store) getNewer(ctx context.Context, id string, rev uint64) (Record, uint64, error) {
 	e, err := s.kv.Get(ctx, events.KeyOf(id))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return Record{}, 0, ErrNotFound
 	}
 	if err != nil {
 		return Record{}, 0, fmt.Errorf("reading request %s: %w", id, err)
+	}
+	if e.Revision() <= rev {
+		return Record{}, e.Revision(), nil
 	}
 	var r Record
 	if err := json.Unmarshal(e.Value(), &r); err != nil {
