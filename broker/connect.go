@@ -54,6 +54,7 @@ func Connect(ctx context.Context, cfg ConnConfig) (*Conn, error) {
 	}
 	opts := []nats.Option{
 		nats.CustomInboxPrefix(inbox),
+		nats.PermissionErrOnSubscribe(true), // for checkInbox
 		nats.Name(cfg.Name),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250 * time.Millisecond),
@@ -109,6 +110,10 @@ func Connect(ctx context.Context, cfg ConnConfig) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to NATS at %s: %w", secrets.RedactURLs(cfg.URL), err)
 	}
+	if err := checkInbox(nc); err != nil {
+		nc.Close()
+		return nil, err
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		nc.Close()
@@ -130,6 +135,26 @@ func (c *Conn) Close() {
 // subscribe to its own only (_INBOX.> would let any user read every other's
 // replies).
 func Inbox(user string) string { return "_INBOX_" + user }
+
+// checkInbox fails when the user may not subscribe to its inbox: no reply
+// would ever come (an older nats.conf, a wrong inbox prefix), every call
+// waiting for its timeout.
+func checkInbox(nc *nats.Conn) error {
+	sub, err := nc.SubscribeSync(nc.NewInbox())
+	if err != nil {
+		return err
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	// The server refuses a subscription before it answers the flush.
+	if err := nc.Flush(); err != nil {
+		return err
+	}
+	if _, err := sub.NextMsg(time.Nanosecond); errors.Is(err, nats.ErrPermissionViolation) {
+		return fmt.Errorf("the NATS user may not read its replies, sent to %s.>: %w (generate nats.conf again with `acctflow setup --print-nats-conf`, or set --nats-inbox-prefix to an inbox the user may subscribe to)",
+			nc.Opts.InboxPrefix, err)
+	}
+	return nil
+}
 
 // inboxPrefix is InboxPrefix, or derived from the user the connection logs
 // in as: the URL's user (a URL with a password; one without names a token),

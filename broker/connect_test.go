@@ -2,6 +2,8 @@ package broker_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -57,4 +59,26 @@ func TestConnectInboxOfItsUser(t *testing.T) {
 		}
 		conn.Close()
 	}
+}
+
+// A user that may not read its inbox (a nats.conf older than the inbox per
+// user, a wrong prefix) is refused at once, saying why, rather than every
+// call waiting for its timeout.
+func TestConnectRefusedItsInbox(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "nats.conf")
+	if err := os.WriteFile(conf, []byte(`authorization { users: [
+		{ user: a, password: pw, permissions: { subscribe: { allow: ["_INBOX.>"] } } } ] }`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := brokertest.ServerFromConfig(t, conf)
+	url := strings.Replace(s.ClientURL(), "nats://", "nats://a:pw@", 1)
+	_, err := broker.Connect(context.Background(), broker.ConnConfig{URL: url})
+	if err == nil || !strings.Contains(err.Error(), "may not read its replies, sent to _INBOX_a.>") || !strings.Contains(err.Error(), "--nats-inbox-prefix") {
+		t.Errorf("connecting as a user who may not read _INBOX_a: %v", err)
+	}
+	conn, err := broker.Connect(context.Background(), broker.ConnConfig{URL: url, InboxPrefix: "_INBOX"})
+	if err != nil {
+		t.Fatalf("with the inbox it may read: %v", err)
+	}
+	conn.Close()
 }
