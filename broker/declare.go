@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -36,6 +37,10 @@ type Declaration struct {
 	ReadsEvents bool
 	// DeadLetters: it lists, replays and removes dead letters.
 	DeadLetters bool
+	// External: not an acctflow process but a system that only publishes
+	// its Outputs (upstream): it reads nothing, not even what every process
+	// reads (stream information, requests).
+	External bool
 	// Consumers are further durable consumers it pulls from besides Name
 	// (provisioning's driver).
 	Consumers []ConsumerSpec
@@ -82,6 +87,9 @@ func CheckDeclarations(decls []Declaration) error {
 	for _, d := range decls {
 		if d.Name == "" {
 			return fmt.Errorf("a declaration has no name")
+		}
+		if d.External && !reflect.DeepEqual(d, Declaration{Name: d.Name, Outputs: d.Outputs, External: true}) {
+			return fmt.Errorf("%s: an external system only publishes its outputs", d.Name)
 		}
 		for _, c := range d.ConsumerSpecs() {
 			if seen[c.Name] {
@@ -138,6 +146,12 @@ type Permissions struct {
 // buckets. Nothing else: no stream, consumer or bucket is created, changed
 // or deleted (acctflow setup does that, as admin).
 func (d Declaration) Permissions(all []Declaration) Permissions {
+	// Replies (API calls', acknowledgements', consumers' messages) come to
+	// the user's own inbox: no other user may read them.
+	inbox := []string{Inbox(d.Name) + ".>"}
+	if d.External {
+		return Permissions{PublishAllow: slices.Clone(d.Outputs), SubscribeAllow: inbox}
+	}
 	var p perms
 	// Every process watches the streams (/readyz) and reads requests.
 	for _, s := range []string{events.Stream, events.DLQStream, TimerStream} {
@@ -209,7 +223,7 @@ func (d Declaration) Permissions(all []Declaration) Permissions {
 			}
 		}
 	}
-	return Permissions{PublishAllow: p.allowed, PublishDeny: p.denied, SubscribeAllow: []string{"_INBOX.>"}}
+	return Permissions{PublishAllow: p.allowed, PublishDeny: p.denied, SubscribeAllow: inbox}
 }
 
 type perms struct {

@@ -14,7 +14,9 @@ func TestCheckDeclarations(t *testing.T) {
 		decls []broker.Declaration
 		want  string
 	}{
-		{"fine", []broker.Declaration{ok, {Name: "api", Reads: []string{broker.ObjectMailRaw}}}, ""},
+		{"fine", []broker.Declaration{ok, {Name: "api", Reads: []string{broker.ObjectMailRaw}},
+			{Name: "upstream", Outputs: []string{"acct.requested"}, External: true}}, ""},
+		{"external reads", []broker.Declaration{{Name: "up", Outputs: []string{"acct.requested"}, Reads: []string{broker.BucketAccounts}, External: true}}, "only publishes"},
 		{"no name", []broker.Declaration{{Inputs: []string{"acct.requested"}}}, "no name"},
 		{"twice", []broker.Declaration{ok, ok}, "consumer a declared twice"},
 		{"two streams", []broker.Declaration{{Name: "b", Inputs: []string{"acct.created", "timer.fire.x.>"}}}, "mix timers and events"},

@@ -55,11 +55,21 @@ var API = broker.Declaration{
 	DeadLetters: true,
 }
 
+// Upstream is the systems that request accounts (the resellers' portal,
+// `nats pub acct.requested`): they publish acct.requested and nothing else.
+var Upstream = broker.Declaration{Name: "upstream", Outputs: []string{events.SubjectRequested}, External: true}
+
+// Reader is the ops tools that only look: `acctflow watch` follows the
+// events, `acctflow request show` reads the records.
+var Reader = broker.Declaration{Name: "reader", ReadsEvents: true}
+
 // Admin is the user `acctflow setup` connects as: it may do anything.
 const Admin = "admin"
 
 // All are the declarations of every NATS user but the admin.
-func All() []broker.Declaration { return append(append([]broker.Declaration{}, Handlers...), API) }
+func All() []broker.Declaration {
+	return append(append([]broker.Declaration{}, Handlers...), API, Upstream, Reader)
+}
 
 // Handler returns the declaration of the named handler.
 func Handler(name string) (broker.Declaration, bool) {

@@ -1,6 +1,7 @@
 package deploy_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"maps"
@@ -58,6 +59,8 @@ func connect(t *testing.T, s *server.Server, name string) *user {
 	t.Helper()
 	u := &user{name: name}
 	nc, err := nats.Connect(s.ClientURL(), nats.UserInfo(name, deploy.PlaceholderPassword(name)),
+		// Its replies come to its own inbox, as broker.Connect's do.
+		nats.CustomInboxPrefix(broker.Inbox(name)), nats.PermissionErrOnSubscribe(true),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			if errors.Is(err, nats.ErrPermissionViolation) {
 				u.mu.Lock()
@@ -86,6 +89,8 @@ const (
 	refused
 	failed // answered otherwise than expected, or not at all
 )
+
+func (o outcome) String() string { return [...]string{"succeeded", "refused", "failed"}[o] }
 
 // try runs one operation: refused when the server reported a permissions
 // violation, succeeded when it returned nil.
@@ -202,6 +207,27 @@ func streamOf(c broker.ConsumerSpec) string {
 	return events.Stream
 }
 
+// subscribe subscribes to subject, as a user reading another's replies
+// would.
+func subscribe(subject string) func(ctx context.Context, u *user) error {
+	return func(ctx context.Context, u *user) error {
+		sub, err := u.nc.SubscribeSync(subject)
+		if err != nil {
+			return err
+		}
+		defer sub.Unsubscribe()
+		// The server refuses a subscription before it answers the flush.
+		if err := u.nc.FlushWithContext(ctx); err != nil {
+			return err
+		}
+		if _, err = sub.NextMsg(time.Millisecond); errors.Is(err, nats.ErrPermissionViolation) {
+			<-ctx.Done() // the error handler has seen it too: refused
+			return err
+		}
+		return nil
+	}
+}
+
 // follow reads a stream back as the console, watch and the email marks do:
 // an ordered consumer, and a message by sequence.
 func follow(stream, filter string) func(ctx context.Context, u *user) error {
@@ -271,7 +297,13 @@ func allOps() ops {
 			}
 		}
 	}
+	// Replies: each user reads its own inbox only.
+	s.add("", "subscribe _INBOX.>", subscribe("_INBOX.>"))
 	for _, d := range all {
+		s.add(d.Name, "subscribe "+broker.Inbox(d.Name)+".>", subscribe(broker.Inbox(d.Name)+".>"))
+		if d.External {
+			continue // it only publishes its outputs
+		}
 		if len(d.Inputs) > 0 {
 			key := d.Name + ".1"
 			s.add(d.Name, "write "+broker.BucketDeliveryFailures+" "+key, kvPut(broker.BucketDeliveryFailures, key))
@@ -442,4 +474,60 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestRepliesArePrivate: what api reads (a request's record, as `request
+// show` does) comes back to api's own inbox, where the admin sees it, and
+// which no other user may read: as digest, subscribing to it, or to every
+// client's _INBOX.>, is refused.
+func TestRepliesArePrivate(t *testing.T) {
+	s := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	admin := connect(t, s, deploy.Admin)
+	apiInbox := broker.Inbox(deploy.API.Name) + ".>"
+	seen, err := admin.nc.SubscribeSync(apiInbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	record := []byte(`{"request_id":"REQ-1","contact":"jane@reseller.example"}`)
+	kv, err := admin.js.KeyValue(ctx, broker.BucketRequests)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(ctx, "REQ-1", record); err != nil {
+		t.Fatal(err)
+	}
+
+	digest := connect(t, s, "digest")
+	for _, subject := range []string{"_INBOX.>", apiInbox} {
+		if got, err := digest.try(&op{do: subscribe(subject)}); got != refused {
+			t.Errorf("digest subscribing to %s: %v (%v), want it refused", subject, got, err)
+		}
+	}
+
+	api, err := broker.Connect(ctx, broker.ConnConfig{URL: s.ClientURL(), User: deploy.API.Name, Password: deploy.PlaceholderPassword(deploy.API.Name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Close()
+	requests, err := api.JS.KeyValue(ctx, broker.BucketRequests)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := requests.Get(ctx, "REQ-1"); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		m, err := seen.NextMsg(10 * time.Second)
+		if err != nil {
+			t.Fatalf("the record read by api did not come to %s: %v", apiInbox, err)
+		}
+		if bytes.Contains(m.Data, []byte("jane@reseller.example")) {
+			break
+		}
+	}
 }

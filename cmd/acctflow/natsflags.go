@@ -24,6 +24,7 @@ func addNATSFlags(cmd *cobra.Command, defaultURL, usage string) {
 	f.String("nats-ca", "", "CA certificate to verify the NATS server's TLS certificate")
 	f.String("nats-cert", "", "client TLS certificate for NATS")
 	f.String("nats-key", "", "client TLS key for NATS")
+	f.String("nats-inbox-prefix", "", "subject prefix of this process's reply inboxes, which its NATS user must be allowed to subscribe to (default _INBOX_<user> for a NATS user, else _INBOX)")
 }
 
 func connConfig(cmd *cobra.Command, name string) (broker.ConnConfig, error) {
@@ -37,6 +38,7 @@ func connConfig(cmd *cobra.Command, name string) (broker.ConnConfig, error) {
 		URL: get("nats-url"), Name: name, User: get("nats-user"), Password: pw,
 		CredsFile: get("nats-creds"), NKeyFile: get("nats-nkey"),
 		CAFile: get("nats-ca"), CertFile: get("nats-cert"), KeyFile: get("nats-key"),
+		InboxPrefix: get("nats-inbox-prefix"),
 	}, nil
 }
 

@@ -183,21 +183,31 @@ func TestEveryHandlerAsItsOwnUser(t *testing.T) {
 	}
 	waitConsuming(t, urlOf(deploy.Admin), deploy.Handlers)
 
-	if _, err := run(t, string(fixture(t, "account-requested-us.json")), "request", "create", "--file", "-", "--nats-url", api); err != nil {
+	// The request comes from upstream, as `nats pub` publishes it: raw,
+	// acknowledged to upstream's own inbox. Ops follow it as reader.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	upstream, err := broker.Connect(ctx, broker.ConnConfig{URL: urlOf(deploy.Upstream.Name)})
+	if err != nil {
 		t.Fatal(err)
 	}
-	rec := waitStage(t, api, "REQ-1001", lifecycle.StageAwaitingDetails)
+	defer upstream.Close()
+	if _, err := upstream.JS.Publish(ctx, events.SubjectRequested, fixture(t, "account-requested-us.json")); err != nil {
+		t.Fatal(err)
+	}
+	reader := urlOf(deploy.Reader.Name)
+	rec := waitStage(t, reader, "REQ-1001", lifecycle.StageAwaitingDetails)
 	contact := rec.Request.Reseller.PrimaryContact.Email
 	reply := "From: " + contact + "\r\nTo: " + rec.Confirmation.ReplyTo + "\r\nSubject: Re: [REQ-1001]\r\nMessage-ID: <users@fabrikam.example>\r\n\r\n" +
 		"Root email: aws-root-harborview@fabrikam.example\r\nAccount nickname: Harborview\r\nSupport type: Business Support\r\n"
 	if err := sb.Deliver(context.Background(), contact, []string{rec.Confirmation.ReplyTo}, []byte(reply)); err != nil {
 		t.Fatal(err)
 	}
-	waitStage(t, api, "REQ-1001", lifecycle.StageDetailsReceived)
+	waitStage(t, reader, "REQ-1001", lifecycle.StageDetailsReceived)
 	if _, err := run(t, "", "request", "approve", "REQ-1001", "--by", "ops@example.com", "--nats-url", api); err != nil {
 		t.Fatal(err)
 	}
-	rec = waitStage(t, api, "REQ-1001", lifecycle.StageCreated)
+	rec = waitStage(t, reader, "REQ-1001", lifecycle.StageCreated)
 	if _, err := run(t, "", "role", "submit", "REQ-1001", "--role-arn", "arn:aws:iam::"+rec.Account.AccountID+":role/AcctflowAccess", "--nats-url", api); err != nil {
 		t.Fatal(err)
 	}
@@ -205,8 +215,6 @@ func TestEveryHandlerAsItsOwnUser(t *testing.T) {
 		"--from", "business", "--to", "developer", "--nats-url", api); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	admin, err := broker.Connect(ctx, broker.ConnConfig{URL: urlOf(deploy.Admin)})
 	if err != nil {
 		t.Fatal(err)
@@ -216,13 +224,23 @@ func TestEveryHandlerAsItsOwnUser(t *testing.T) {
 		if _, err := lastOn(admin.JS, events.SubjectTicketCreated); err != nil {
 			return fmt.Errorf("%s: %w", events.SubjectTicketCreated, err)
 		}
-		if r := show(t, api, "REQ-1001"); r.Role == nil || r.Role.Status == "" {
+		if r := show(t, reader, "REQ-1001"); r.Role == nil || r.Role.Status == "" {
 			return fmt.Errorf("role %+v", r.Role)
 		}
 		return nil
 	})
+	if out, err := run(t, "", "watch", "--region", "us", "--all", "--count", "1", "--timeout", "10s", "--nats-url", reader); err != nil || !strings.Contains(out, "REQ-1001") {
+		t.Errorf("watch as reader: %v\n%s", err, out)
+	}
 	if v := violations.List(); len(v) > 0 {
 		t.Errorf("permission violations:\n%s", strings.Join(v, "\n"))
+	}
+
+	// --nats-inbox-prefix sets where replies come: reader may not take
+	// api's.
+	if _, err := run(t, "", "request", "show", "REQ-1001", "--nats-url", reader, "--nats-inbox-prefix", broker.Inbox(deploy.API.Name)); err == nil ||
+		!strings.Contains(err.Error(), "may not read its replies, sent to "+broker.Inbox(deploy.API.Name)+".>") {
+		t.Errorf("request show as reader with api's inbox: %v", err)
 	}
 
 	// A handler's user may not serve the API: serve refuses, naming the
