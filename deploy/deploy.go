@@ -55,9 +55,11 @@ var API = broker.Declaration{
 	DeadLetters: true,
 }
 
-// Upstream is the systems that request accounts (the resellers' portal,
-// `nats pub acct.requested`): they publish acct.requested and nothing else.
-var Upstream = broker.Declaration{Name: "upstream", Outputs: []string{events.SubjectRequested}, External: true}
+// Upstream is the systems the contract (DESIGN §3) lets publish: account
+// requests (the resellers' portal, `nats pub acct.requested`), a customer's
+// Role ARN and support type changes. Nothing else.
+var Upstream = broker.Declaration{Name: "upstream", External: true,
+	Outputs: []string{events.SubjectRequested, events.SubjectRoleSubmitted, events.SubjectSupportChanged}}
 
 // Reader is the ops tools that only look: `acctflow watch` follows the
 // events, `acctflow request show` reads the records.
