@@ -84,8 +84,10 @@ func (o *Ops) RecordAccount(ctx context.Context, id, accountID string) (events.A
 	return e, o.publish(ctx, e, "created", id, events.MethodManual, accountID)
 }
 
-// SubmitRole hands a Role ARN to validation. The ARN is checked there, so
-// that a malformed one gets the same rejection (and email) however it came.
+// SubmitRole hands a Role ARN to validation. What needs no AWS call (the
+// format, the account) is checked here first: an operator's typo is an
+// error, not a rejection mailed to the reseller. A reseller's reply goes
+// to validation as it came, and gets its rejection email there.
 func (o *Ops) SubmitRole(ctx context.Context, id, arn, by string) (events.RoleSubmitted, error) {
 	arn = strings.TrimSpace(arn)
 	if arn == "" {
