@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -64,7 +65,48 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /v1/requests/{id}", s.auth(s.showRequest))
 	s.routes(mux)
 	s.mountConsole(mux)
-	return s.harden(mux)
+	return s.harden(jsonMisses(mux))
+}
+
+// jsonMisses answers a /v1/ path no route takes as the API answers
+// everything else: JSON, not the mux's plain text. 405 keeps its Allow.
+func jsonMisses(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" || !strings.HasPrefix(r.URL.Path, "/v1/") {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := &statusProbe{header: http.Header{}}
+		h.ServeHTTP(probe, r)
+		switch probe.status {
+		case http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", probe.header.Get("Allow"))
+			writeError(w, probe.status, r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+probe.header.Get("Allow"))
+		case http.StatusNotFound:
+			writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+		default: // a redirect to the cleaned path, say
+			mux.ServeHTTP(w, r)
+		}
+	})
+}
+
+// statusProbe keeps the status and headers a handler answers with, and
+// drops its body.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header { return p.header }
+func (p *statusProbe) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
+	}
+}
+func (p *statusProbe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 // auth lets a request through when its bearer token's scope allows its

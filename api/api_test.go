@@ -97,6 +97,29 @@ func TestStatusCodes(t *testing.T) {
 	if n := brokertest.Count(t, conn, "acct.requested"); n != 1 {
 		t.Fatalf("%d requests published, want 1", n)
 	}
+	// No route, or not this method: JSON like every other error.
+	for _, c := range []struct {
+		method, path string
+		want         int
+		allow        string
+	}{
+		{"GET", "/v1/nothing", 404, ""},
+		{"DELETE", "/v1/requests", 405, "POST"},
+	} {
+		req, _ := http.NewRequest(c.method, ts.URL+c.path, nil)
+		req.Header.Set("Authorization", "Bearer s3cret")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if resp.StatusCode != c.want || resp.Header.Get("Content-Type") != "application/json" || out["error"] == nil ||
+			!strings.Contains(resp.Header.Get("Allow"), c.allow) {
+			t.Errorf("%s %s: %d %s %v (Allow %q)", c.method, c.path, resp.StatusCode, resp.Header.Get("Content-Type"), out, resp.Header.Get("Allow"))
+		}
+	}
 	// A client retrying the same body publishes nothing new.
 	if code, _ := do(t, "POST", ts.URL+"/v1/requests", "s3cret", valid); code != 202 {
 		t.Fatal(code)
