@@ -3,13 +3,25 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
+
+	"github.com/acctflow/acctflow/ops"
 )
 
 // accountRoutes: ops decisions and facts about the created account.
 func (s *Server) accountRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /v1/requests/{id}/approve", s.auth(s.command(func(r *http.Request, b body) (any, error) {
-		return s.Ops.Approve(r.Context(), r.PathValue("id"), b.By, b.Note)
+		id := r.PathValue("id")
+		if strings.TrimSpace(b.By) == "" {
+			// An approval says who gave it (a token names nobody).
+			if _, err := s.Ops.Show(r.Context(), id); err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf(`%w: "by" is required: who approves (an address or a name), kept with the approval`, ops.ErrInvalid)
+		}
+		return s.Ops.Approve(r.Context(), id, b.By, b.Note)
 	})))
 	mux.Handle("POST /v1/requests/{id}/reject", s.auth(s.command(func(r *http.Request, b body) (any, error) {
 		return s.Ops.Reject(r.Context(), r.PathValue("id"), b.Reason)

@@ -45,6 +45,9 @@ func TestHTTPCommands(t *testing.T) {
 	if code, out := post("/v1/requests/REQ-HTTP/account", `{"account_id":"123456789012"}`); code != http.StatusConflict || out["stage"] != string(lifecycle.StageDetailsReceived) {
 		t.Fatalf("record before approval: %d %v", code, out)
 	}
+	if code, out := post("/v1/requests/REQ-HTTP/approve", `{"note":"anonymous"}`); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(out["error"]), `"by" is required`) {
+		t.Fatalf("approve without by: %d %v", code, out)
+	}
 	if code, out := post("/v1/requests/REQ-HTTP/approve", `{"by":"ops@example.com","bogus":1}`); code != http.StatusBadRequest {
 		t.Fatalf("unknown field: %d %v", code, out)
 	}
