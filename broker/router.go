@@ -369,6 +369,13 @@ func (o *outcome) deadLetter(ctx context.Context, hd Handler, m Msg, failures ui
 	// ce-id is what every derived id comes from: keep it even when the
 	// producer sent none, so a replay yields the same ids.
 	h.Set(events.HeaderID, m.Env.ID)
+	// The request it is about, for listings that read headers only: an
+	// upstream system publishes with none.
+	if h.Get(events.HeaderSubject) == "" {
+		if id, _ := requestRef(m.Data); id != "" {
+			h.Set(events.HeaderSubject, id)
+		}
+	}
 	// One DLQ record per (handler, original message), however often we retry.
 	dlqID := events.DerivedID("dlq", hd.Name, strconv.FormatUint(m.StreamSeq, 10), m.Env.ID)
 	h.Set(events.HeaderMsgID, dlqID)

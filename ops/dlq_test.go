@@ -91,6 +91,9 @@ func TestDLQListShowReplay(t *testing.T) {
 		t.Fatalf("a malformed subject gave %v", err)
 	}
 	us, _ := d.List(ctx, "acct.routed.us")
+	if len(us) != 1 || us[0].RequestID != "REQ.US.1" {
+		t.Fatalf("list of a dead letter published with no headers: %+v", us)
+	}
 	shown, err := d.Show(ctx, us[0].Seq)
 	if err != nil || shown.RequestID != "REQ.US.1" || shown.Header[broker.HeaderHandler][0] != "mailer" || shown.Payload == nil {
 		t.Fatalf("show: %v %+v", err, shown)
