@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -146,4 +147,33 @@ func flip(c byte) string {
 		return "1"
 	}
 	return "0"
+}
+
+// ACCTFLOW_IMAP_PASSWORD_DIR gives each mailbox its own password (a file
+// named after its user, read at every login); a mailbox without one keeps
+// the shared password, and with none at all serve says which is missing.
+func TestPasswordsPerMailbox(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "emea@x.example"), []byte("emea-secret-2026\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	boxes := []inbox.Config{{Username: "acct@x.example", Password: "shared"}, {Username: "emea@x.example", Password: "shared"}}
+	got, err := passwordsPerMailbox(slices.Clone(boxes), dir)
+	if err != nil || got[0].Password != "shared" || got[0].PasswordFile != "" ||
+		got[1].Password != "" || got[1].PasswordFile != filepath.Join(dir, "emea@x.example") {
+		t.Fatalf("%+v %v", got, err)
+	}
+	boxes[0].Password = ""
+	if _, err := passwordsPerMailbox(slices.Clone(boxes), dir); err == nil || !strings.Contains(err.Error(), "acct@x.example has no password") {
+		t.Fatalf("a mailbox with no password at all: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "acct@x.example"), []byte("change-me-imap"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := passwordsPerMailbox(slices.Clone(boxes), dir); err == nil {
+		t.Fatal("a placeholder password accepted")
+	}
+	if got, err := passwordsPerMailbox(slices.Clone(boxes), ""); err != nil || got[0].PasswordFile != "" {
+		t.Fatalf("without a dir: %+v %v", got, err)
+	}
 }

@@ -60,7 +60,7 @@ var secretEnv = []string{"ACCTFLOW_API_TOKENS", "ACCTFLOW_DEV_MAIL_PASSWORD", "A
 
 // otherEnv are prefixes of ACCTFLOW_ variables read elsewhere: the NATS
 // server's passwords in deploy/nats.conf, and the tests' switches.
-var otherEnv = []string{"ACCTFLOW_NATS_PASSWORD_", "ACCTFLOW_FAULTS", "ACCTFLOW_TEST_", "ACCTFLOW_CHROME", "ACCTFLOW_SCREENSHOTS"}
+var otherEnv = []string{"ACCTFLOW_IMAP_PASSWORD_DIR", "ACCTFLOW_NATS_PASSWORD_", "ACCTFLOW_FAULTS", "ACCTFLOW_TEST_", "ACCTFLOW_CHROME", "ACCTFLOW_SCREENSHOTS"}
 
 // unknownEnv lists the ACCTFLOW_ variables of environ that no command's
 // flag, no secret and nothing else reads: a misspelt ACCTFLOW_NATS_URL

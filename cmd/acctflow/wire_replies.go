@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/acctflow/acctflow/handlers/routing"
 	"github.com/acctflow/acctflow/mailer/inbox"
 	"github.com/acctflow/acctflow/mailer/reply"
+	"github.com/acctflow/acctflow/secrets"
 )
 
 // repliesHandlers: the replies handler, which also starts the IMAP readers
@@ -146,16 +148,48 @@ func imapConfigs(d *deps, m *mail) ([]inbox.Config, error) {
 		return nil, err
 	}
 	list, user := d.flag("imap-mailboxes"), d.flag("imap-user")
+	var out []inbox.Config
 	switch {
 	case list == "" && user == "":
 		// Every mailbox replies come to — the workflow inbox and each
 		// region's support mailbox — as its own login, as the sandbox has them.
-		return perMailbox(base, boxes), nil
+		out = perMailbox(base, boxes)
 	case list == "" && len(boxes) > 1:
 		d.log.Warn("reading only one IMAP account's INBOX: replies sent to the other reply mailboxes are read only if they are delivered there; list every mailbox in --imap-mailboxes to read each",
 			"imap_user", user, "reply_mailboxes", strings.Join(boxes, ","))
+		fallthrough
+	default:
+		if out, err = parseMailboxes(base, list, user); err != nil {
+			return nil, err
+		}
 	}
-	return parseMailboxes(base, list, user)
+	return passwordsPerMailbox(out, os.Getenv("ACCTFLOW_IMAP_PASSWORD_DIR"))
+}
+
+// passwordsPerMailbox gives each mailbox the password in dir/<its user>
+// when that file exists (ACCTFLOW_IMAP_PASSWORD_DIR: one file per account,
+// as a mounted secret has them; read at every login, so it rotates like
+// ACCTFLOW_IMAP_PASSWORD_FILE). A mailbox without its file keeps the shared
+// password; with a dir and no shared password, every mailbox needs one.
+func passwordsPerMailbox(boxes []inbox.Config, dir string) ([]inbox.Config, error) {
+	if dir == "" {
+		return boxes, nil
+	}
+	for i, b := range boxes {
+		path := filepath.Join(dir, b.Username)
+		if data, err := os.ReadFile(path); err == nil && filepath.Base(path) == b.Username {
+			// Read now only to refuse a placeholder at start.
+			if err := secrets.Check("ACCTFLOW_IMAP_PASSWORD_DIR "+path, strings.TrimSpace(string(data))); err != nil {
+				return nil, err
+			}
+			boxes[i].Password, boxes[i].PasswordFile = "", path
+			continue
+		}
+		if b.Password == "" && b.PasswordFile == "" {
+			return nil, fmt.Errorf("IMAP mailbox %s has no password: no file %s in ACCTFLOW_IMAP_PASSWORD_DIR and no ACCTFLOW_IMAP_PASSWORD", b.Username, path)
+		}
+	}
+	return boxes, nil
 }
 
 // perMailbox reads each mailbox's INBOX with the mailbox as its login.
