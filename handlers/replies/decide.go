@@ -47,6 +47,11 @@ type Answer struct {
 	Bounce      bool
 }
 
+// says reports whether the answer gives any detail of its own.
+func (a Answer) says() bool {
+	return a.RootEmail != nil || a.Nickname != nil || a.SupportType != nil || a.RoleARN != ""
+}
+
 func answerOf(r reply.Reply) Answer {
 	return Answer{From: r.Header.From, RootEmail: r.RootEmail, Nickname: r.Nickname, SupportType: r.SupportType,
 		RoleARN: r.RoleARN, Problems: r.Problems, AutoReply: r.AutoReply, Bounce: r.Bounce}

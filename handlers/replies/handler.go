@@ -143,10 +143,21 @@ func (h *Handler) Handle(ctx context.Context, m broker.Msg) error {
 	}
 	a := answerOf(r)
 	if held, ok := confirmed(rec, mt, in.ReplyID); ok {
-		if r.Declines {
+		switch {
+		case r.Declines:
 			return h.declined(ctx, m, in, rec, held)
+		case r.Affirms && !a.AutoReply && !a.Bounce:
+			return h.confirm(ctx, m, in, r, rec, held, a)
 		}
-		return h.confirm(ctx, m, in, r, rec, held, a)
+		// Neither yes nor no ("I never sent this", "Who is this?", an
+		// empty answer, an out-of-office): only a yes applies what the
+		// held reply says. It stays held for ops; what this answer says
+		// itself is read as any verified answer would be.
+		h.Logger.Warn("an answer to the confirm email says neither yes nor no: the held reply stays held for ops",
+			"request_id", rec.RequestID, "held_reply_id", held.ReplyID, "reply_id", in.ReplyID)
+		if !a.says() {
+			return nil
+		}
 	}
 	d := Decide(a, rec)
 	if d.Verdict == Reject {

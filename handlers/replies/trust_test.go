@@ -255,3 +255,44 @@ func TestHeldReplyDeclinedByTheContact(t *testing.T) {
 		t.Fatalf("a refusal applied something: %d events, stage %s", n, rec.Stage)
 	}
 }
+
+// Only a yes to the confirm-by-reply email applies a held reply: "I never
+// sent this" in other words, a question, an empty answer or an
+// out-of-office leaves it held for ops, applies nothing and asks nothing.
+// A yes afterwards still confirms it.
+func TestHeldReplyNeedsAYes(t *testing.T) {
+	e := setup(t)
+	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
+	e.seed(t, "REQ-1001")
+	before, _ := e.store.Get(context.Background(), "REQ-1001")
+	e.deliver(t, spoofed("REQ-1001", nil))
+	ask := e.heldOnly(t, "REQ-1001", before, events.MatchedSubject)
+	mailsBefore := len(e.sb.Messages(contact))
+	answer := func(body string, auto bool) {
+		t.Helper()
+		m := mail{To: token(t, "REQ-1001"), Subject: "Re: " + ask.Header.Get("Subject"), InReplyTo: ask.Header.Get("Message-Id"), Body: body}
+		raw := eml(m)
+		if auto {
+			raw = "Auto-Submitted: auto-replied\r\n" + raw
+		}
+		e.deliver(t, raw)
+	}
+	for _, body := range []string{"Yo no envié esto.\n", "Who sent this? I don't recognise it.\n", "\n"} {
+		answer(body, false)
+	}
+	answer("I am out of the office until Monday.\n", true)
+	brokertest.WaitCount(t, e.conn, events.SubjectReplyReceived, 5)
+	brokertest.WaitIdle(t, e.conn, replies.Name)
+	if n := brokertest.Count(t, e.conn, "acct.details.>") + brokertest.Count(t, e.conn, events.SubjectReplyReleased) +
+		brokertest.Count(t, e.conn, events.SubjectReplyDiscarded); n != 0 {
+		t.Fatalf("an answer that says neither yes nor no changed something: %d events", n)
+	}
+	if n := len(e.sb.Messages(contact)); n != mailsBefore {
+		t.Fatalf("%d more emails to the contact", n-mailsBefore)
+	}
+	if rec, _ := e.store.Get(context.Background(), "REQ-1001"); rec.Stage != lifecycle.StageAwaitingDetails || rec.Held[0].Status != lifecycle.HeldWaiting {
+		t.Fatalf("stage %s, held %+v", rec.Stage, rec.Held)
+	}
+	answer("Yes, that was me.\n", false)
+	brokertest.WaitCount(t, e.conn, events.SubjectReplyReleased, 1)
+}

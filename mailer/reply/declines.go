@@ -4,8 +4,33 @@ package reply
 // lexicon's negators ("not", "kein", …) count too.
 var refusals = set{}
 
+// affirmations open an answer that says yes: the only answers that confirm
+// a held reply. Anything else — a no, a question, an empty body, an
+// out-of-office — confirms nothing.
+var affirmations = set{}
+
 func init() {
-	refusals.add("no", "nope", "nein", "non", "nao", "nee", "neen", "niet", "wasn", "didn")
+	refusals.add("no", "nope", "nein", "non", "nao", "nee", "neen", "niet", "wasn", "didn", "never", "nie", "niemals", "nunca", "jamais")
+	affirmations.add("yes", "yeah", "yep", "yup", "ja", "jawohl", "jep", "si", "sim", "oui", "confirm", "confirmed", "confirming",
+		"confirmo", "confirmado", "confirmada", "confirme", "confirmee", "bestatigt", "bestatige", "ok", "okay", "correct", "correcto",
+		"correto", "richtig", "genau", "claro", "exacto", "exato", "agreed", "confermato", "confermo", "bevestigd", "bevestig")
+}
+
+// affirms reports whether the sender's own words start by saying yes
+// ("Yes, that was me", "Ja", "Sí, confirmo", "Confirmed.") and say no
+// refusal in the same breath.
+func affirms(own []line) bool {
+	for _, l := range own {
+		if l.depth > 0 {
+			continue
+		}
+		ws := words(fold(l.text))
+		if len(ws) == 0 {
+			continue
+		}
+		return affirmations[ws[0]] && !declines([]line{l})
+	}
+	return false
 }
 
 // declines reports whether the sender's own words (above the quoted
@@ -27,7 +52,8 @@ func declines(own []line) bool {
 		// "That was not me", "I didn't send it": a refusal in the first
 		// sentence that speaks.
 		for _, w := range ws[:min(len(ws), 8)] {
-			if w == "not" || w == "didn" || w == "wasn" || w == "nicht" || w == "pas" || w == "nao" || w == "niet" || w == "non" {
+			if w == "not" || w == "didn" || w == "wasn" || w == "nicht" || w == "pas" || w == "nao" || w == "niet" || w == "non" ||
+				w == "never" || w == "nie" || w == "nunca" || w == "jamais" || w == "nein" {
 				return true
 			}
 		}

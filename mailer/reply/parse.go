@@ -33,7 +33,8 @@ func parse(raw []byte) Reply {
 	v := w.entity(e, 0)
 	own := make([]line, len(v.plain))
 	copy(own, v.plain)
-	r.Declines = declines(cutSignature(cutHistory(own)))
+	mine := cutSignature(cutHistory(own))
+	r.Declines, r.Affirms = declines(mine), affirms(mine)
 	rc := readCtx{forwarded: isForwardSubject(r.Header.Subject), ourDomains: recipientDomains(r.Header)}
 	res := readView(v, rc)
 	if res.score == 0 {

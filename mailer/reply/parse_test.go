@@ -233,3 +233,34 @@ func TestDeclines(t *testing.T) {
 		}
 	}
 }
+
+// Only a yes confirms a held reply: a refusal, a question, a no in other
+// words or nothing at all does not.
+func TestAffirms(t *testing.T) {
+	quoted := "\r\n\r\nOn Mon, 1 Dec 2026, Account Provisioning wrote:\r\n> Reply yes to confirm.\r\n"
+	for body, want := range map[string]bool{
+		"Yes, that was me.":                   true,
+		"Confirmed, thanks":                   true,
+		"Ja, bestätigt.":                      true,
+		"Sí, confirmo.":                       true,
+		"Sim, fui eu.":                        true,
+		"Oui, c'est moi.":                     true,
+		"OK":                                  true,
+		"Confermato.":                         true,
+		"Bevestigd, dank u":                   true,
+		"Bestätigt":                           true,
+		"Confirmé":                            true,
+		"I never sent this.":                  false,
+		"Yo no envié esto.":                   false,
+		"Ich habe das nie geschickt.":         false,
+		"Who sent this? I don't recognise it": false,
+		"Yes, but I did not send it":          false,
+		"No.":                                 false,
+		"":                                    false,
+	} {
+		r := Parse([]byte("From: a@b.example\r\nSubject: Re: Please confirm\r\n\r\n" + body + quoted))
+		if r.Affirms != want {
+			t.Errorf("%q: affirms %v", body, r.Affirms)
+		}
+	}
+}

@@ -45,8 +45,10 @@ type Reply struct {
 	RoleARN    string `json:"-"` // "" when absent or when two different ARNs were given
 	Bounce     bool   `json:"-"` // multipart/report delivery status or a mailer-daemon sender
 	// Declines: the sender's own words start by saying no ("No, that was
-	// not me"): never a confirmation.
+	// not me"): never a confirmation. Affirms: they start by saying yes
+	// ("Yes, that was me", "Ja", "Confirmed."): the only confirmation.
 	Declines bool `json:"-"`
+	Affirms  bool `json:"-"`
 }
 
 // Extraction is the JSON object printed by `acctflow reply parse`.
