@@ -67,15 +67,28 @@ func (r *Record) refold() error {
 	return nil
 }
 
-// trim drops the oldest annotations once the history is too long.
+// trim drops the oldest annotations once the history is too long: first
+// those about nothing ops may still act on (rejected replies, reminders,
+// …), held replies and their outcome only when nothing else is left, so a
+// flood of junk replies cannot push a waiting held reply out.
 func (r *Record) trim() {
-	for len(r.History) > maxHistory {
-		i := slices.IndexFunc(r.History, func(e Entry) bool { return !movesStage(e.Event) })
-		if i < 0 {
-			return
+	for _, droppable := range []func(Entry) bool{
+		func(e Entry) bool { return !movesStage(e.Event) && !aboutHeld(e.Event) },
+		func(e Entry) bool { return !movesStage(e.Event) },
+	} {
+		for len(r.History) > maxHistory {
+			i := slices.IndexFunc(r.History, droppable)
+			if i < 0 {
+				break
+			}
+			r.History = slices.Delete(r.History, i, i+1)
 		}
-		r.History = slices.Delete(r.History, i, i+1)
 	}
+}
+
+// aboutHeld reports whether an event holds, releases or discards a reply.
+func aboutHeld(schema string) bool {
+	return schema == "reply-held" || schema == "reply-released" || schema == "reply-discarded"
 }
 
 // normalise validates a payload once, on arrival, and returns the form kept

@@ -2,6 +2,7 @@ package lifecycle_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -78,5 +79,31 @@ func TestIndexSyncedOutOfOrder(t *testing.T) {
 	sync(routed)
 	if got := open(); got["REQ-OPEN"] != lifecycle.StageAwaitingDetails {
 		t.Fatalf("the line was made from an older revision: %v", got)
+	}
+}
+
+// A flood of rejected replies (auto-replies from anyone, say) cannot push a
+// waiting held reply out of the record: the history drops them first.
+func TestHeldReplyOutlivesAFloodOfRejectedReplies(t *testing.T) {
+	var r lifecycle.Record
+	apply := func(subject, data string, seq uint64) {
+		t.Helper()
+		if err := lifecycle.Apply(&r, subject, []byte(data), events.Envelope{ID: fmt.Sprintf("ev-%d", seq)}, seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(events.SubjectReplyHeld, `{"reply_id":"aaaaaaaaaaaaaaaa","request_id":"REQ-FLOOD","reason":"unverified_sender","matched_by":"subject",`+
+		`"root_email":"root@acme.example","confirmation_requested":true,"held_at":"2026-12-03T10:00:00Z"}`, 10)
+	for i := range 450 {
+		apply(events.SubjectReplyRejected, fmt.Sprintf(`{"reply_id":"%016x","request_id":"REQ-FLOOD","reason":"auto_reply","rejected_at":"2026-12-03T10:00:01Z"}`, i), uint64(20+i))
+	}
+	// One more arrives late (an earlier stream position): the record is
+	// folded again from its history.
+	apply(events.SubjectReplyRejected, `{"reply_id":"bbbbbbbbbbbbbbbb","request_id":"REQ-FLOOD","reason":"auto_reply","rejected_at":"2026-12-03T10:00:01Z"}`, 15)
+	if len(r.History) > 400 {
+		t.Fatalf("history of %d entries", len(r.History))
+	}
+	if len(r.Held) != 1 || r.Held[0].ReplyID != "aaaaaaaaaaaaaaaa" || r.Held[0].Status != lifecycle.HeldWaiting {
+		t.Fatalf("held replies after the flood: %+v", r.Held)
 	}
 }
