@@ -91,7 +91,7 @@ func TestAutoReplyDetection(t *testing.T) {
 		{"x-autoreply", "Subject: Re: x\r\nX-Autoreply: yes\r\n", true, false},
 		{"x-autorespond", "Subject: Re: x\r\nX-Autorespond: 1\r\n", true, false},
 		{"precedence junk", "Subject: Re: x\r\nPrecedence: junk\r\n", true, false},
-		{"precedence list", "Subject: Re: x\r\nPrecedence: list\r\n", true, false},
+		{"precedence list: a reply through a group alias", "Subject: Re: x\r\nPrecedence: list\r\nList-Id: <ops.fabrikam.example>\r\n", false, false},
 		{"precedence auto_reply", "Subject: Re: x\r\nPrecedence: auto_reply\r\n", true, false},
 		{"out of office", "Subject: Out of Office: Customer Account Provision Request Received\r\n", true, false},
 		{"automatic reply", "Subject: Automatic reply: Re: x\r\n", true, false},
