@@ -315,7 +315,11 @@ func foldReleased(r *Record, e events.ReplyReleased) string {
 }
 
 func foldDiscarded(r *Record, e events.ReplyDiscarded) string {
-	r.settleHeld(e.ReplyID, HeldDiscarded, "ops", e.DiscardedAt)
+	by := e.Operator // "contact" when the contact said they did not send it
+	if by == "" {
+		by = "ops"
+	}
+	r.settleHeld(e.ReplyID, HeldDiscarded, by, e.DiscardedAt)
 	return e.DiscardedAt
 }
 

@@ -268,6 +268,11 @@ func printRecord(w io.Writer, r lifecycle.Record) {
 				fmt.Fprintf(w, "  %-24s %-24s → %s\n", h.At, h.Event, h.Stage)
 			case h.Ignored != "":
 				fmt.Fprintf(w, "  %-24s %-24s ignored: %s\n", h.At, h.Event, h.Ignored)
+			case h.Event == "reply-rejected":
+				// Why a reply changed nothing: the reseller may ask.
+				var why struct{ Reason, Detail string }
+				_ = json.Unmarshal(h.Data, &why)
+				fmt.Fprintf(w, "  %-24s %-24s %s\n", h.At, h.Event, strings.TrimSpace(why.Reason+" "+why.Detail))
 			default:
 				fmt.Fprintf(w, "  %-24s %s\n", h.At, h.Event)
 			}

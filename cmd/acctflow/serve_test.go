@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/acctflow/acctflow/broker/brokertest"
+	"github.com/acctflow/acctflow/events"
 	"github.com/acctflow/acctflow/lifecycle"
 )
 
@@ -389,5 +390,19 @@ func TestUnknownEnvironmentIsNamed(t *testing.T) {
 	}
 	if got := unknownEnv(newRoot(), append(environ, "ACCTFLOW_NATS_ULR=nats://x", "PATH=/bin")); !slices.Equal(got, []string{"ACCTFLOW_NATS_ULR"}) {
 		t.Errorf("unknown: %v", got)
+	}
+}
+
+// `request show` says why a reply changed nothing.
+func TestShowSaysWhyAReplyWasRejected(t *testing.T) {
+	var r lifecycle.Record
+	data := `{"reply_id":"0123456789abcdef","request_id":"REQ-1001","reason":"wrong_stage","detail":"the request is at stage approved","rejected_at":"2026-12-03T10:00:00Z"}`
+	if err := lifecycle.Apply(&r, events.SubjectReplyRejected, []byte(data), events.Envelope{ID: "ev-1"}, 1); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	printRecord(&out, r)
+	if !strings.Contains(out.String(), "reply-rejected") || !strings.Contains(out.String(), "wrong_stage the request is at stage approved") {
+		t.Fatalf("show:\n%s", out.String())
 	}
 }

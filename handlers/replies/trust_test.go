@@ -250,6 +250,9 @@ func TestHeldReplyDeclinedByTheContact(t *testing.T) {
 		Body: "No! I did not send that, please ignore it.\n"}))
 	brokertest.WaitCount(t, e.conn, events.SubjectReplyDiscarded, 1)
 	rec := e.waitRecord(t, "REQ-1001", func(r lifecycle.Record) bool { return r.Held[0].Status == lifecycle.HeldDiscarded })
+	if rec.Held[0].By != "contact" {
+		t.Fatalf("a held reply the contact declined shows as discarded by %q", rec.Held[0].By)
+	}
 	brokertest.WaitIdle(t, e.conn, replies.Name)
 	if n := brokertest.Count(t, e.conn, "acct.details.>") + brokertest.Count(t, e.conn, events.SubjectReplyReleased); n != 0 || rec.Stage != lifecycle.StageAwaitingDetails {
 		t.Fatalf("a refusal applied something: %d events, stage %s", n, rec.Stage)
