@@ -64,13 +64,7 @@ func newEnv(t testing.TB, opts ...option) *env {
 		(&routing.Handler{JS: conn.JS, Table: table, Requests: store, Logger: log, Now: time.Now}).Broker(),
 		(&projection.Handler{Store: store, Index: index, Logger: log}).Broker(),
 	)
-	hub := console.NewHub(conn.JS, store, broker.NewProgress(conn.JS, projection.Name), log)
-	handlertest.Go(t, hub.Run)
-	select {
-	case <-hub.Ready():
-	case <-time.After(20 * time.Second):
-		t.Fatal("live hub did not start")
-	}
+	hub := runHub(t, console.NewHub(conn.JS, store, broker.NewProgress(conn.JS, projection.Name), log))
 	var regions []console.Region
 	for _, n := range table.Regions() {
 		r, _ := table.Region(n)
@@ -281,4 +275,16 @@ func renderNode(n *html.Node) string {
 	var b bytes.Buffer
 	_ = html.Render(&b, n)
 	return b.String()
+}
+
+// runHub runs hub until the test ends, once it follows the stream.
+func runHub(t testing.TB, hub *console.Hub) *console.Hub {
+	t.Helper()
+	handlertest.Go(t, hub.Run)
+	select {
+	case <-hub.Ready():
+	case <-time.After(20 * time.Second):
+		t.Fatal("live hub did not start")
+	}
+	return hub
 }

@@ -244,12 +244,7 @@ func TestLiveHubWaitsForTheProjection(t *testing.T) {
 	// it is; one that can waits for the projection (minutes, in a burst).
 	const settle = 200 * time.Millisecond
 	console.SetSettle(hub, settle)
-	handlertest.Go(t, hub.Run)
-	select {
-	case <-hub.Ready():
-	case <-time.After(20 * time.Second):
-		t.Fatal("live hub did not start")
-	}
+	runHub(t, hub)
 	sub, _, _ := hub.Subscribe("", "REQ-HUB", hub.Cursor())
 	defer hub.Unsubscribe(sub)
 
@@ -313,12 +308,7 @@ func TestLiveHubReadsNothingWhileNobodyWatches(t *testing.T) {
 	hub := console.NewHub(conn.JS, records, progress, brokertest.Logger(t))
 	const rendering = 200 * time.Millisecond
 	console.SetRendering(hub, rendering)
-	handlertest.Go(t, hub.Run)
-	select {
-	case <-hub.Ready():
-	case <-time.After(20 * time.Second):
-		t.Fatal("live hub did not start")
-	}
+	runHub(t, hub)
 	brokertest.Run(t, conn, handlertest.Projection(t, store))
 	// A page that was open for a while, then closed.
 	first, _, _ := hub.Subscribe("", "REQ-FIRST", hub.Cursor())

@@ -24,6 +24,22 @@ func spoofed(id string, headers map[string]string) string {
 
 // heldOnly checks that a reply was held and changed nothing, and returns
 // the one confirm-by-reply email the real contact got.
+// spoofedHeld has the projection and the handler run, and a reply about id
+// that proves nothing held; it returns the confirm-by-reply email.
+func (e *env) spoofedHeld(t *testing.T, id string) *netmail.Message {
+	t.Helper()
+	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
+	e.seed(t, id)
+	before, _ := e.store.Get(context.Background(), id)
+	e.deliver(t, spoofed(id, nil))
+	return e.heldOnly(t, id, before, events.MatchedSubject)
+}
+
+// answerTo is the contact's answer to the confirm-by-reply email ask.
+func answerTo(t *testing.T, ask *netmail.Message, id, body string) string {
+	return eml(mail{To: token(t, id), Subject: "Re: " + ask.Header.Get("Subject"), InReplyTo: ask.Header.Get("Message-Id"), Body: body})
+}
+
 func (e *env) heldOnly(t *testing.T, id string, before lifecycle.Record, by string) *netmail.Message {
 	t.Helper()
 	brokertest.WaitCount(t, e.conn, events.SubjectReplyHeld, 1)
@@ -136,8 +152,7 @@ func TestHeldReplyConfirmedByTheContact(t *testing.T) {
 	must(t, err)
 
 	// "Yes, that was me — and it is Business Support."
-	e.deliver(t, eml(mail{To: token(t, "REQ-1001"), Subject: "Re: " + ask.Header.Get("Subject"), InReplyTo: ask.Header.Get("Message-Id"),
-		Body: "Yes, that was me.\nSupport type: Business Support\n"}))
+	e.deliver(t, answerTo(t, ask, "REQ-1001", "Yes, that was me.\nSupport type: Business Support\n"))
 	brokertest.WaitCount(t, e.conn, events.SubjectReplyReleased, 1)
 	brokertest.WaitCount(t, e.conn, events.SubjectDetailsSubmitted, 1)
 	rel := decode[events.ReplyReleased](t, e.conn, events.SubjectReplyReleased, 0)
@@ -241,13 +256,8 @@ func TestReleasedRootEmailCanBeClaimedAgain(t *testing.T) {
 // is discarded and nothing applies.
 func TestHeldReplyDeclinedByTheContact(t *testing.T) {
 	e := setup(t)
-	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
-	e.seed(t, "REQ-1001")
-	before, _ := e.store.Get(context.Background(), "REQ-1001")
-	e.deliver(t, spoofed("REQ-1001", nil))
-	ask := e.heldOnly(t, "REQ-1001", before, events.MatchedSubject)
-	e.deliver(t, eml(mail{To: token(t, "REQ-1001"), Subject: "Re: " + ask.Header.Get("Subject"), InReplyTo: ask.Header.Get("Message-Id"),
-		Body: "No! I did not send that, please ignore it.\n"}))
+	ask := e.spoofedHeld(t, "REQ-1001")
+	e.deliver(t, answerTo(t, ask, "REQ-1001", "No! I did not send that, please ignore it.\n"))
 	brokertest.WaitCount(t, e.conn, events.SubjectReplyDiscarded, 1)
 	rec := e.waitRecord(t, "REQ-1001", func(r lifecycle.Record) bool { return r.Held[0].Status == lifecycle.HeldDiscarded })
 	if rec.Held[0].By != "contact" {
@@ -265,16 +275,11 @@ func TestHeldReplyDeclinedByTheContact(t *testing.T) {
 // A yes afterwards still confirms it.
 func TestHeldReplyNeedsAYes(t *testing.T) {
 	e := setup(t)
-	brokertest.Run(t, e.conn, e.handler(t, e.conn).Broker(), e.projection(t))
-	e.seed(t, "REQ-1001")
-	before, _ := e.store.Get(context.Background(), "REQ-1001")
-	e.deliver(t, spoofed("REQ-1001", nil))
-	ask := e.heldOnly(t, "REQ-1001", before, events.MatchedSubject)
+	ask := e.spoofedHeld(t, "REQ-1001")
 	mailsBefore := len(e.sb.Messages(contact))
 	answer := func(body string, auto bool) {
 		t.Helper()
-		m := mail{To: token(t, "REQ-1001"), Subject: "Re: " + ask.Header.Get("Subject"), InReplyTo: ask.Header.Get("Message-Id"), Body: body}
-		raw := eml(m)
+		raw := answerTo(t, ask, "REQ-1001", body)
 		if auto {
 			raw = "Auto-Submitted: auto-replied\r\n" + raw
 		}

@@ -16,48 +16,47 @@ func init() {
 		"correto", "richtig", "genau", "claro", "exacto", "exato", "agreed", "confermato", "confermo", "bevestigd", "bevestig")
 }
 
+// firstWords is the first line of the sender's own words (above the quoted
+// original and the signature) that says anything, folded into words.
+func firstWords(own []line) []string {
+	for _, l := range own {
+		if l.depth > 0 {
+			continue
+		}
+		if ws := words(fold(l.text)); len(ws) > 0 {
+			return ws
+		}
+	}
+	return nil
+}
+
 // affirms reports whether the sender's own words start by saying yes
 // ("Yes, that was me", "Ja", "Sí, confirmo", "Confirmed.") and say no
 // refusal in the same breath.
 func affirms(own []line) bool {
-	for _, l := range own {
-		if l.depth > 0 {
-			continue
-		}
-		ws := words(fold(l.text))
-		if len(ws) == 0 {
-			continue
-		}
-		return affirmations[ws[0]] && !declines([]line{l})
-	}
-	return false
+	ws := firstWords(own)
+	return len(ws) > 0 && affirmations[ws[0]] && !refuses(ws)
 }
 
-// declines reports whether the sender's own words (above the quoted
-// original and the signature) start by saying no: "No, that was not me",
-// "Nein, das war ich nicht", "Non". Such an answer to the email that asks to
-// confirm a held reply must never confirm it.
-func declines(own []line) bool {
-	for _, l := range own {
-		if l.depth > 0 {
-			continue
-		}
-		ws := words(fold(l.text))
-		if len(ws) == 0 {
-			continue
-		}
-		if refusals[ws[0]] || lex.negators[ws[0]] {
+// declines reports whether the sender's own words start by saying no:
+// "No, that was not me", "Nein, das war ich nicht", "Non". Such an answer
+// to the email that asks to confirm a held reply must never confirm it.
+func declines(own []line) bool { return refuses(firstWords(own)) }
+
+// refuses reports whether the words of a line say no: first, or in the
+// first sentence that speaks ("That was not me", "I didn't send it").
+func refuses(ws []string) bool {
+	if len(ws) == 0 {
+		return false
+	}
+	if refusals[ws[0]] || lex.negators[ws[0]] {
+		return true
+	}
+	for _, w := range ws[:min(len(ws), 8)] {
+		if w == "not" || w == "didn" || w == "wasn" || w == "nicht" || w == "pas" || w == "nao" || w == "niet" || w == "non" ||
+			w == "never" || w == "nie" || w == "nunca" || w == "jamais" || w == "nein" {
 			return true
 		}
-		// "That was not me", "I didn't send it": a refusal in the first
-		// sentence that speaks.
-		for _, w := range ws[:min(len(ws), 8)] {
-			if w == "not" || w == "didn" || w == "wasn" || w == "nicht" || w == "pas" || w == "nao" || w == "niet" || w == "non" ||
-				w == "never" || w == "nie" || w == "nunca" || w == "jamais" || w == "nein" {
-				return true
-			}
-		}
-		return false
 	}
 	return false
 }
